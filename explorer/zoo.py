@@ -1,0 +1,90 @@
+"""The pretrained zoo: which models ship, and the commands that retrain them.
+
+    python -m explorer.zoo list                   # every entry, trained or not
+    python -m explorer.zoo train mnist/vae-z16    # retrain one entry (one process per model)
+    python -m explorer.zoo train --missing        # train every entry not yet in pretrained/
+    python -m explorer.zoo train --all            # retrain everything, one entry after the other
+
+Each entry is trained by ``python -m explorer.train`` with the settings below, so a
+checkpoint's config.json and this list say the same thing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from explorer.data import DATASETS, PRETRAINED_DIR
+
+ZOO_EPOCHS = 10
+ZOO_SEED = 0
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    dataset: str
+    kind: str
+    latent_dim: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.dataset}/{self.kind}-z{self.latent_dim}"
+
+    @property
+    def folder(self):
+        return PRETRAINED_DIR / self.dataset / f"{self.kind}-z{self.latent_dim}"
+
+    def train_command(self, epochs: int = ZOO_EPOCHS) -> list[str]:
+        return [
+            sys.executable, "-m", "explorer.train", "--dataset", self.dataset, "--model", self.kind,
+            "--latent-dim", str(self.latent_dim), "--epochs", str(epochs), "--seed", str(ZOO_SEED), "--no-progress",
+        ]
+
+
+def zoo_entries() -> list[ZooEntry]:
+    entries = []
+    for dataset in DATASETS:
+        entries += [ZooEntry(dataset, kind, 16) for kind in ("ae", "dae", "sparse", "contractive", "vae", "wae")]
+        entries += [ZooEntry(dataset, kind, 2) for kind in ("ae", "vae", "wae")]
+    return entries
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m explorer.zoo", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list")
+    p_train = sub.add_parser("train")
+    p_train.add_argument("names", nargs="*", help="entries such as mnist/vae-z16")
+    p_train.add_argument("--missing", action="store_true")
+    p_train.add_argument("--all", action="store_true")
+    p_train.add_argument("--epochs", type=int, default=ZOO_EPOCHS)
+    args = parser.parse_args(argv)
+    entries = zoo_entries()
+    if args.command == "list":
+        for e in entries:
+            print(f"{e.name:28s} {'trained' if (e.folder / 'model.safetensors').is_file() else 'missing'}")
+        return 0
+    by_name = {e.name: e for e in entries}
+    unknown = [n for n in args.names if n not in by_name]
+    if unknown:
+        print(f"error: not in the zoo: {', '.join(unknown)} (see `python -m explorer.zoo list`)", file=sys.stderr)
+        return 2
+    chosen = [by_name[n] for n in args.names]
+    if args.all:
+        chosen = entries
+    elif args.missing:
+        chosen += [e for e in entries if not (e.folder / "model.safetensors").is_file() and e not in chosen]
+    if not chosen:
+        parser.error("name entries to train, or pass --missing or --all")
+    for entry in chosen:
+        print(f"== {entry.name}", flush=True)
+        result = subprocess.run(entry.train_command(args.epochs))
+        if result.returncode != 0:
+            return result.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

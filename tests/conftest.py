@@ -1,0 +1,58 @@
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+
+def synthetic_digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Small 28×28 uint8 images with structure a model can learn: a bar whose place depends on the class."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, size=n).astype(np.uint8)
+    images = np.zeros((n, 28, 28), dtype=np.float32)
+    for i, label in enumerate(labels):
+        row = 3 + 2 * int(label)
+        images[i, row : row + 3, 4:24] = 1.0
+        images[i, 4:24, 3 + 2 * int(label)] = 0.6
+    images += rng.normal(0, 0.05, size=images.shape)
+    return (images.clip(0, 1) * 255).astype(np.uint8), labels
+
+
+def write_idx_images(path: Path, images: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        f.write(struct.pack(">IIII", 0x00000803, len(images), 28, 28))
+        f.write(images.astype(np.uint8).tobytes())
+
+
+def write_idx_labels(path: Path, labels: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        f.write(struct.pack(">II", 0x00000801, len(labels)))
+        f.write(labels.astype(np.uint8).tobytes())
+
+
+def write_idx_dataset(raw: Path, n_train: int = 256, n_test: int = 64) -> None:
+    raw.mkdir(parents=True, exist_ok=True)
+    train_x, train_y = synthetic_digits(n_train, seed=1)
+    test_x, test_y = synthetic_digits(n_test, seed=2)
+    write_idx_images(raw / "train-images-idx3-ubyte", train_x)
+    write_idx_labels(raw / "train-labels-idx1-ubyte", train_y)
+    write_idx_images(raw / "t10k-images-idx3-ubyte", test_x)
+    write_idx_labels(raw / "t10k-labels-idx1-ubyte", test_y)
+
+
+@pytest.fixture
+def tiny_root(tmp_path) -> Path:
+    """A data root holding tiny IDX files for both datasets, read by torchvision's own reader."""
+    root = tmp_path / "data"
+    write_idx_dataset(root / "MNIST" / "raw")
+    write_idx_dataset(root / "FashionMNIST" / "raw")
+    return root
+
+
+@pytest.fixture
+def tiny_images() -> torch.Tensor:
+    return torch.from_numpy(synthetic_digits(64, seed=3)[0])

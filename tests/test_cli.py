@@ -1,0 +1,91 @@
+import json
+
+import pytest
+import torch
+
+from explorer import evaluate, train
+from explorer.checkpoint import load_pretrained
+from explorer.data import load_split
+
+
+def test_train_then_evaluate_end_to_end(tiny_root, tmp_path, capsys):
+    out = tmp_path / "ck" / "vae-z4"
+    args = ["--dataset", "fashion-mnist", "--model", "vae", "--latent-dim", "4", "--epochs", "2",
+            "--device", "cpu", "--data-root", str(tiny_root), "--out", str(out), "--seed", "3", "--no-progress"]
+    assert train.main(args) == 0
+    model = load_pretrained(out)
+    assert model.kind == "vae" and model.config.latent_dim == 4 and model.config.dataset == "fashion-mnist"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [h["epoch"] for h in metrics["history"]] == [1, 2]
+    assert metrics["history"][1]["train_loss"] < metrics["history"][0]["train_loss"]
+    assert {"mse", "psnr", "kl"} <= set(metrics["test"])
+    assert metrics["test"]["n_images"] == 64
+
+    # evaluate recomputes the same figures from the saved weights
+    metrics["test"] = {}
+    (out / "metrics.json").write_text(json.dumps(metrics))
+    assert evaluate.main([str(out), "--data-root", str(tiny_root)]) == 0
+    again = json.loads((out / "metrics.json").read_text())
+    assert again["history"] == metrics["history"]
+    test_images, _ = load_split("fashion-mnist", "test", tiny_root)
+    fresh = evaluate.evaluate_model(model, test_images)
+    assert again["test"]["mse"] == pytest.approx(fresh["mse"], rel=1e-6)
+
+
+def test_training_is_reproducible_with_a_seed(tiny_root, tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert train.main(["--dataset", "mnist", "--model", "wae", "--latent-dim", "2", "--epochs", "1",
+                           "--device", "cpu", "--data-root", str(tiny_root), "--out", str(out), "--seed", "7",
+                           "--no-progress"]) == 0
+        outs.append(load_pretrained(out))
+    for (k, a), (_, b) in zip(outs[0].state_dict().items(), outs[1].state_dict().items()):
+        assert torch.equal(a, b), k
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--dataset", "cifar", "--model", "vae"], "invalid choice"),
+        (["--dataset", "mnist", "--model", "gan"], "invalid choice"),
+        (["--dataset", "mnist", "--model", "vae", "--latent-dim", "0"], "at least 1"),
+        (["--dataset", "mnist", "--model", "vae", "--latent-dim", "two"], "whole number"),
+        (["--dataset", "mnist", "--model", "sparse", "--sparsity", "l3"], "sparsity"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_data_offline_exits_2(tmp_path, monkeypatch, capsys):
+    from explorer import data
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Error downloading: no network")
+
+    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "none")
+    monkeypatch.setattr(data, "_torchvision_dataset", refuse)
+    code = train.main(["--dataset", "fashion-mnist", "--model", "ae", "--data-root", str(tmp_path / "empty"),
+                       "--out", str(tmp_path / "out"), "--device", "cpu"])
+    assert code == 2
+    assert "dataset-fashion-mnist" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_out_exits_2_before_training(tiny_root, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code = train.main(["--dataset", "mnist", "--model", "ae", "--data-root", str(tiny_root),
+                       "--out", str(blocker / "sub" / "ck"), "--device", "cpu"])
+    assert code == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_evaluate_on_a_broken_checkpoint_exits_2(tmp_path, capsys):
+    (tmp_path / "ck").mkdir()
+    assert evaluate.main([str(tmp_path / "ck")]) == 2
+    assert "config.json: file is missing" in capsys.readouterr().err
