@@ -12,6 +12,9 @@ Where the images come from, first that works:
    network fails within seconds instead of hanging.
 Offline copies are tried before the network because they hold the same files and
 cost nothing; torchvision's reader is used in every case (no second IDX parser).
+
+torch is imported inside the functions that need it: the app's first page reads
+only the shipped arrays, and ``import torch`` costs more than a second.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 
@@ -201,7 +207,7 @@ def ensure_dataset(name: str, root: Path | None = None) -> Path:
     return root
 
 
-def load_split(name: str, split: str, root: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def load_split(name: str, split: str, root: Path | None = None) -> tuple["torch.Tensor", "torch.Tensor"]:
     """Images (uint8, N×28×28) and labels (int64, N) of the 'train' or 'test' split."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
@@ -216,7 +222,7 @@ def load_split(name: str, split: str, root: Path | None = None) -> tuple[torch.T
     return ds.data.clone(), ds.targets.clone().long()
 
 
-def to_float(images: torch.Tensor) -> torch.Tensor:
+def to_float(images: "torch.Tensor") -> "torch.Tensor":
     """uint8 N×28×28 → float N×1×28×28 in [0, 1], the models' input."""
     x = images.float().div_(255.0)
     return x.unsqueeze(1) if x.dim() == 3 else x
@@ -248,8 +254,16 @@ def export_test_split(name: str, root: Path | None = None, out: Path | None = No
     return out
 
 
-def load_shipped_test(name: str, path: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The shipped test split: uint8 images N×28×28 and int64 labels. Never unpickles."""
+def load_shipped_test(name: str, path: Path | None = None) -> tuple["torch.Tensor", "torch.Tensor"]:
+    """The shipped test split as tensors: uint8 images N×28×28 and int64 labels."""
+    import torch
+
+    images, labels = load_shipped_arrays(name, path)
+    return torch.from_numpy(images), torch.from_numpy(labels)
+
+
+def load_shipped_arrays(name: str, path: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped test split as arrays: uint8 images N×28×28 and int64 labels. Never unpickles."""
     spec = dataset_spec(name)
     path = Path(path) if path is not None else shipped_test_path(name)
     if not path.is_file():
@@ -264,7 +278,7 @@ def load_shipped_test(name: str, path: Path | None = None) -> tuple[torch.Tensor
         raise DatasetUnavailable(f"{path} cannot be read ({err})") from None
     if images.ndim != 3 or images.shape[1:] != (28, 28) or len(labels) != len(images):
         raise DatasetUnavailable(f"{path} holds arrays of unexpected shape {images.shape}")
-    return torch.from_numpy(images.astype(np.uint8)), torch.from_numpy(labels.astype(np.int64))
+    return images.astype(np.uint8), labels.astype(np.int64)
 
 
 def main(argv: list[str] | None = None) -> int:

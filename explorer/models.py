@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from explorer.catalog import MODEL_KINDS
 from explorer.corrupt import corrupt
 from explorer.losses import gaussian_kl, imq_mmd
 
@@ -267,6 +268,7 @@ MODEL_CLASSES: tuple[type[AutoEncoder], ...] = (
     WassersteinAutoEncoder,
 )
 MODELS: dict[str, type[AutoEncoder]] = {cls.kind: cls for cls in MODEL_CLASSES}
+assert tuple(MODELS) == MODEL_KINDS, "explorer.catalog.MODEL_KINDS must list the same kinds"
 
 
 def build_model(config: ModelConfig) -> AutoEncoder:

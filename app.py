@@ -1,0 +1,21 @@
+"""Autoencoder Explorer: `streamlit run app.py`.
+
+Navigation and the sidebar only; each view is one file in views/. Adding a page is
+one file there and one line in PAGES.
+"""
+
+import streamlit as st
+
+from explorer import ui
+from explorer.i18n import set_language, t
+
+st.set_page_config(page_title="Autoencoder Explorer", page_icon=":material/blur_on:", layout="wide")
+set_language(st.query_params.get("lang", "en"))
+
+PAGES = [
+    st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="map", default=True),
+]
+
+page = st.navigation(PAGES)
+ui.sidebar()
+page.run()

@@ -1,0 +1,96 @@
+"""Plotly figures, built from plain arrays (no Streamlit): the pages only display them."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Ten colours that stay apart on a white page (Tableau 10).
+CLASS_COLOURS = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+)
+
+
+def latent_map_figure(
+    xy: np.ndarray,
+    labels: np.ndarray,
+    class_names: list[str],
+    indices: np.ndarray,
+    selected: list[int] | None = None,
+    title: str | None = None,
+    height: int = 560,
+    marker_size: float = 4.0,
+) -> go.Figure:
+    """A WebGL scatter of the map, one trace per class (the legend names them and toggles them).
+
+    Each point carries its test-set index in ``customdata``, so a selection says which
+    images it holds, whatever traces were hidden.
+    """
+    labels = np.asarray(labels)
+    fig = go.Figure()
+    for c, name in enumerate(class_names):
+        mask = labels == c
+        if not mask.any():
+            continue
+        fig.add_trace(
+            go.Scattergl(
+                x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=name,
+                marker={"size": marker_size, "color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "opacity": 0.75},
+                customdata=indices[mask],
+                hovertemplate=f"class: {_escape(name)}<br>index: %{{customdata}}<extra></extra>",
+            )
+        )
+    if selected:
+        position = {int(i): k for k, i in enumerate(indices)}
+        rows = [position[i] for i in selected if i in position]
+        if rows:
+            fig.add_trace(
+                go.Scattergl(
+                    x=xy[rows, 0], y=xy[rows, 1], mode="markers", name="selected", showlegend=False,
+                    marker={"size": marker_size + 7, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}},
+                    customdata=indices[rows], hovertemplate="index: %{customdata}<extra>selected</extra>",
+                )
+            )
+    fig.update_layout(
+        title=title, height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        legend={"itemsizing": "constant", "title": None}, dragmode="lasso", plot_bgcolor="white",
+        uirevision="map",  # keep zoom and hidden classes across reruns
+    )
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def sprite_uri(image: np.ndarray, colour: str) -> str:
+    """A 28×28 image as a PNG in the class colour whose opacity is the ink (as the Projector's sprites)."""
+    from PIL import Image
+
+    rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    rgba = np.zeros((*image.shape, 4), dtype=np.uint8)
+    rgba[..., :3] = rgb
+    rgba[..., 3] = image
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def add_thumbnails(fig: go.Figure, xy: np.ndarray, images: np.ndarray, labels: np.ndarray, rows: np.ndarray,
+                   size_fraction: float = 0.035) -> go.Figure:
+    """Draw the images of ``rows`` (positions in ``xy``) on the map, centred on their points."""
+    span = float(max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1]), 1e-6))
+    size = span * size_fraction
+    for r in rows:
+        fig.add_layout_image(
+            source=sprite_uri(images[r], CLASS_COLOURS[int(labels[r]) % len(CLASS_COLOURS)]),
+            x=float(xy[r, 0]), y=float(xy[r, 1]), xref="x", yref="y", sizex=size, sizey=size,
+            xanchor="center", yanchor="middle", layer="above",
+        )
+    return fig

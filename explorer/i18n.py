@@ -1,0 +1,92 @@
+"""Every string a user reads, in one catalogue per language: ``t("map.title")``.
+
+English is complete; another language adds a dict with the same keys, and any key it
+lacks falls back to English. ``{name}`` fields are filled from keyword arguments.
+"""
+
+from __future__ import annotations
+
+import threading
+
+LANGUAGES = {"en": "English"}
+DEFAULT_LANGUAGE = "en"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "app.title": "Autoencoder Explorer",
+        "app.tagline": "See what autoencoders learn — after Bank, Koenigstein & Giryes, *Autoencoders* (2020).",
+        "nav.map": "Latent map",
+        "sidebar.dataset": "Dataset",
+        "sidebar.model": "Model",
+        "sidebar.no_models": "No pretrained model is available for {dataset}. Train one with `python -m explorer.zoo train --missing`.",
+        "sidebar.unavailable": "Unavailable models",
+        "sidebar.unavailable_item": "**{name}**: {reason}",
+        "sidebar.figures": "Test MSE {mse:.4f} · PSNR {psnr:.1f} dB",
+        "sidebar.about": "About this model",
+        "url.bad_value": "The link's {field} `{value}` is not known here; showing {fallback} instead.",
+        "kind.ae": "Autoencoder",
+        "kind.dae": "Denoising AE",
+        "kind.sparse": "Sparse AE",
+        "kind.contractive": "Contractive AE",
+        "kind.vae": "VAE",
+        "kind.wae": "WAE-MMD",
+        "kind.ae.about": "The plain bottleneck: encoder and decoder trained only to reconstruct.",
+        "kind.dae.about": "Trained to reconstruct clean images from corrupted ones (survey §3.3).",
+        "kind.sparse.about": "Few code units active per image: KL of each unit's mean activation to ρ (survey §3.2).",
+        "kind.contractive.about": "Penalises the encoder's Jacobian, so small input changes barely move the code (survey §3.4).",
+        "kind.vae.about": "A Gaussian encoder and a KL pull towards N(0, I): a generative model (survey §4).",
+        "kind.wae.about": "Pulls the aggregate of the codes to N(0, I) with an MMD penalty (survey §5).",
+        "model.label": "{kind} · z{latent}",
+        "data.missing": "The test images of {dataset} cannot be read: {error}",
+        "map.title": "Latent map",
+        "map.intro": "Each point is one test image, placed by its code. Drag a box or lasso (or click) to see images and their reconstructions; click a class in the legend to hide it.",
+        "map.caption_umap": "UMAP of the {n} test codes (n_neighbors {n_neighbors}, min_dist {min_dist}, seed {seed}).",
+        "map.caption_latent": "The {n} test codes themselves: this model's latent space is 2-D.",
+        "map.thumbnails": "Show images on the map",
+        "map.thumbnails_count": "Images shown",
+        "map.compare": "Compare with",
+        "map.compare_help": "Up to two more models of this dataset, side by side: the survey's point about regular latent spaces.",
+        "map.no_map": "No precomputed map ships for {model}: compute one below.",
+        "map.map_error": "The map of {model} cannot be read: {error}",
+        "map.selection": "Selection",
+        "map.selection_empty": "Nothing selected yet: drag a box or a lasso on the map, or click a point.",
+        "map.selection_count": "{n} images selected; showing {shown}. Top: the test image; bottom: its reconstruction; caption: per-image MSE.",
+        "map.clear": "Clear the selection",
+        "map.original": "#{index} · {label}",
+        "map.error": "MSE {mse:.4f}",
+        "map.model_error": "{model} cannot be loaded: {error}",
+        "recompute.title": "Recompute the map (UMAP)",
+        "recompute.intro": "Runs UMAP on this model's test codes. The result is cached on disk, keyed by the model's weights and these settings.",
+        "recompute.points": "Points",
+        "recompute.neighbors": "n_neighbors",
+        "recompute.min_dist": "min_dist",
+        "recompute.seed": "Seed",
+        "recompute.run": "Compute",
+        "recompute.using": "Showing a recomputed map ({n} points, n_neighbors {n_neighbors}, min_dist {min_dist}, seed {seed}).",
+        "recompute.back": "Back to the shipped map",
+        "recompute.step_import": "Loading UMAP (the first time in a server takes about 15 s)…",
+        "recompute.step_encode": "Encoding {n} test images…",
+        "recompute.step_fit": "Fitting UMAP on {n} codes…",
+        "recompute.done": "Map ready in {seconds:.1f} s.",
+        "recompute.cached": "Loaded from the cache.",
+        "recompute.failed": "UMAP failed: {error}",
+    },
+}
+
+# Per thread: a Streamlit server runs each session's script in its own thread, and
+# the app sets the language at the top of every run.
+_current = threading.local()
+
+
+def set_language(lang: str) -> str:
+    """Use ``lang`` if it is known, else the default; returns the language in use."""
+    _current.lang = lang if lang in STRINGS else DEFAULT_LANGUAGE
+    return _current.lang
+
+
+def t(key: str, **fields) -> str:
+    lang = getattr(_current, "lang", DEFAULT_LANGUAGE)
+    text = STRINGS.get(lang, {}).get(key) or STRINGS[DEFAULT_LANGUAGE].get(key)
+    if text is None:
+        raise KeyError(f"no string {key!r} in the catalogue")
+    return text.format(**fields) if fields else text

@@ -1,0 +1,131 @@
+"""2-D maps of the latent codes: the shipped precomputed map, or UMAP computed on demand.
+
+``umap`` is imported only inside :func:`umap_project` (its import alone compiles numba
+code for about 15 s): nothing on the path to the first page touches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MAP_FILE = "map.npz"
+DEFAULT_UMAP = {"n_neighbors": 15, "min_dist": 0.1, "seed": 0}
+
+
+class MapUnavailable(RuntimeError):
+    """A map file that cannot be read; the message names it."""
+
+
+@dataclass
+class LatentMap:
+    xy: np.ndarray  # N×2 float32
+    indices: np.ndarray  # N int64: which test images the points are
+    method: str  # "umap" or "latent" (the codes themselves, for 2-D latent spaces)
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.xy = np.asarray(self.xy, dtype=np.float32)
+        self.indices = np.asarray(self.indices, dtype=np.int64)
+        if self.xy.ndim != 2 or self.xy.shape[1] != 2 or len(self.xy) != len(self.indices):
+            raise ValueError(f"a map needs N×2 points and N indices, got {self.xy.shape} and {self.indices.shape}")
+
+
+def save_map(path: Path, latent_map: LatentMap) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.part.npz")
+    np.savez_compressed(
+        tmp,
+        xy=latent_map.xy,
+        indices=latent_map.indices,
+        method=np.array(latent_map.method),
+        params=np.array(json.dumps(latent_map.params, sort_keys=True)),
+    )
+    tmp.replace(path)
+    return path
+
+
+def load_map(path: Path) -> LatentMap:
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return LatentMap(
+                xy=npz["xy"], indices=npz["indices"], method=str(npz["method"]), params=json.loads(str(npz["params"]))
+            )
+    except FileNotFoundError:
+        raise MapUnavailable(f"{path} is missing") from None
+    except (OSError, ValueError, KeyError, EOFError) as err:
+        raise MapUnavailable(f"{path} cannot be read ({err})") from None
+
+
+def subsample(n_total: int, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` sorted indices out of ``n_total``, the same for the same seed."""
+    if n >= n_total:
+        return np.arange(n_total, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_total, size=n, replace=False)).astype(np.int64)
+
+
+def latent_plane_map(z: np.ndarray, indices: np.ndarray | None = None) -> LatentMap:
+    """The map of a 2-D latent space: the codes themselves."""
+    if z.shape[1] != 2:
+        raise ValueError(f"the codes are {z.shape[1]}-D; only 2-D codes are their own map")
+    indices = np.arange(len(z)) if indices is None else indices
+    return LatentMap(xy=z, indices=indices, method="latent", params={})
+
+
+def umap_project(
+    z: np.ndarray, n_neighbors: int = 15, min_dist: float = 0.1, seed: int = 0, indices: np.ndarray | None = None
+) -> LatentMap:
+    """UMAP of the codes ``z`` (N×d) to 2-D with a fixed seed."""
+    import umap  # deliberately late: see the module docstring
+
+    n_neighbors = int(min(max(2, n_neighbors), len(z) - 1))
+    reducer = umap.UMAP(n_components=2, n_neighbors=n_neighbors, min_dist=float(min_dist), random_state=int(seed),
+                        n_jobs=1)
+    xy = reducer.fit_transform(np.asarray(z, dtype=np.float32))
+    indices = np.arange(len(z)) if indices is None else indices
+    return LatentMap(xy=xy, indices=indices, method="umap",
+                     params={"n_neighbors": n_neighbors, "min_dist": float(min_dist), "seed": int(seed)})
+
+
+def file_fingerprint(path: Path) -> str:
+    """A short hash of a file's bytes: a map computed for other weights is never reused."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    if os.environ.get("EXPLORER_CACHE"):
+        return Path(os.environ["EXPLORER_CACHE"])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "autoencoder-explorer"
+
+
+def map_cache_key(weights_fingerprint: str, n_points: int, n_neighbors: int, min_dist: float, seed: int) -> str:
+    """One key per (model weights, UMAP parameters)."""
+    text = json.dumps(
+        {"weights": weights_fingerprint, "n": int(n_points), "n_neighbors": int(n_neighbors),
+         "min_dist": round(float(min_dist), 4), "seed": int(seed)},
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def map_cache_path(dataset: str, model_name: str, key: str, base: Path | None = None) -> Path:
+    return (base or cache_dir()) / "maps" / dataset / model_name / f"{key}.npz"
+
+
+def nearest_points(xy: np.ndarray, point: np.ndarray, k: int = 1) -> np.ndarray:
+    """Indices of the ``k`` rows of ``xy`` closest to ``point``."""
+    d = np.square(xy - np.asarray(point)[None, :]).sum(axis=1)
+    return np.argsort(d)[:k]

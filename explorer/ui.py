@@ -1,0 +1,258 @@
+"""Streamlit glue shared by every page: the view kept in the URL, the sidebar, cached loaders.
+
+The only module of the package that imports Streamlit. Pages call :func:`view` for the
+dataset and model the sidebar chose, and the loaders below for what they draw; all
+computing is in the plain modules (latent, project, measure, …).
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from explorer.catalog import ModelInfo, find_model, list_models
+from explorer.data import DATASETS, dataset_spec, load_shipped_arrays
+from explorer.i18n import t
+from explorer.project import (
+    MAP_FILE,
+    LatentMap,
+    MapUnavailable,
+    file_fingerprint,
+    load_map,
+    map_cache_key,
+    map_cache_path,
+    save_map,
+    subsample,
+    umap_project,
+)
+
+DEFAULT_DATASET = "mnist"
+DEFAULT_MODELS = ("vae-z16", "wae-z16", "ae-z16", "vae-z2")  # the first one shipped is the default
+MAX_SELECTION = 200
+MAX_URL_VALUE = 2000
+
+
+@dataclass(frozen=True)
+class View:
+    dataset: str
+    model: ModelInfo | None  # None when the dataset has no usable model
+    models: tuple[ModelInfo, ...]  # the available models of the dataset
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(dataset_spec(self.dataset).class_names)
+
+
+# --- cached loaders --------------------------------------------------------------
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def models_of(dataset: str) -> list[ModelInfo]:
+    """The checkpoints of a dataset; rescanned every 30 s so a newly trained one appears."""
+    return list_models(dataset)
+
+
+@st.cache_resource(show_spinner=False)
+def test_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped test images (uint8 N×28×28) and labels; shared by every session, read-only."""
+    images, labels = load_shipped_arrays(dataset)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def model(dataset: str, name: str):
+    """The model, loaded once per server (raises CheckpointError with the reason)."""
+    import torch
+
+    from explorer.checkpoint import CheckpointError, load_pretrained
+
+    torch.set_grad_enabled(False)
+    info = find_model(dataset, name)
+    if info is None or not info.available:
+        raise CheckpointError(info.reason if info else f"no checkpoint {name!r} for {dataset}")
+    return load_pretrained(info.folder)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def test_codes(dataset: str, name: str) -> np.ndarray:
+    """Codes of the whole test split (N×d float32)."""
+    import torch
+
+    from explorer.latent import encode
+
+    images, _ = test_split(dataset)
+    z = encode(model(dataset, name), torch.from_numpy(np.array(images))).numpy()
+    z.setflags(write=False)
+    return z
+
+
+@st.cache_data(show_spinner=False, max_entries=48)
+def shipped_map(dataset: str, name: str) -> LatentMap | None:
+    info = find_model(dataset, name)
+    if info is None or not (info.folder / MAP_FILE).is_file():
+        return None
+    return load_map(info.folder / MAP_FILE)
+
+
+@st.cache_data(show_spinner=False, max_entries=48)
+def weights_fingerprint(dataset: str, name: str) -> str:
+    info = find_model(dataset, name)
+    return file_fingerprint(info.folder / "model.safetensors")
+
+
+# One UMAP fit at a time per server (two cores), and one per cache key: a room that
+# presses "Compute" together waits for one fit and then reads it from the cache.
+_umap_gate = threading.Semaphore(1)
+
+
+def umap_map(dataset: str, name: str, n_points: int, n_neighbors: int, min_dist: float, seed: int,
+             report=lambda text: None) -> tuple[LatentMap, bool]:
+    """A UMAP map of ``n_points`` test codes, from the disk cache or computed; returns (map, was_cached)."""
+    key = map_cache_key(weights_fingerprint(dataset, name), n_points, n_neighbors, min_dist, seed)
+    path = map_cache_path(dataset, name, key)
+    with _umap_gate:
+        if path.is_file():
+            try:
+                return load_map(path), True
+            except MapUnavailable:
+                path.unlink(missing_ok=True)  # a broken cache entry is recomputed
+        report(t("recompute.step_encode", n=n_points))
+        z = test_codes(dataset, name)
+        indices = subsample(len(z), n_points, seed)
+        report(t("recompute.step_import"))
+        import umap  # noqa: F401  (paid once per server; umap_project imports it again for free)
+
+        report(t("recompute.step_fit", n=len(indices)))
+        latent_map = umap_project(z[indices], n_neighbors=n_neighbors, min_dist=min_dist, seed=seed, indices=indices)
+        save_map(path, latent_map)
+        return latent_map, False
+
+
+# --- the view in the URL -----------------------------------------------------------
+
+
+def printable(value: str, limit: int = 40) -> str:
+    """A URL value made safe to show in a notice: printable, no markup, short."""
+    kept = "".join(ch for ch in str(value) if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
+    kept = "".join(ch for ch in kept if ch not in "`*_[]()<>#|\\$~")
+    return kept[:limit] + ("…" if len(kept) > limit else "")
+
+
+def default_model(models: list[ModelInfo]) -> ModelInfo | None:
+    by_name = {m.name: m for m in models}
+    for name in DEFAULT_MODELS:
+        if name in by_name:
+            return by_name[name]
+    return models[0] if models else None
+
+
+def _available(dataset: str) -> list[ModelInfo]:
+    return [m for m in models_of(dataset) if m.available]
+
+
+def _init_from_url() -> None:
+    """On a session's first run, take dataset and model from the URL, checked against the registry."""
+    if st.session_state.get("_view_ready"):
+        return
+    notices = []
+    params = st.query_params
+    dataset = params.get("dataset", DEFAULT_DATASET)
+    if dataset not in DATASETS:
+        notices.append(t("url.bad_value", field="dataset", value=printable(dataset), fallback=DATASETS[DEFAULT_DATASET].title))
+        dataset = DEFAULT_DATASET
+    models = _available(dataset)
+    fallback = default_model(models)
+    name = params.get("model")
+    if name is not None and name not in {m.name for m in models}:
+        notices.append(t("url.bad_value", field="model", value=printable(name), fallback=fallback.name if fallback else "—"))
+        name = None
+    st.session_state["dataset"] = dataset
+    st.session_state["model"] = name or (fallback.name if fallback else None)
+    st.session_state["_url_notices"] = notices
+    st.session_state["_view_ready"] = True
+
+
+def _on_dataset_change() -> None:
+    fallback = default_model(_available(st.session_state["dataset"]))
+    st.session_state["model"] = fallback.name if fallback else None
+    st.session_state.pop("selection", None)
+    st.query_params.pop("sel", None)
+
+
+def _model_label(models: dict[str, ModelInfo], name: str) -> str:
+    info = models[name]
+    return t("model.label", kind=t(f"kind.{info.kind}"), latent=info.latent_dim)
+
+
+def sidebar() -> View:
+    """Draw the sidebar (dataset, model, the model's figures); keep the choice in the URL."""
+    _init_from_url()
+    for notice in st.session_state.get("_url_notices", []):
+        st.warning(notice, icon=":material/link_off:")
+    st.session_state["_url_notices"] = []
+    with st.sidebar:
+        st.markdown(f"### {t('app.title')}")
+        st.caption(t("app.tagline"))
+        dataset = st.selectbox(
+            t("sidebar.dataset"), list(DATASETS), key="dataset",
+            format_func=lambda d: DATASETS[d].title, on_change=_on_dataset_change,
+        )
+        all_models = models_of(dataset)
+        models = {m.name: m for m in all_models if m.available}
+        if st.session_state.get("model") not in models:
+            fallback = default_model(list(models.values()))
+            st.session_state["model"] = fallback.name if fallback else None
+        info = None
+        if models:
+            name = st.selectbox(t("sidebar.model"), list(models), key="model",
+                                format_func=lambda n: _model_label(models, n))
+            info = models[name]
+            if "mse" in info.test and "psnr" in info.test:
+                st.caption(t("sidebar.figures", mse=info.test["mse"], psnr=info.test["psnr"]))
+            st.caption(t(f"kind.{info.kind}.about"))
+        else:
+            st.warning(t("sidebar.no_models", dataset=DATASETS[dataset].title))
+        broken = [m for m in all_models if not m.available]
+        if broken:
+            with st.expander(t("sidebar.unavailable")):
+                for m in broken:
+                    st.markdown(t("sidebar.unavailable_item", name=m.name, reason=printable(m.reason, 120)))
+    st.query_params["dataset"] = dataset
+    if info is not None:
+        st.query_params["model"] = info.name
+    else:
+        st.query_params.pop("model", None)
+    st.session_state["_view"] = View(dataset=dataset, model=info, models=tuple(models.values()))
+    return st.session_state["_view"]
+
+
+def view() -> View:
+    """The dataset and model chosen in the sidebar for this run (app.py draws it before the page)."""
+    return st.session_state["_view"]
+
+
+def url_indices(key: str, n_total: int, limit: int = MAX_SELECTION) -> list[int]:
+    """Test-set indices from a URL value such as ``sel=3,17,250``; anything else is dropped."""
+    raw = st.query_params.get(key, "")
+    return parse_indices(raw, n_total, limit)
+
+
+def parse_indices(raw: str, n_total: int, limit: int = MAX_SELECTION) -> list[int]:
+    if not raw or len(raw) > MAX_URL_VALUE:
+        return []
+    out = []
+    for part in raw.split(","):
+        part = part.strip()
+        if part.isascii() and part.isdigit() and len(part) <= 6 and int(part) < n_total:
+            out.append(int(part))
+    return sorted(set(out))[:limit]
+
+
+def format_indices(indices: list[int]) -> str:
+    return ",".join(str(i) for i in indices[:MAX_SELECTION])
