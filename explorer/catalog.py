@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explorer.data import DATASETS, PRETRAINED_DIR
+from explorer.data import DATASETS, pretrained_dir
 
 # The model kinds, in the survey's order; explorer.models.MODELS is checked against this.
 MODEL_KINDS = ("ae", "dae", "sparse", "contractive", "vae", "wae")
@@ -66,11 +66,11 @@ def _test_figures(folder: Path) -> dict:
         return {}
 
 
-def list_models(dataset: str, root: Path = PRETRAINED_DIR) -> list[ModelInfo]:
+def list_models(dataset: str, root: Path | None = None) -> list[ModelInfo]:
     """Every checkpoint folder of ``dataset``, available or not, by latent size then kind."""
     if dataset not in DATASETS:
         return []
-    base = Path(root) / dataset
+    base = Path(root or pretrained_dir()) / dataset
     if not base.is_dir():
         return []
     found = []
@@ -95,6 +95,6 @@ def list_models(dataset: str, root: Path = PRETRAINED_DIR) -> list[ModelInfo]:
     return sorted(found, key=lambda m: (-m.latent_dim, MODEL_KINDS.index(m.kind)))
 
 
-def find_model(dataset: str, name: str, root: Path = PRETRAINED_DIR) -> ModelInfo | None:
+def find_model(dataset: str, name: str, root: Path | None = None) -> ModelInfo | None:
     """The listed checkpoint called ``name`` (compared as a string, never used as a path)."""
     return next((m for m in list_models(dataset, root) if m.name == name), None)

@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 
+
+def pretrained_dir() -> Path:
+    """Where the shipped checkpoints and test splits are (``$EXPLORER_PRETRAINED`` overrides, for tests)."""
+    return Path(os.environ["EXPLORER_PRETRAINED"]) if os.environ.get("EXPLORER_PRETRAINED") else PRETRAINED_DIR
+
 IDX_FILES = (
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
@@ -232,7 +237,7 @@ def to_float(images: "torch.Tensor") -> "torch.Tensor":
 
 
 def shipped_test_path(name: str) -> Path:
-    return PRETRAINED_DIR / dataset_spec(name).name / "test.npz"
+    return pretrained_dir() / dataset_spec(name).name / "test.npz"
 
 
 def export_test_split(name: str, root: Path | None = None, out: Path | None = None) -> Path:

@@ -19,7 +19,7 @@ import torch
 from tqdm import tqdm
 
 from explorer.checkpoint import round_to_storage, save_pretrained
-from explorer.data import DATASETS, PRETRAINED_DIR, DatasetUnavailable, load_split, to_float
+from explorer.data import DATASETS, DatasetUnavailable, load_split, pretrained_dir, to_float
 from explorer.evaluate import evaluate_model
 from explorer.models import MODELS, AutoEncoder, ModelConfig, build_model, count_parameters
 
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         device = resolve_device(args.device)
     except ValueError as err:
         parser.error(str(err))
-    out = args.out or PRETRAINED_DIR / args.dataset / config.name
+    out = args.out or pretrained_dir() / args.dataset / config.name
     try:
         check_writable(out)
     except OSError as err:

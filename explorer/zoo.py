@@ -16,7 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from explorer.data import DATASETS, PRETRAINED_DIR
+from explorer.data import DATASETS, pretrained_dir
 
 ZOO_EPOCHS = 10
 ZOO_SEED = 0
@@ -34,7 +34,7 @@ class ZooEntry:
 
     @property
     def folder(self):
-        return PRETRAINED_DIR / self.dataset / f"{self.kind}-z{self.latent_dim}"
+        return pretrained_dir() / self.dataset / f"{self.kind}-z{self.latent_dim}"
 
     def train_command(self, epochs: int = ZOO_EPOCHS) -> list[str]:
         return [

@@ -56,3 +56,43 @@ def tiny_root(tmp_path) -> Path:
 @pytest.fixture
 def tiny_images() -> torch.Tensor:
     return torch.from_numpy(synthetic_digits(64, seed=3)[0])
+
+
+def make_pretrained(base: Path, dataset: str = "mnist", models=(("vae", 4), ("ae", 2), ("wae", 4)), n_test: int = 300) -> Path:
+    """A small pretrained/ folder: untrained models, their maps and a synthetic test split."""
+    from explorer.checkpoint import round_to_storage, save_pretrained
+    from explorer.data import dataset_spec
+    from explorer.models import ModelConfig, build_model
+    from explorer.project import LatentMap, save_map
+
+    images, labels = synthetic_digits(n_test, seed=4)
+    folder = base / dataset
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = dataset_spec(dataset)
+    np.savez_compressed(folder / "test.npz", images=images, labels=labels, class_names=np.array(spec.class_names),
+                        source=np.array(spec.source), licence=np.array(spec.licence))
+    for kind, latent in models:
+        torch.manual_seed(0)
+        model = round_to_storage(build_model(ModelConfig(kind=kind, dataset=dataset, latent_dim=latent))).eval()
+        out = save_pretrained(model, folder / f"{kind}-z{latent}", metrics={"test": {"mse": 0.05, "psnr": 13.0}})
+        xy = np.random.default_rng(latent).normal(size=(n_test, 2)).astype(np.float32)
+        save_map(out / "map.npz", LatentMap(xy=xy, indices=np.arange(n_test), method="umap" if latent > 2 else "latent",
+                                            params={"n_neighbors": 15, "min_dist": 0.1, "seed": 0}))
+    return base
+
+
+@pytest.fixture
+def fake_pretrained(tmp_path, monkeypatch) -> Path:
+    """EXPLORER_PRETRAINED pointing at a small synthetic zoo for both datasets; Streamlit caches cleared."""
+    import streamlit as st
+
+    base = tmp_path / "pretrained"
+    make_pretrained(base, "mnist")
+    make_pretrained(base, "fashion-mnist", models=(("ae", 4), ("dae", 4)))
+    monkeypatch.setenv("EXPLORER_PRETRAINED", str(base))
+    monkeypatch.setenv("EXPLORER_CACHE", str(tmp_path / "cache"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield base
+    st.cache_data.clear()
+    st.cache_resource.clear()
