@@ -1,10 +1,14 @@
-"""Precompute the 2-D map of each checkpoint's test codes, shipped beside its weights.
+"""Precompute what the app shows instantly, shipped beside each checkpoint's weights.
 
     python -m explorer.embed pretrained/mnist/vae-z16     # one checkpoint
-    python -m explorer.embed --all                         # every checkpoint in pretrained/
+    python -m explorer.embed --all [--force]               # every checkpoint in pretrained/
 
-Latent-2 models are drawn from their codes; the others through UMAP with a fixed seed
-(``n_neighbors`` 15, ``min_dist`` 0.1, seed 0), over the whole shipped test split.
+- ``map.npz``: the 2-D map of the test codes. Latent-2 models are drawn from their
+  codes; the others through UMAP with a fixed seed (``n_neighbors`` 15, ``min_dist``
+  0.1, seed 0), over the whole shipped test split.
+- ``gmm.npz``: the 10-component Gaussian mixture fitted to the training codes (needs
+  the training split in the data root; skipped with a note where it is not there).
+Existing files are kept unless ``--force``.
 """
 
 from __future__ import annotations
@@ -32,31 +36,54 @@ def compute_shipped_map(folder: Path, n_neighbors: int, min_dist: float, seed: i
     return umap_project(z, n_neighbors=n_neighbors, min_dist=min_dist, seed=seed)
 
 
+def fit_gmm(folder: Path, data_root: Path | None, seed: int):
+    from explorer.checkpoint import load_pretrained
+    from explorer.data import load_split
+    from explorer.latent import encode
+    from explorer.samplers import GaussianMixtureSampler
+
+    model = load_pretrained(folder)
+    images, _ = load_split(model.config.dataset, "train", data_root)
+    return GaussianMixtureSampler.fit(encode(model, images).numpy(), n_components=10, seed=seed)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explorer.embed", description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="*", type=Path)
     parser.add_argument("--all", action="store_true", help="every available checkpoint in pretrained/")
-    parser.add_argument("--missing", action="store_true", help="only checkpoints without a map.npz")
     parser.add_argument("--n-neighbors", type=int, default=DEFAULT_UMAP["n_neighbors"])
     parser.add_argument("--min-dist", type=float, default=DEFAULT_UMAP["min_dist"])
     parser.add_argument("--seed", type=int, default=DEFAULT_UMAP["seed"])
+    parser.add_argument("--data-root", type=Path, default=None, help="where the training split is (for gmm.npz)")
+    parser.add_argument("--force", action="store_true", help="recompute files that exist")
     args = parser.parse_args(argv)
     folders = list(args.folders)
-    if args.all or args.missing:
-        folders += [m.folder for d in DATASETS for m in list_models(d) if m.available and not (args.missing and m.has_map)]
+    if args.all:
+        folders += [m.folder for d in DATASETS for m in list_models(d) if m.available]
     if not folders:
-        parser.error("name checkpoint folders, or pass --all / --missing")
+        parser.error("name checkpoint folders, or pass --all")
     from explorer.checkpoint import CheckpointError
 
-    for folder in folders:
-        start = time.perf_counter()
+    from explorer.samplers import GMM_FILE
+
+    for folder in map(Path, folders):
         try:
-            latent_map = compute_shipped_map(folder, args.n_neighbors, args.min_dist, args.seed)
-        except (CheckpointError, DatasetUnavailable) as err:
+            if args.force or not (folder / MAP_FILE).is_file():
+                start = time.perf_counter()
+                latent_map = compute_shipped_map(folder, args.n_neighbors, args.min_dist, args.seed)
+                save_map(folder / MAP_FILE, latent_map)
+                print(f"{folder}: {latent_map.method} map of {len(latent_map.xy)} points "
+                      f"in {time.perf_counter() - start:.1f} s")
+            if args.force or not (folder / GMM_FILE).is_file():
+                start = time.perf_counter()
+                try:
+                    fit_gmm(folder, args.data_root, args.seed).save(folder / GMM_FILE)
+                    print(f"{folder}: Gaussian mixture on the training codes in {time.perf_counter() - start:.1f} s")
+                except DatasetUnavailable as err:
+                    print(f"{folder}: no gmm.npz ({err})", file=sys.stderr)
+        except CheckpointError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        save_map(Path(folder) / MAP_FILE, latent_map)
-        print(f"{folder}: {latent_map.method} map of {len(latent_map.xy)} points in {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -35,3 +35,82 @@ def decode(model: AutoEncoder, z: torch.Tensor, batch_size: int = 1000) -> torch
 @torch.no_grad()
 def reconstruct(model: AutoEncoder, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     return decode(model, encode(model, images, batch_size), batch_size)
+
+
+# --- paths and sweeps through the latent space --------------------------------------
+
+
+def lerp(z_a: torch.Tensor, z_b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Straight-line points (1 − t)·a + t·b for each t (T), shape T×d."""
+    t = t.reshape(-1, 1).to(z_a.dtype)
+    return (1 - t) * z_a.reshape(1, -1) + t * z_b.reshape(1, -1)
+
+
+def slerp(z_a: torch.Tensor, z_b: torch.Tensor, t: torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
+    """Spherical interpolation (Shoemake 1985; White 2016 for generative models), shape T×d.
+
+    Follows the great circle between the directions of a and b while the norm goes
+    linearly from ‖a‖ to ‖b‖, so equal-norm endpoints keep their norm all the way;
+    falls back to lerp when a and b are (anti)parallel or zero.
+    """
+    a, b = z_a.reshape(-1).double(), z_b.reshape(-1).double()
+    t = t.reshape(-1, 1).double()
+    na, nb = a.norm(), b.norm()
+    if na < eps or nb < eps:
+        return lerp(z_a, z_b, t).to(z_a.dtype)
+    ua, ub = a / na, b / nb
+    omega = torch.arccos((ua * ub).sum().clamp(-1.0, 1.0))
+    if torch.sin(omega).abs() < 1e-4:
+        return lerp(z_a, z_b, t).to(z_a.dtype)
+    direction = (torch.sin((1 - t) * omega) * ua + torch.sin(t * omega) * ub) / torch.sin(omega)
+    norm = (1 - t) * na + t * nb
+    return (direction * norm).to(z_a.dtype)
+
+
+INTERPOLATIONS = {"linear": lerp, "spherical": slerp}
+
+
+def interpolate(z_a: torch.Tensor, z_b: torch.Tensor, steps: int, method: str = "linear") -> torch.Tensor:
+    """``steps`` codes from a to b inclusive (steps ≥ 2), by ``linear`` or ``spherical`` interpolation."""
+    if method not in INTERPOLATIONS:
+        raise ValueError(f"unknown interpolation {method!r}; choose one of: {', '.join(INTERPOLATIONS)}")
+    if steps < 2:
+        raise ValueError("an interpolation needs at least 2 steps")
+    t = torch.linspace(0.0, 1.0, steps)
+    out = INTERPOLATIONS[method](z_a, z_b, t)
+    out[0], out[-1] = z_a.reshape(-1), z_b.reshape(-1)  # endpoints exact, whatever the rounding
+    return out
+
+
+def crossfade(x_a: torch.Tensor, x_b: torch.Tensor, steps: int) -> torch.Tensor:
+    """The pixel-space blend (1 − t)·A + t·B: what interpolation looks like without a model."""
+    t = torch.linspace(0.0, 1.0, steps).reshape(-1, *([1] * x_a.dim()))
+    return (1 - t) * x_a.unsqueeze(0) + t * x_b.unsqueeze(0)
+
+
+def dimensions_by_variance(z: torch.Tensor) -> torch.Tensor:
+    """Latent dimensions ordered from the most to the least varied over the codes ``z`` (N×d)."""
+    return torch.argsort(z.var(dim=0), descending=True)
+
+
+def traverse(z0: torch.Tensor, dim: int, values: torch.Tensor) -> torch.Tensor:
+    """Copies of ``z0`` with dimension ``dim`` set to each of ``values``, shape V×d."""
+    out = z0.reshape(1, -1).repeat(len(values), 1)
+    out[:, dim] = values.to(out.dtype)
+    return out
+
+
+def traversal_grid(z0: torch.Tensor, dims: torch.Tensor, centre: torch.Tensor, scale: torch.Tensor,
+                   steps: int = 9, span: float = 3.0) -> torch.Tensor:
+    """Each of ``dims`` swept over centre ± span·scale (row by row), other dimensions at ``z0``: (len(dims)·steps)×d."""
+    offsets = torch.linspace(-span, span, steps)
+    rows = [traverse(z0, int(d), centre[d] + offsets * scale[d]) for d in dims]
+    return torch.cat(rows) if rows else z0.reshape(1, -1)[:0]
+
+
+def plane_grid(n: int = 15, lo: float = -3.0, hi: float = 3.0) -> torch.Tensor:
+    """An n×n grid of 2-D codes over [lo, hi]², rows from top (high y) to bottom, as in Kingma & Welling's figure."""
+    xs = torch.linspace(lo, hi, n)
+    ys = torch.linspace(hi, lo, n)
+    yy, xx = torch.meshgrid(ys, xs, indexing="ij")
+    return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)
