@@ -14,6 +14,9 @@ set_language(st.query_params.get("lang", "en"))
 
 PAGES = [
     st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="map", default=True),
+    st.Page("views/interpolate.py", title=t("nav.interpolate"), icon=":material/linear_scale:", url_path="interpolate"),
+    st.Page("views/traverse.py", title=t("nav.traverse"), icon=":material/tune:", url_path="traverse"),
+    st.Page("views/sample.py", title=t("nav.sample"), icon=":material/grid_view:", url_path="sample"),
 ]
 
 page = st.navigation(PAGES)

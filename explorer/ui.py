@@ -256,3 +256,78 @@ def parse_indices(raw: str, n_total: int, limit: int = MAX_SELECTION) -> list[in
 
 def format_indices(indices: list[int]) -> str:
     return ",".join(str(i) for i in indices[:MAX_SELECTION])
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def gmm_sampler(dataset: str, name: str):
+    """The shipped mixture fitted to the training codes; where none ships, one fitted to the test codes.
+
+    Returns (sampler, fitted_on) with fitted_on "train" or "test".
+    """
+    from explorer.samplers import GMM_FILE, GaussianMixtureSampler
+
+    info = find_model(dataset, name)
+    if info is not None and (info.folder / GMM_FILE).is_file():
+        try:
+            return GaussianMixtureSampler.load(info.folder / GMM_FILE), "train"
+        except (OSError, ValueError, KeyError):
+            pass  # a broken file: fit anew below rather than fail the page
+    return GaussianMixtureSampler.fit(test_codes(dataset, name), n_components=10, seed=0), "test"
+
+
+def model_title(info: ModelInfo) -> str:
+    return t("model.label", kind=t(f"kind.{info.kind}"), latent=info.latent_dim)
+
+
+def model_picker(label: str, view: View, key: str, default: list[str], max_selections: int = 3,
+                 latent_dim: int | None = None) -> list[ModelInfo]:
+    """A multiselect of this dataset's models (optionally of one latent size), the sidebar's model first."""
+    options = {m.name: m for m in view.models if latent_dim is None or m.latent_dim == latent_dim}
+    chosen = st.multiselect(label, list(options), default=[n for n in default if n in options][:max_selections],
+                            max_selections=max_selections, key=key, format_func=lambda n: model_title(options[n]))
+    return [options[n] for n in chosen]
+
+
+def companion_models(view: View, kinds=("ae", "vae", "wae")) -> list[str]:
+    """The sidebar's model and its siblings of the same latent size among ``kinds`` (AE | VAE | WAE)."""
+    names = [view.model.name] if view.model else []
+    for kind in kinds:
+        name = f"{kind}-z{view.model.latent_dim}" if view.model else None
+        if name and name not in names and any(m.name == name for m in view.models):
+            names.append(name)
+    return names
+
+
+def _draw_into(key: str, labels: np.ndarray, class_key: str, seed_key: str) -> None:
+    choice = st.session_state.get(class_key, -1)
+    pool = np.flatnonzero(labels == choice) if choice >= 0 else np.arange(len(labels))
+    st.session_state[seed_key] = st.session_state.get(seed_key, 0) + 1
+    rng = np.random.default_rng(st.session_state[seed_key] * 7919 + hash(key) % 1000)
+    st.session_state[key] = int(rng.choice(pool))
+
+
+def image_picker(label: str, key: str, images: np.ndarray, labels: np.ndarray, class_names: list[str],
+                 default: int) -> int:
+    """Pick a test image by index, or draw one at random from a class; shows it. Kept in the URL as ``key``."""
+    n = len(images)
+    if key not in st.session_state:
+        from_url = parse_indices(st.query_params.get(key, ""), n, limit=1)
+        st.session_state[key] = from_url[0] if from_url else min(default, n - 1)
+    st.markdown(f"**{label}**")
+    picture, controls = st.columns([1, 2])
+    with controls:
+        index = st.number_input(t("pick.index"), 0, n - 1, key=key, step=1)
+        st.selectbox(t("pick.class"), [-1, *range(len(class_names))], key=f"{key}_class",
+                     format_func=lambda c: t("pick.any") if c < 0 else class_names[c])
+        st.button(t("pick.draw"), key=f"{key}_draw", on_click=_draw_into,
+                  args=(key, labels, f"{key}_class", f"{key}_seed"), icon=":material/casino:")
+    picture.image(images[int(index)], width=84, caption=t("map.original", index=int(index), label=class_names[int(labels[int(index)])]))
+    st.query_params[key] = str(int(index))
+    return int(index)
+
+
+def image_download(label: str, picture: np.ndarray, file_name: str, key: str) -> None:
+    from explorer.images import png_bytes
+
+    st.download_button(label, data=png_bytes(picture, scale=2), file_name=file_name, mime="image/png", key=key,
+                       icon=":material/download:", on_click="ignore")

@@ -150,3 +150,84 @@ def test_every_shipped_model_renders(dataset):
         assert not at.exception, info.name
         assert at.selectbox(key="model").value == info.name
         assert not at.error, [e.value for e in at.error]
+
+
+def open_page(page: str, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at.switch_page(page).run()
+
+
+def strip_images(at: AppTest) -> list[bytes]:
+    return [img.url for block in at.get("image") for img in block.proto.imgs]
+
+
+def test_interpolation_page_draws_a_strip_per_model_and_the_scrubber(fake_pretrained):
+    at = open_page("views/interpolate.py", {"a": "3", "b": "9"})
+    assert not at.exception
+    assert at.number_input(key="a").value == 3 and at.number_input(key="b").value == 9
+    specs = [json.loads(s) for s in chart_specs(at)]
+    scrubber = specs[0]
+    assert len(scrubber["frames"]) == 10  # one frame per step, switched in the browser
+    assert scrubber["layout"]["sliders"]
+    assert at.multiselect(key="interp_models").value == ["vae-z4", "wae-z4"]  # the model and its same-size sibling
+    n_images = len(at.get("image"))
+    at.multiselect(key="interp_models").unselect("wae-z4").run()
+    assert len(at.get("image")) == n_images - 1  # one strip fewer
+    at.slider(key="interp_steps").set_value(6).run()
+    assert len(json.loads(chart_specs(at)[0])["frames"]) == 6
+
+
+def test_interpolation_endpoints_change_the_scrubber(fake_pretrained):
+    at = open_page("views/interpolate.py", {"a": "3", "b": "9"})
+    before = chart_specs(at)[0]
+    at.number_input(key="b").set_value(20).run()
+    assert not at.exception
+    assert chart_specs(at)[0] != before
+    assert at.query_params["b"] == "20"
+    at.radio(key="interp_method").set_value("spherical").run()
+    assert not at.exception
+
+
+def test_interpolation_rejects_hostile_indices(fake_pretrained):
+    at = open_page("views/interpolate.py", {"a": "-1", "b": "../../9999999"})
+    assert not at.exception
+    assert at.number_input(key="a").value == 0 and at.number_input(key="b").value == 1
+
+
+def test_traversal_page_sliders_decode_and_reset(fake_pretrained):
+    at = open_page("views/traverse.py", {"img": "4"})
+    assert not at.exception
+    sliders = [s for s in at.slider if s.key and s.key.startswith("trav_mnist_vae-z4_")]
+    assert len(sliders) == 4  # one per latent dimension of the z4 model
+    first = at.get("image")[-1].proto.imgs[0].url
+    decoded_before = strip_images(at)
+    sliders[0].set_value(sliders[0].max).run()
+    assert not at.exception
+    assert strip_images(at) != decoded_before
+    at.button(key="trav_reset").click().run()
+    assert strip_images(at) == decoded_before
+    assert first
+
+
+def test_traversal_from_zero(fake_pretrained):
+    at = open_page("views/traverse.py")
+    at.radio(key="trav_source").set_value("zero").run()
+    assert not at.exception
+    assert all(abs(s.value) < 1e-6 for s in at.slider if s.key and s.key.startswith("trav_mnist_"))
+
+
+def test_sampling_page_is_seeded(fake_pretrained):
+    at = open_page("views/sample.py")
+    assert not at.exception
+    first = strip_images(at)
+    assert len(first) >= 2 * len(at.multiselect(key="sample_models").value)
+    at.number_input(key="sample_seed").set_value(5).run()
+    second = strip_images(at)
+    assert second != first
+    at.number_input(key="sample_seed").set_value(0).run()
+    assert strip_images(at) == first
+    assert any("fitted here to the test codes" in c.value for c in at.caption)
+    assert any("2-D latent plane" in s.value for s in at.subheader)  # the z2 model's manifold
