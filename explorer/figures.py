@@ -57,7 +57,8 @@ def latent_map_figure(
             )
     fig.update_layout(
         title=title, height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        legend={"itemsizing": "constant", "title": None}, dragmode="lasso", plot_bgcolor="white",
+        legend={"itemsizing": "constant", "title": None}, plot_bgcolor="white",
+        # no dragmode: Streamlit then pans on drag and selects on click; box and lasso are in the mode bar
         uirevision="map",  # keep zoom and hidden classes across reruns
     )
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)

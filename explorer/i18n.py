@@ -39,7 +39,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "model.label": "{kind} · z{latent}",
         "data.missing": "The test images of {dataset} cannot be read: {error}",
         "map.title": "Latent map",
-        "map.intro": "Each point is one test image, placed by its code. Drag a box or lasso (or click) to see images and their reconstructions; click a class in the legend to hide it.",
+        "map.intro": "Each point is one test image, placed by its code. Click a point, or take the box or lasso tool from the bar above the map, to see images and their reconstructions; click a class in the legend to hide it.",
         "map.caption_umap": "UMAP of the {n} test codes (n_neighbors {n_neighbors}, min_dist {min_dist}, seed {seed}).",
         "map.caption_latent": "The {n} test codes themselves: this model's latent space is 2-D.",
         "map.thumbnails": "Show images on the map",

@@ -96,3 +96,11 @@ def fake_pretrained(tmp_path, monkeypatch) -> Path:
     yield base
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Make each phase's report reachable from fixtures (for screenshots on failure)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

@@ -1,0 +1,153 @@
+"""The app in a real headless Chromium, driven as a person would (Playwright over `streamlit run`)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from explorer.catalog import list_models
+from tests.browser_support import (
+    MAP_POINTS_JS,
+    MAP_SIGNATURE_JS,
+    POINT_PIXEL_JS,
+    ROOT,
+    AppServer,
+    launch_browser,
+    require_chromium,
+)
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def server():
+    require_chromium()
+    srv = AppServer()
+    srv.wait_healthy()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_browser(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:  # keep a picture of what the browser showed
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def wait_for_map(page, timeout: float = 60.0) -> int:
+    page.wait_for_function(f"({MAP_POINTS_JS})() > 0", timeout=timeout * 1000)
+    return page.evaluate(MAP_POINTS_JS)
+
+
+def wait_idle(page, timeout: float = 30.0) -> None:
+    """Until Streamlit has finished the current run (its status widget is gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout * 1000)
+
+
+def test_default_map_appears_with_every_test_point(server, page):
+    page.goto(server.url)
+    assert wait_for_map(page) == 10_000
+    assert page.get_by_text("Latent map", exact=True).first.is_visible()
+    assert "dataset=mnist" in page.url and "model=" in page.url
+
+
+def test_model_switch_redraws_the_map(server, page):
+    page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
+    wait_for_map(page)
+    before = page.evaluate(MAP_SIGNATURE_JS)
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1).click()
+    page.get_by_role("option", name="Autoencoder · z16").click()
+    page.wait_for_function(f"({MAP_SIGNATURE_JS})() !== {before!r}", timeout=30_000)
+    assert "model=ae-z16" in page.url
+    assert page.evaluate(MAP_POINTS_JS) == 10_000
+
+
+def test_clicking_a_point_shows_its_reconstruction(server, page):
+    page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
+    wait_for_map(page)
+    wait_idle(page)
+    x, y = page.evaluate(POINT_PIXEL_JS, 42)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(200)
+    page.mouse.click(x, y)
+    page.get_by_text("images selected").first.wait_for(timeout=30_000)
+    assert "#42 · " in page.inner_text("body")
+    assert "MSE" in page.inner_text("body")
+    assert "sel=42" in page.url
+
+
+def test_a_lasso_selects_the_points_inside_it(server, page):
+    page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
+    wait_for_map(page)
+    wait_idle(page)
+    page.locator('.stPlotlyChart .modebar-btn[data-val="lasso"]').first.click()
+    x, y = page.evaluate(POINT_PIXEL_JS, 42)
+    page.mouse.move(x - 10, y - 10)
+    page.mouse.down()
+    for dx, dy in ((10, -10), (10, 10), (-10, 10), (-10, -10)):
+        page.mouse.move(x + dx, y + dy, steps=4)
+    page.mouse.up()
+    page.get_by_text("images selected").first.wait_for(timeout=30_000)
+    assert "42" in page.url.split("sel=")[1].replace("%2C", ",").split(",")
+
+
+def test_a_bookmarked_url_restores_the_view(server, page):
+    page.goto(f"{server.url}/?dataset=mnist&model=wae-z16&sel=5,9")
+    wait_for_map(page)
+    page.get_by_text("2 images selected").first.wait_for(timeout=30_000)
+    page.reload()
+    wait_for_map(page)
+    page.get_by_text("2 images selected").first.wait_for(timeout=30_000)
+    assert "WAE-MMD · z16" in page.inner_text('[data-testid="stSidebar"]')
+
+
+def test_hostile_url_values_fall_back_with_a_notice(server, page):
+    page.goto(f"{server.url}/?dataset=..%2F..%2Fetc&model=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    wait_for_map(page)
+    assert page.get_by_text("is not known here").first.is_visible()
+    assert page.locator("img[src='x']").count() == 0
+
+
+def test_scrubber_morphs_while_dragged_without_the_server(server, page):
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(time.perf_counter())))
+    page.goto(f"{server.url}/interpolate?dataset=mnist&model=vae-z16&a=3&b=7")
+    page.wait_for_selector(".stPlotlyChart .slider-container .slider-grip", timeout=60_000)
+    wait_idle(page)
+    grip = page.locator(".stPlotlyChart .slider-grip").first
+    rail = page.locator(".stPlotlyChart .slider-rail-rect").first.bounding_box()
+    start = grip.bounding_box()
+    frame_js = "() => { const i = document.querySelector('.stPlotlyChart .layer-above image, .stPlotlyChart image');" \
+               " return i ? (i.getAttribute('href') || i.getAttribute('xlink:href') || '').slice(-200) : ''; }"
+    seen = {page.evaluate(frame_js)}
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    drag_started = time.perf_counter()
+    for k in range(1, 21):
+        page.mouse.move(rail["x"] + rail["width"] * k / 20, start["y"] + start["height"] / 2)
+        page.wait_for_timeout(40)
+        seen.add(page.evaluate(frame_js))
+    during = [t for t in sent if t >= drag_started]
+    page.mouse.up()
+    assert len(seen) >= 5, "the image changed while the slider was dragged"
+    assert during == [], "no message went to the server during the drag"
