@@ -17,6 +17,8 @@ PAGES = [
     st.Page("views/interpolate.py", title=t("nav.interpolate"), icon=":material/linear_scale:", url_path="interpolate"),
     st.Page("views/traverse.py", title=t("nav.traverse"), icon=":material/tune:", url_path="traverse"),
     st.Page("views/sample.py", title=t("nav.sample"), icon=":material/grid_view:", url_path="sample"),
+    st.Page("views/denoise.py", title=t("nav.denoise"), icon=":material/blur_off:", url_path="denoise"),
+    st.Page("views/anomaly.py", title=t("nav.anomaly"), icon=":material/report:", url_path="anomaly"),
 ]
 
 page = st.navigation(PAGES)

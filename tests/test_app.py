@@ -231,3 +231,35 @@ def test_sampling_page_is_seeded(fake_pretrained):
     assert strip_images(at) == first
     assert any("fitted here to the test codes" in c.value for c in at.caption)
     assert any("2-D latent plane" in s.value for s in at.subheader)  # the z2 model's manifold
+
+
+def test_denoising_lab_shows_quality_and_a_curve(fake_pretrained):
+    at = open_page("views/denoise.py", {"dataset": "fashion-mnist"})
+    assert not at.exception
+    metrics = at.metric
+    assert len(metrics) == 3
+    corrupted_psnr = float(metrics[0].value.split()[0])
+    at.slider(key="noise_level_gaussian").set_value(0.8).run()
+    assert not at.exception
+    assert float(at.metric[0].value.split()[0]) < corrupted_psnr  # more noise, lower PSNR
+    curve = json.loads(chart_specs(at)[-1])
+    names = {tr["name"] for tr in curve["data"]}
+    assert {"dae-z4", "ae-z4"} <= names and any("identity" in n for n in names)
+    at.selectbox(key="noise_kind").select("salt-and-pepper").run()
+    assert not at.exception
+
+
+def test_denoising_lab_without_a_dae_says_so(fake_pretrained):
+    at = open_page("views/denoise.py", {"dataset": "mnist"})
+    assert not at.exception
+    assert any("no denoising AE" in i.value for i in at.info)
+
+
+def test_anomaly_view_draws_histograms_roc_and_worst_images(fake_pretrained):
+    at = open_page("views/anomaly.py", {"dataset": "fashion-mnist", "model": "ae-z4"})
+    assert not at.exception
+    specs = [json.loads(s) for s in chart_specs(at)]
+    rocs = [s for s in specs if "ROC" in str(s["layout"].get("title", ""))]
+    assert rocs
+    aucs = [tr["name"] for tr in rocs[0]["data"] if tr.get("name")]
+    assert any("MNIST test set" in n for n in aucs) and any("uniform noise" in n for n in aucs)
