@@ -21,7 +21,7 @@ def ssim_per_image(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
     a_np = a.detach().float().cpu().reshape(len(a), -1, a.shape[-1]).numpy()
     b_np = b.detach().float().cpu().reshape(len(b), -1, b.shape[-1]).numpy()
-    return torch.tensor([structural_similarity(x, y, data_range=1.0) for x, y in zip(a_np, b_np)])
+    return torch.tensor([float(structural_similarity(x, y, data_range=1.0)) for x, y in zip(a_np, b_np)], dtype=torch.float32)
 
 
 def roc(scores_normal, scores_anomalous) -> tuple["np.ndarray", "np.ndarray", float]:
