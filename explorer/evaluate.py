@@ -1,8 +1,13 @@
 """Test-set figures of a checkpoint: reconstruction MSE and PSNR, plus KL (vae) or MMD (wae).
 
     python -m explorer.evaluate pretrained/fashion-mnist/vae-z16 [--data-root DIR] [--limit N]
+    python -m explorer.evaluate --all [--write-readme]
 
-The figures are written into the folder's metrics.json under "test".
+The figures are written into the folder's metrics.json under "test". ``--all`` measures
+every shipped model's quality (MSE, PSNR, and classifier FID of reconstructions, of
+N(0, I) samples and of Gaussian-mixture samples) into metrics.json under "quality",
+prints the markdown table with its calibration rows, and with ``--write-readme`` puts
+it in README.md between the zoo-table markers.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 import torch
 
 from explorer.checkpoint import CheckpointError, load_pretrained, read_metrics, write_metrics
-from explorer.data import DatasetUnavailable, load_shipped_test, load_split, to_float
+from explorer.data import DATASETS, DatasetUnavailable, load_shipped_test, load_split, to_float
 from explorer.losses import gaussian_kl, imq_mmd
 from explorer.measure import mse_per_image, psnr_per_image
 from explorer.models import AutoEncoder
@@ -61,13 +66,116 @@ def test_images(dataset: str, data_root: Path | None) -> torch.Tensor:
         return load_shipped_test(dataset)[0]
 
 
+N_SAMPLES = 10_000
+README_START, README_END = "<!-- zoo-table:start -->", "<!-- zoo-table:end -->"
+
+
+@torch.no_grad()
+def model_quality(model: AutoEncoder, folder: Path, classifier, test: torch.Tensor, test_features, seed: int = 0) -> dict:
+    """MSE, PSNR and the three FID-c figures of one model against the test split."""
+    from explorer.fid import features, frechet_distance
+    from explorer.latent import decode, reconstruct
+    from explorer.samplers import GMM_FILE, GaussianMixtureSampler, NormalSampler
+
+    x = to_float(test)
+    recon = reconstruct(model, x)
+    d = model.config.latent_dim
+    if (folder / GMM_FILE).is_file():
+        gmm, gmm_fit = GaussianMixtureSampler.load(folder / GMM_FILE), "train"
+    else:
+        from explorer.latent import encode
+
+        gmm, gmm_fit = GaussianMixtureSampler.fit(encode(model, x).numpy(), seed=seed), "test"
+    prior = decode(model, NormalSampler(d).sample(N_SAMPLES, seed=seed))
+    mixture = decode(model, gmm.sample(N_SAMPLES, seed=seed))
+    return {
+        "mse": mse_per_image(recon, x).mean().item(),
+        "psnr": psnr_per_image(recon, x).mean().item(),
+        "fid_recon": frechet_distance(features(classifier, recon), test_features),
+        "fid_prior": frechet_distance(features(classifier, prior), test_features),
+        "fid_gmm": frechet_distance(features(classifier, mixture), test_features),
+        "gmm_fitted_on": gmm_fit,
+    }
+
+
+def calibration(dataset: str, classifier, test: torch.Tensor, test_features, data_root: Path | None) -> dict:
+    """The scale of FID-c: the training set against the test set (the floor), and noisy test images."""
+    from explorer.fid import features, frechet_distance
+
+    rows = {}
+    try:
+        train = load_split(dataset, "train", data_root)[0][: len(test)]
+        rows["train set vs test set"] = frechet_distance(features(classifier, train), test_features)
+    except DatasetUnavailable:
+        pass
+    g = torch.Generator().manual_seed(0)
+    x = to_float(test)
+    for sigma in (0.1, 0.3):
+        noisy = (x + sigma * torch.randn(x.shape, generator=g)).clamp(0, 1)
+        rows[f"test + N(0, {sigma}²) noise"] = frechet_distance(features(classifier, noisy), test_features)
+    return rows
+
+
+def quality_table(data_root: Path | None = None) -> str:
+    """Measure every shipped model (writing metrics.json) and return the markdown table."""
+    from explorer.catalog import list_models
+    from explorer.fid import features, load_classifier
+
+    lines = []
+    for dataset, spec in DATASETS.items():
+        models = [m for m in list_models(dataset) if m.available]
+        if not models:
+            continue
+        classifier = load_classifier(dataset)
+        test = load_shipped_test(dataset)[0]
+        test_features = features(classifier, test)
+        lines += [f"**{spec.title}** (test split, {len(test):,} images; {N_SAMPLES:,} samples per sampler)", "",
+                  "| model | test MSE | PSNR (dB) | FID-c recon | FID-c N(0, I) | FID-c GMM | epochs |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for info in models:
+            model = load_pretrained(info.folder)
+            q = model_quality(model, info.folder, classifier, test, test_features)
+            metrics = read_metrics(info.folder)
+            metrics["quality"] = q
+            write_metrics(info.folder, metrics)
+            epochs = len(metrics.get("history", []))
+            mark = "" if q["gmm_fitted_on"] == "train" else "†"
+            lines.append(f"| {info.name} | {q['mse']:.4f} | {q['psnr']:.2f} | {q['fid_recon']:.2f} | "
+                         f"{q['fid_prior']:.2f} | {q['fid_gmm']:.2f}{mark} | {epochs} |")
+        for name, value in calibration(dataset, classifier, test, test_features, data_root).items():
+            lines.append(f"| *{name}* | | | {value:.2f} | | | |")
+        lines.append("")
+    lines.append("† mixture fitted to the test codes (no gmm.npz shipped).")
+    return "\n".join(lines)
+
+
+def write_readme_table(table: str, readme: Path) -> None:
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(README_START) + len(README_START), text.index(README_END)
+    readme.write_text(text[:start] + "\n" + table + "\n" + text[end:], encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explorer.evaluate", description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, help="a checkpoint folder, e.g. pretrained/mnist/vae-z16")
+    parser.add_argument("folder", type=Path, nargs="?", help="a checkpoint folder, e.g. pretrained/mnist/vae-z16")
+    parser.add_argument("--all", action="store_true", help="the quality table of every shipped model")
+    parser.add_argument("--write-readme", action="store_true", help="with --all: put the table in README.md")
     parser.add_argument("--data-root", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=None, help="evaluate on the first N test images only")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
+    if args.all:
+        try:
+            table = quality_table(args.data_root)
+        except (CheckpointError, DatasetUnavailable) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        print(table)
+        if args.write_readme:
+            write_readme_table(table, Path(__file__).resolve().parent.parent / "README.md")
+        return 0
+    if args.folder is None:
+        parser.error("name a checkpoint folder, or pass --all")
     try:
         model = load_pretrained(args.folder, device=args.device)
         metrics = read_metrics(args.folder)

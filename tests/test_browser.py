@@ -118,7 +118,8 @@ def test_a_bookmarked_url_restores_the_view(server, page):
     page.reload()
     wait_for_map(page)
     page.get_by_text("2 images selected").first.wait_for(timeout=30_000)
-    assert "WAE-MMD · z16" in page.inner_text('[data-testid="stSidebar"]')
+    assert "model=wae-z16" in page.url
+    assert "MMD penalty" in page.inner_text('[data-testid="stSidebar"]')  # the WAE's description
 
 
 def test_hostile_url_values_fall_back_with_a_notice(server, page):
@@ -132,13 +133,14 @@ def test_scrubber_morphs_while_dragged_without_the_server(server, page):
     sent = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(time.perf_counter())))
     page.goto(f"{server.url}/interpolate?dataset=mnist&model=vae-z16&a=3&b=7")
-    page.wait_for_selector(".stPlotlyChart .slider-container .slider-grip", timeout=60_000)
+    page.wait_for_selector(".stPlotlyChart .slider-grip-rect", timeout=60_000)
     wait_idle(page)
-    grip = page.locator(".stPlotlyChart .slider-grip").first
+    grip = page.locator(".stPlotlyChart .slider-grip-rect").first
+    grip.scroll_into_view_if_needed()
     rail = page.locator(".stPlotlyChart .slider-rail-rect").first.bounding_box()
     start = grip.bounding_box()
-    frame_js = "() => { const i = document.querySelector('.stPlotlyChart .layer-above image, .stPlotlyChart image');" \
-               " return i ? (i.getAttribute('href') || i.getAttribute('xlink:href') || '').slice(-200) : ''; }"
+    frame_js = "() => { const i = document.querySelector('.stPlotlyChart image');" \
+               " return i ? (i.getAttribute('href') || i.getAttribute('xlink:href') || '') : ''; }"
     seen = {page.evaluate(frame_js)}
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()

@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+import torch
+
+from explorer import evaluate
+from explorer.checkpoint import CheckpointError
+from explorer.fid import accuracy, classifier_folder, features, frechet_distance, load_classifier, save_classifier, train_classifier
+from tests.conftest import synthetic_digits
+
+
+def test_frechet_distance_is_zero_for_the_same_sample_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2000, 8))
+    b = rng.normal(size=(2000, 8))
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    near = frechet_distance(a, b)
+    assert near < 0.1
+    assert near < frechet_distance(a, b + 0.5) < frechet_distance(a, b + 1.0)
+    # a pure mean shift of 1 in each of 8 dimensions adds 8
+    assert frechet_distance(a, a + 1.0) == pytest.approx(8.0, rel=1e-6)
+
+
+def test_classifier_learns_and_round_trips(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXPLORER_PRETRAINED", str(tmp_path))
+    x, y = synthetic_digits(600, seed=5)
+    images, labels = torch.from_numpy(x), torch.from_numpy(y).long()
+    model = train_classifier(images[:500], labels[:500], epochs=4)
+    assert accuracy(model, images[500:], labels[500:]) > 0.6  # chance is 0.1
+    save_classifier(model, classifier_folder("mnist"), {"test_accuracy": 1.0})
+    loaded = load_classifier("mnist")
+    assert np.allclose(features(loaded, images[:10]), features(model, images[:10]))
+    (classifier_folder("mnist") / "model.safetensors").write_bytes(b"junk")
+    with pytest.raises(CheckpointError, match="model.safetensors"):
+        load_classifier("mnist")
+
+
+def test_quality_table_measures_every_model_and_writes_metrics(fake_pretrained, tmp_path, monkeypatch):
+    for dataset in ("mnist", "fashion-mnist"):
+        x, y = synthetic_digits(300, seed=6)
+        save_classifier(train_classifier(torch.from_numpy(x), torch.from_numpy(y).long(), epochs=1),
+                        classifier_folder(dataset), {})
+    monkeypatch.setattr(evaluate, "N_SAMPLES", 300)
+    table = evaluate.quality_table(data_root=tmp_path / "no-data")
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert sum(1 for r in rows if r.startswith("| vae-z4") or r.startswith("| ae-z2") or r.startswith("| wae-z4")) == 3
+    assert any("test + N(0, 0.3²) noise" in r for r in rows)
+    import json
+
+    metrics = json.loads((fake_pretrained / "mnist" / "vae-z4" / "metrics.json").read_text())
+    assert {"mse", "psnr", "fid_recon", "fid_prior", "fid_gmm"} <= set(metrics["quality"])
+    readme = tmp_path / "README.md"
+    readme.write_text(f"a\n{evaluate.README_START}\nold\n{evaluate.README_END}\nb\n")
+    evaluate.write_readme_table(table, readme)
+    text = readme.read_text()
+    assert "old" not in text and "| vae-z4" in text and text.endswith("b\n")
