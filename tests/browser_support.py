@@ -117,3 +117,61 @@ POINT_PIXEL_JS = """(index) => {
   }
   return null;
 }"""
+
+
+# --- a whole session, as a person in the audience would run it (async, for many at once) ---
+
+SELECTBOX_MODEL = '[data-testid="stSidebar"] [data-testid="stSelectbox"] >> nth=1'
+
+
+async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE · z16", "Autoencoder · z16"),
+                           point: int = 42, timeout_ms: int = 120_000) -> dict[str, float]:
+    """Open the map, switch model, click a point, move a denoising control; return each latency (s).
+
+    Raises on any failure: a page that shows an exception, or a step that does not finish in time.
+    """
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    page.set_default_timeout(timeout_ms)
+    times = {}
+    try:
+        start = time.perf_counter()
+        await page.goto(f"{url}/?dataset=mnist&model=vae-z16")
+        await page.wait_for_function(f"({MAP_POINTS_JS})() > 0")
+        times["first map"] = time.perf_counter() - start
+        await page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
+
+        before = await page.evaluate(MAP_SIGNATURE_JS)
+        start = time.perf_counter()
+        await page.locator(SELECTBOX_MODEL).click()
+        await page.get_by_role("option", name=models[1]).click()
+        await page.wait_for_function(f"({MAP_SIGNATURE_JS})() !== {before!r} && ({MAP_POINTS_JS})() > 0")
+        times["model switch"] = time.perf_counter() - start
+        await page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
+
+        x, y = await page.evaluate(POINT_PIXEL_JS, point)
+        await page.mouse.move(x, y)
+        start = time.perf_counter()
+        await page.mouse.click(x, y)
+        await page.get_by_text("images selected").first.wait_for()
+        await page.locator('[data-testid="stImage"]').first.wait_for()
+        times["selection"] = time.perf_counter() - start
+
+        await page.goto(f"{url}/denoise?dataset=mnist&model=ae-z16")
+        metric = page.locator('[data-testid="stMetricValue"]').first
+        await metric.wait_for()
+        await page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
+        value = await metric.inner_text()
+        slider = page.locator('[data-testid="stSlider"] [role="slider"]').first
+        start = time.perf_counter()
+        await slider.focus()
+        await slider.press("ArrowRight")
+        await page.wait_for_function(
+            "(old) => { const m = document.querySelector('[data-testid=\"stMetricValue\"]'); return m && m.innerText !== old; }",
+            arg=value)
+        times["denoise control"] = time.perf_counter() - start
+        if await page.locator('[data-testid="stException"]').count():
+            raise AssertionError("the page shows an exception")
+        return times
+    finally:
+        await context.close()

@@ -1,0 +1,57 @@
+"""Encoding throughput (images/s) and single-image decode latency (ms) per shipped model on this CPU,
+with seconds per training epoch from each checkpoint's metrics.json.
+
+    python bench/model_speed.py
+
+The reference in the same run: a plain 784→d linear map (PCA's cost) on the same batch.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    import torch
+
+    from explorer.catalog import list_models
+    from explorer.checkpoint import load_pretrained
+    from explorer.data import DATASETS, load_shipped_test, to_float
+
+    torch.set_grad_enabled(False)
+    print(f"{'model':28s} {'encode img/s':>12s} {'vs linear':>9s} {'decode 1 ms':>11s} {'train s/epoch':>13s}")
+    for dataset in DATASETS:
+        x = to_float(load_shipped_test(dataset)[0][:5000])
+        for info in list_models(dataset):
+            if not info.available:
+                continue
+            model = load_pretrained(info.folder)
+            linear = torch.nn.Linear(784, info.latent_dim)
+            model.encode(x[:500])
+            start = time.perf_counter()
+            for i in range(0, len(x), 1000):
+                model.encode(x[i : i + 1000])
+            enc = len(x) / (time.perf_counter() - start)
+            start = time.perf_counter()
+            for i in range(0, len(x), 1000):
+                linear(x[i : i + 1000].flatten(1))
+            ref = len(x) / (time.perf_counter() - start)
+            z = torch.zeros(1, info.latent_dim)
+            laps = []
+            for _ in range(50):
+                start = time.perf_counter()
+                model.decode(z)
+                laps.append(time.perf_counter() - start)
+            metrics = json.loads((info.folder / "metrics.json").read_text())
+            epoch = metrics.get("train", {}).get("seconds_per_epoch", float("nan"))
+            print(f"{dataset + '/' + info.name:28s} {enc:12.0f} {enc / ref:9.2f} {statistics.median(laps) * 1000:11.2f} {epoch:13.1f}")
+
+
+if __name__ == "__main__":
+    main()
