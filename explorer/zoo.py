@@ -4,6 +4,7 @@
     python -m explorer.zoo train mnist/vae-z16    # retrain one entry (one process per model)
     python -m explorer.zoo train --missing        # train every entry not yet in pretrained/
     python -m explorer.zoo train --all            # retrain everything, one entry after the other
+    python -m explorer.zoo train --missing --embed   # … and precompute each one's map.npz and gmm.npz
 
 Each entry is trained by ``python -m explorer.train`` with the settings below, so a
 checkpoint's config.json and this list say the same thing.
@@ -42,6 +43,9 @@ class ZooEntry:
             "--latent-dim", str(self.latent_dim), "--epochs", str(epochs), "--seed", str(ZOO_SEED), "--no-progress",
         ]
 
+    def embed_command(self) -> list[str]:
+        return [sys.executable, "-m", "explorer.embed", str(self.folder), "--force"]
+
 
 def zoo_entries() -> list[ZooEntry]:
     entries = []
@@ -60,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--missing", action="store_true")
     p_train.add_argument("--all", action="store_true")
     p_train.add_argument("--epochs", type=int, default=ZOO_EPOCHS)
+    p_train.add_argument("--embed", action="store_true", help="then write each entry's map.npz and gmm.npz")
     args = parser.parse_args(argv)
     entries = zoo_entries()
     if args.command == "list":
@@ -81,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     for entry in chosen:
         print(f"== {entry.name}", flush=True)
         result = subprocess.run(entry.train_command(args.epochs))
+        if result.returncode == 0 and args.embed:
+            result = subprocess.run(entry.embed_command())
         if result.returncode != 0:
             return result.returncode
     return 0
