@@ -122,6 +122,8 @@ POINT_PIXEL_JS = """(index) => {
 # --- a whole session, as a person in the audience would run it (async, for many at once) ---
 
 SELECTBOX_MODEL = '[data-testid="stSidebar"] [data-testid="stSelectbox"] >> nth=1'
+# Streamlit's slider (1.5x+) is a react-aria range input: focus it and press the arrow keys.
+SLIDER_INPUT = '[data-testid="stSlider"] input[type="range"]'
 
 
 async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE · z16", "Autoencoder · z16"),
@@ -162,7 +164,7 @@ async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE ·
         await metric.wait_for()
         await page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
         value = await metric.inner_text()
-        slider = page.locator('[data-testid="stSlider"] [role="slider"]').first
+        slider = page.locator(SLIDER_INPUT).first
         start = time.perf_counter()
         await slider.focus()
         await slider.press("ArrowRight")

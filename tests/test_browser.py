@@ -13,6 +13,7 @@ from tests.browser_support import (
     MAP_SIGNATURE_JS,
     POINT_PIXEL_JS,
     ROOT,
+    SLIDER_INPUT,
     AppServer,
     launch_browser,
     require_chromium,
@@ -153,3 +154,22 @@ def test_scrubber_morphs_while_dragged_without_the_server(server, page):
     page.mouse.up()
     assert len(seen) >= 5, "the image changed while the slider was dragged"
     assert during == [], "no message went to the server during the drag"
+
+
+def test_denoising_controls_change_the_psnr(server, page):
+    page.goto(f"{server.url}/denoise?dataset=mnist&model=ae-z16")
+    metric = page.locator('[data-testid="stMetricValue"]').first
+    metric.wait_for(timeout=60_000)
+    wait_idle(page, timeout=60)
+    before = metric.inner_text()
+    slider = page.locator(SLIDER_INPUT).first
+    slider.focus()
+    for _ in range(4):  # the noise level, 0.40 → 0.60
+        slider.press("ArrowRight")
+    page.wait_for_function(
+        "(old) => { const m = document.querySelector('[data-testid=\"stMetricValue\"]'); return m && m.innerText !== old; }",
+        arg=before, timeout=30_000)
+    after = metric.inner_text()
+    assert before.endswith("dB") and after.endswith("dB")
+    assert float(after.split()[0]) < float(before.split()[0]), "more noise, lower PSNR of the corrupted input"
+    assert page.locator('[data-testid="stException"]').count() == 0

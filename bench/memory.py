@@ -1,0 +1,80 @@
+"""Memory over many reruns: does a long lecture make the server grow?
+
+    python bench/memory.py [--reruns 500]
+
+One process runs the main pages (map with a selection, interpolation, prior sampling,
+denoising lab, latent traversal) again and again through Streamlit's AppTest, each
+rerun changing a control so new figures are built. Printed: the resident set size
+after a warm-up of one pass over the pages, after every 100 reruns, and the growth
+over all reruns (goal: at most 100 MB). Reference in the same run: the RSS of the
+process before the first page, i.e. what torch, Streamlit and the models cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = ["views/latent_map.py", "views/interpolate.py", "views/sample.py", "views/denoise.py", "views/traverse.py"]
+
+
+def rss_mb() -> float:
+    """The current resident set size (Linux /proc; elsewhere the peak, which can only grow)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rerun(k: int) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    page = PAGES[k % len(PAGES)]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["model"] = "vae-z16" if k % 2 else "ae-z16"
+    at.query_params["sel"] = f"{k % 1000},{(7 * k) % 10000}"
+    at.query_params["a"], at.query_params["b"] = str(k % 10000), str((k * 31) % 10000)
+    at.run()
+    if page != "views/latent_map.py":
+        at.switch_page(page).run()
+    if page == "views/sample.py":
+        at.number_input(key="sample_seed").set_value(k).run()  # a new grid each time
+    elif page == "views/denoise.py":
+        at.number_input(key="noise_seed").set_value(k).run()
+    if at.exception:
+        raise RuntimeError(f"{page} raised: {at.exception[0].message}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reruns", type=int, default=500)
+    args = parser.parse_args()
+    before = rss_mb()
+    for k in range(len(PAGES)):  # warm-up: every page once, models and caches loaded
+        rerun(k)
+    gc.collect()
+    warm = rss_mb()
+    print(f"RSS before the first page {before:.0f} MB, after one pass over {len(PAGES)} pages {warm:.0f} MB")
+    start = time.perf_counter()
+    for k in range(1, args.reruns + 1):
+        rerun(k)
+        if k % 100 == 0:
+            gc.collect()
+            print(f"  after {k:4d} reruns: {rss_mb():.0f} MB ({time.perf_counter() - start:.0f} s)", flush=True)
+    gc.collect()
+    growth = rss_mb() - warm
+    print(f"growth over {args.reruns} reruns: {growth:+.0f} MB (goal: at most +100 MB)")
+
+
+if __name__ == "__main__":
+    main()
