@@ -1,0 +1,55 @@
+"""The string catalogue: every key the pages ask for exists, and unknown languages fall back to English."""
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from explorer.catalog import MODEL_KINDS
+from explorer.corrupt import CORRUPTIONS
+from explorer.i18n import DEFAULT_LANGUAGE, STRINGS, set_language, t
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROOT / "explorer").glob("*.py"))]
+ENGLISH = STRINGS[DEFAULT_LANGUAGE]
+
+
+def literal_keys() -> set[str]:
+    keys = set()
+    for path in SOURCES:
+        keys |= set(re.findall(r"\bt\(\"([a-z0-9_.]+)\"", path.read_text(encoding="utf-8")))
+    return keys
+
+
+def test_the_pages_use_the_catalogue():
+    assert len(literal_keys()) > 50
+
+
+def test_every_literal_key_is_in_the_english_catalogue():
+    assert sorted(literal_keys() - set(ENGLISH)) == []
+
+
+@pytest.mark.parametrize("key", [*(f"kind.{k}" for k in MODEL_KINDS), *(f"kind.{k}.about" for k in MODEL_KINDS),
+                                 *(f"noise.{k}" for k in CORRUPTIONS), "interp.linear", "interp.spherical",
+                                 "trav.base_image", "trav.base_zero", "sample.gmm_train", "sample.gmm_test"])
+def test_keys_built_at_run_time_exist(key):
+    assert key in ENGLISH
+
+
+def test_every_string_formats_with_its_own_fields():
+    for key, text in ENGLISH.items():
+        fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+        # a number-formatted field gets a number, others a word: no string may fail to render
+        values = {name: 1.5 if re.search(r"\{%s:[^}]*[fdeg%%]\}" % re.escape(name), text) else "x" for name in fields}
+        assert t(key, **values)
+
+
+def test_unknown_language_falls_back_to_english_and_unknown_keys_fail_loudly():
+    try:
+        assert set_language("xx-hostile<script>") == DEFAULT_LANGUAGE
+        assert t("map.title") == ENGLISH["map.title"]
+        with pytest.raises(KeyError):
+            t("no.such.key")
+    finally:
+        set_language(DEFAULT_LANGUAGE)
