@@ -1,14 +1,14 @@
-"""Encoding throughput (images/s) and single-image decode latency (ms) per shipped model on this CPU,
-with seconds per training epoch from each checkpoint's metrics.json.
+"""Encoding throughput (images/s) and single-image decode latency (ms) per shipped model on this CPU.
 
     python bench/model_speed.py
 
 The reference in the same run: a plain 784→d linear map (PCA's cost) on the same batch.
+Training speed is bench/train_speed.py (the zoo's metrics.json keeps the seconds of its
+own run, which depend on what else the machine was doing then).
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
@@ -25,7 +25,8 @@ def main() -> None:
     from explorer.data import DATASETS, load_shipped_test, to_float
 
     torch.set_grad_enabled(False)
-    print(f"{'model':28s} {'encode img/s':>12s} {'vs linear':>9s} {'decode 1 ms':>11s} {'train s/epoch':>13s}")
+    print(f"CPU threads {torch.get_num_threads()}")
+    print(f"{'model':28s} {'encode img/s':>12s} {'vs linear':>9s} {'decode 1 ms':>11s}")
     for dataset in DATASETS:
         x = to_float(load_shipped_test(dataset)[0][:5000])
         for info in list_models(dataset):
@@ -48,9 +49,7 @@ def main() -> None:
                 start = time.perf_counter()
                 model.decode(z)
                 laps.append(time.perf_counter() - start)
-            metrics = json.loads((info.folder / "metrics.json").read_text())
-            epoch = metrics.get("train", {}).get("seconds_per_epoch", float("nan"))
-            print(f"{dataset + '/' + info.name:28s} {enc:12.0f} {enc / ref:9.2f} {statistics.median(laps) * 1000:11.2f} {epoch:13.1f}")
+            print(f"{dataset + '/' + info.name:28s} {enc:12.0f} {enc / ref:9.2f} {statistics.median(laps) * 1000:11.2f}")
 
 
 if __name__ == "__main__":
