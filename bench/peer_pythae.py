@@ -7,8 +7,11 @@ batch size, measured by the same code.
 
 pythae's settings are its defaults, with its MNIST benchmark config where it has one
 (WAE: IMQ kernel, reg_weight 1, kernel_bandwidth 2; batch 100, learning rate 1e-3).
-Printed, one row per implementation and kind: test MSE (10,000 images), FID-c of 10,000
-N(0, I) samples (explorer.fid's classifier), seconds per epoch, parameters.
+Printed, per kind: test MSE (10,000 images), FID-c of 10,000 N(0, I) samples
+(explorer.fid's classifier), seconds per epoch and parameters, for
+- pythae, and ours with the same epochs (the like-for-like row);
+- ours given half of pythae's training time (as many epochs as fit; ``--no-equal-time`` skips it);
+- ours as shipped in pretrained/ (full training split, the zoo's epochs), measured by the same code.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from explorer.data import load_split, to_float  # noqa: E402
+from explorer.checkpoint import load_pretrained  # noqa: E402
+from explorer.data import load_split, pretrained_dir, to_float  # noqa: E402
 from explorer.fid import features, frechet_distance, load_classifier  # noqa: E402
 from explorer.measure import mse_per_image  # noqa: E402
 from explorer.models import ModelConfig, count_parameters  # noqa: E402
@@ -89,6 +93,7 @@ def main() -> None:
     parser.add_argument("--latent-dim", type=int, default=16)
     parser.add_argument("--kinds", nargs="+", default=["ae", "vae", "wae"])
     parser.add_argument("--data-root", type=Path, default=None)
+    parser.add_argument("--no-equal-time", action="store_true", help="skip the row trained for half pythae's time")
     args = parser.parse_args()
     torch.manual_seed(0)
     train = load_split(args.dataset, "train", args.data_root)[0][: args.train_images]
@@ -105,14 +110,29 @@ def main() -> None:
         ours, _ = train_model(ModelConfig(kind=kind, dataset=args.dataset, latent_dim=args.latent_dim), train,
                               args.epochs, batch_size=args.batch_size, progress=False)
         our_seconds = (time.perf_counter() - start) / args.epochs
-        rows.append(("explorer", kind, *measure(ours.encode, ours.decode, test, classifier, test_features,
-                                                args.latent_dim), our_seconds, count_parameters(ours)))
+        rows.append(("explorer, same epochs", kind, *measure(ours.encode, ours.decode, test, classifier,
+                                                             test_features, args.latent_dim),
+                     our_seconds, count_parameters(ours)))
+        if not args.no_equal_time:
+            epochs = max(args.epochs, int(0.5 * peer_seconds * args.epochs / our_seconds))
+            ours, _ = train_model(ModelConfig(kind=kind, dataset=args.dataset, latent_dim=args.latent_dim), train,
+                                  epochs, batch_size=args.batch_size, progress=False)
+            rows.append((f"explorer, half pythae's time ({epochs} epochs)", kind,
+                         *measure(ours.encode, ours.decode, test, classifier, test_features, args.latent_dim),
+                         our_seconds, count_parameters(ours)))
+        shipped = pretrained_dir() / args.dataset / f"{kind}-z{args.latent_dim}"
+        if (shipped / "model.safetensors").is_file():
+            ours = load_pretrained(shipped)
+            rows.append((f"explorer, shipped ({ours.config.name}, full split)", kind,
+                         *measure(ours.encode, ours.decode, test, classifier, test_features, args.latent_dim),
+                         float("nan"), count_parameters(ours)))
     print(f"{args.dataset}, {len(train)} training images, {args.epochs} epochs, batch {args.batch_size}, "
           f"latent {args.latent_dim}, CPU threads {torch.get_num_threads()}")
     print("| implementation | kind | test MSE | FID-c N(0, I) | s / epoch | parameters |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for impl, kind, mse, fid, seconds, params in rows:
-        print(f"| {impl} | {kind} | {mse:.4f} | {fid:.2f} | {seconds:.1f} | {params:,} |")
+        shown = "–" if seconds != seconds else f"{seconds:.1f}"  # NaN: not trained in this run
+        print(f"| {impl} | {kind} | {mse:.4f} | {fid:.2f} | {shown} | {params:,} |")
 
 
 if __name__ == "__main__":

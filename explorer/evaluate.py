@@ -145,8 +145,9 @@ def quality_table(data_root: Path | None = None) -> str:
         for name, value in calibration(dataset, classifier, test, test_features, data_root).items():
             lines.append(f"| *{name}* | | | {value:.2f} | | | |")
         lines.append("")
-    lines.append("† mixture fitted to the test codes (no gmm.npz shipped).")
-    return "\n".join(lines)
+    if any("†" in line for line in lines):
+        lines.append("† mixture fitted to the test codes (no gmm.npz shipped).")
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def write_readme_table(table: str, readme: Path) -> None:
