@@ -106,6 +106,11 @@ MAP_SIGNATURE_JS = """() => {
   return Array.from(t.x.slice(0, 5)).map(v => v.toFixed(4)).join(',');
 }"""
 
+TRACE_NAMES_JS = """() => {
+  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+  return gd && gd._fullData ? gd._fullData.map(t => t.name) : [];
+}"""
+
 POINT_PIXEL_JS = """(index) => {
   const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
   for (const t of gd._fullData) {

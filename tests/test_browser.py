@@ -14,6 +14,7 @@ from tests.browser_support import (
     POINT_PIXEL_JS,
     ROOT,
     SLIDER_INPUT,
+    TRACE_NAMES_JS,
     AppServer,
     launch_browser,
     require_chromium,
@@ -95,6 +96,13 @@ def test_clicking_a_point_shows_its_reconstruction(server, page):
     assert "#42 · " in page.inner_text("body")
     assert "MSE" in page.inner_text("body")
     assert "sel=42" in page.url
+    # Plotly marks a selection made on the chart itself: the figure is left as it was, not redrawn with a ring
+    assert "selected" not in page.evaluate(TRACE_NAMES_JS)
+    # after a model switch the new map is drawn with the ring, since the chart's own marks are gone
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1).click()
+    page.get_by_role("option", name="Autoencoder · z16").click()
+    page.wait_for_function(f"({TRACE_NAMES_JS})().includes('selected')", timeout=30_000)
+    assert "sel=42" in page.url
 
 
 def test_a_lasso_selects_the_points_inside_it(server, page):
@@ -121,6 +129,7 @@ def test_a_bookmarked_url_restores_the_view(server, page):
     page.get_by_text("2 images selected").first.wait_for(timeout=30_000)
     assert "model=wae-z16" in page.url
     assert "MMD penalty" in page.inner_text('[data-testid="stSidebar"]')  # the WAE's description
+    assert "selected" in page.evaluate(TRACE_NAMES_JS)  # a link's selection is ringed on the map
 
 
 def test_hostile_url_values_fall_back_with_a_notice(server, page):
