@@ -4,7 +4,8 @@
 
 Each session (tests/browser_support.py: audience_session) opens the map, switches the
 model, clicks a point, and moves a denoising control; each step is timed from the
-action to the new content painted. Printed: p50 / p95 per step and N. The reference
+action to the new content painted (N = 1: five sessions one after the other). Printed:
+p50 / p95 per step and N. The reference
 in the same run: bench/minimal_app.py, Streamlit's minimal page, whose selectbox redraws
 a 10,000-point WebGL scatter (one session, the same browser), timed the same way. Then
 the server-side time of the same steps (the script run, timed with Streamlit's AppTest
@@ -113,6 +114,7 @@ def server_side(repeats: int = 5) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30])
+    parser.add_argument("--rounds", type=int, default=5, help="sessions one after the other for N = 1")
     args = parser.parse_args()
     server = AppServer()
     server.wait_healthy()
@@ -121,7 +123,9 @@ def main() -> None:
         print(f"{'N':>3} {'step':16s} {'p50 ms':>8} {'p95 ms':>8}  failures")
         alone = {}
         for n in args.sessions:
-            results = asyncio.run(room(server.url, n))
+            results = []
+            for _ in range(args.rounds if n == 1 else 1):  # one session alone is one sample: take several
+                results += asyncio.run(room(server.url, n))
             ok = [r for r in results if isinstance(r, dict)]
             failures = len(results) - len(ok)
             for step in ("first map", "model switch", "selection", "denoise control"):
