@@ -89,3 +89,31 @@ def test_evaluate_on_a_broken_checkpoint_exits_2(tmp_path, capsys):
     (tmp_path / "ck").mkdir()
     assert evaluate.main([str(tmp_path / "ck")]) == 2
     assert "config.json: file is missing" in capsys.readouterr().err
+
+
+def test_zoo_trains_and_embeds_one_entry_in_its_own_processes(tiny_root, tmp_path, monkeypatch):
+    import numpy as np
+
+    from explorer import zoo
+    from explorer.data import export_test_split
+    from explorer.project import load_map
+
+    base = tmp_path / "pretrained"
+    export_test_split("mnist", tiny_root, out=base / "mnist" / "test.npz")
+    monkeypatch.setenv("EXPLORER_PRETRAINED", str(base))  # inherited by the train and embed processes
+    monkeypatch.setenv("EXPLORER_DATA", str(tiny_root))
+    assert zoo.main(["train", "mnist/ae-z2", "--epochs", "1", "--embed"]) == 0
+    folder = base / "mnist" / "ae-z2"
+    model = load_pretrained(folder)
+    assert model.kind == "ae" and model.config.latent_dim == 2
+    latent_map = load_map(folder / "map.npz")  # a latent-2 model is drawn from its codes
+    assert latent_map.method == "latent" and len(latent_map.xy) == 64
+    with np.load(folder / "gmm.npz", allow_pickle=False) as gmm:
+        assert len(gmm.files) > 0
+
+
+def test_zoo_refuses_entries_it_does_not_ship(capsys):
+    from explorer import zoo
+
+    assert zoo.main(["train", "mnist/vae-z3"]) == 2
+    assert "not in the zoo" in capsys.readouterr().err
