@@ -4,23 +4,36 @@ Navigation and the sidebar only; each view is one file in views/. Adding a page 
 one file there and one line in PAGES.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from explorer import ui
 from explorer.i18n import set_language, t
 
-st.set_page_config(page_title="Autoencoder Explorer", page_icon=":material/blur_on:", layout="wide")
+# The icon ships with the app: a Material icon here would make the browser fetch the
+# favicon from a font host, which a lecture room without a network cannot reach.
+PAGE_ICON = str(Path(__file__).resolve().parent / "assets" / "page-icon.png")
+
+st.set_page_config(page_title=t("app.title"), page_icon=PAGE_ICON, layout="wide")
 set_language(st.query_params.get("lang", "en"))
 
 PAGES = [
-    st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="map", default=True),
+    st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="latent-map",
+            default=True),
     st.Page("views/interpolate.py", title=t("nav.interpolate"), icon=":material/linear_scale:", url_path="interpolate"),
     st.Page("views/traverse.py", title=t("nav.traverse"), icon=":material/tune:", url_path="traverse"),
     st.Page("views/sample.py", title=t("nav.sample"), icon=":material/grid_view:", url_path="sample"),
     st.Page("views/denoise.py", title=t("nav.denoise"), icon=":material/blur_off:", url_path="denoise"),
     st.Page("views/anomaly.py", title=t("nav.anomaly"), icon=":material/report:", url_path="anomaly"),
 ]
+# Streamlit serves the default page at "/" only; a typed or bookmarked "/map" (the map's
+# address before) would say "Page not found". This unlisted alias answers it.
+MAP_ALIAS = st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="map")
 
-page = st.navigation(PAGES)
+page = st.navigation([*PAGES, MAP_ALIAS], position="hidden")
+with st.sidebar:
+    for entry in PAGES:
+        st.page_link(entry)
 ui.sidebar()
 page.run()

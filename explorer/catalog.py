@@ -3,6 +3,12 @@
 A folder is listed only if its name has the form ``<kind>-z<latent>``; the app never
 builds a path from a URL value, it picks from this list. A folder with a missing or
 broken file is listed as unavailable, with the reason, and the others are served.
+
+Symbolic links inside the zoo folder are followed only while they stay inside it: a
+checkpoint folder or file that resolves to a place outside the zoo is listed as
+unavailable ("links outside the zoo folder"), so the zoo cannot be made to serve files
+from elsewhere on the server. A save that was killed half-way is finished or undone
+before the folder is listed (explorer.folders).
 """
 
 from __future__ import annotations
@@ -32,8 +38,20 @@ class ModelInfo:
     has_map: bool = False
 
 
-def _check(folder: Path) -> str:
+LINKED_FILES = ("config.json", "model.safetensors", "metrics.json", "map.npz", "gmm.npz")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def _check(folder: Path, root: Path) -> str:
     """Empty if the checkpoint looks whole, else the reason it cannot be served."""
+    if not all(_inside(p, root) for p in (folder, *(folder / name for name in LINKED_FILES))):
+        return "links outside the zoo folder (refused)"
     config_path = folder / "config.json"
     weights = folder / "model.safetensors"
     if not config_path.is_file():
@@ -70,15 +88,17 @@ def list_models(dataset: str, root: Path | None = None) -> list[ModelInfo]:
     """Every checkpoint folder of ``dataset``, available or not, by latent size then kind."""
     if dataset not in DATASETS:
         return []
-    base = Path(root or pretrained_dir()) / dataset
+    root = Path(root or pretrained_dir()).resolve()
+    base = root / dataset
     if not base.is_dir():
         return []
+    _recover_interrupted_saves(base)
     found = []
     for folder in base.iterdir():
         match = CHECKPOINT_NAME.match(folder.name)
         if not match or not folder.is_dir():
             continue
-        reason = _check(folder)
+        reason = _check(folder, root)
         found.append(
             ModelInfo(
                 dataset=dataset,
@@ -93,6 +113,18 @@ def list_models(dataset: str, root: Path | None = None) -> list[ModelInfo]:
             )
         )
     return sorted(found, key=lambda m: (-m.latent_dim, MODEL_KINDS.index(m.kind)))
+
+
+def _recover_interrupted_saves(base: Path) -> None:
+    from explorer.folders import recover
+
+    for leftover in base.glob(".*-z*.[no][le][wd]"):  # .<name>.new / .<name>.old
+        name = leftover.name[1:].rsplit(".", 1)[0]
+        if CHECKPOINT_NAME.match(name):
+            try:
+                recover(base / name)
+            except OSError:
+                pass  # a read-only zoo: listed as it is; the trainer recovers it on its next run
 
 
 def find_model(dataset: str, name: str, root: Path | None = None) -> ModelInfo | None:

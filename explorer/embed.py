@@ -13,11 +13,11 @@ Existing files are kept unless ``--force``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
+from explorer.cli import ArgumentParser
 from explorer.catalog import list_models
 from explorer.data import DATASETS, DatasetUnavailable
 from explorer.project import DEFAULT_UMAP, MAP_FILE, LatentMap, latent_plane_map, save_map, umap_project
@@ -48,7 +48,7 @@ def fit_gmm(folder: Path, data_root: Path | None, seed: int):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m explorer.embed", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="python -m explorer.embed", description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="*", type=Path)
     parser.add_argument("--all", action="store_true", help="every available checkpoint in pretrained/")
     parser.add_argument("--n-neighbors", type=int, default=DEFAULT_UMAP["n_neighbors"])

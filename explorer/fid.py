@@ -11,7 +11,6 @@ writes ``pretrained/<dataset>/classifier/`` (config.json, model.safetensors, met
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -20,8 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from explorer.checkpoint import CheckpointError
-from explorer.data import DATASETS, DatasetUnavailable, load_split, pretrained_dir, to_float
+from explorer.cli import ArgumentParser
+from explorer.data import DATASETS, load_split, pretrained_dir, to_float
+from explorer.errors import CheckpointError, DatasetUnavailable
 
 CLASSIFIER_DIR = "classifier"
 FEATURES = 128
@@ -102,12 +102,24 @@ def classifier_folder(dataset: str) -> Path:
 
 
 def save_classifier(model: Classifier, folder: Path, metrics: dict) -> None:
+    """Written beside ``folder`` and swapped into place, as a checkpoint is (explorer.folders)."""
+    import shutil
+
     from safetensors.torch import save_file
 
-    folder.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(folder / "model.safetensors"))
-    (folder / "config.json").write_text(json.dumps({"architecture": "lenet", "features": FEATURES}, indent=2) + "\n")
-    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    from explorer.folders import replace_folder, staging_folder
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = staging_folder(folder)
+    try:
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+        (tmp / "config.json").write_text(json.dumps({"architecture": "lenet", "features": FEATURES}, indent=2) + "\n")
+        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        tmp.chmod(0o755)
+        replace_folder(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def load_classifier(dataset: str) -> Classifier:
@@ -116,17 +128,17 @@ def load_classifier(dataset: str) -> Classifier:
 
     path = classifier_folder(dataset) / "model.safetensors"
     if not path.is_file():
-        raise CheckpointError(f"{path}: file is missing (train it: python -m explorer.fid train --dataset {dataset})")
+        raise CheckpointError(f"file is missing (train it: python -m explorer.fid train --dataset {dataset})", path)
     model = Classifier()
     try:
         model.load_state_dict(load_file(str(path)))
     except (SafetensorError, RuntimeError, OSError) as err:
-        raise CheckpointError(f"{path}: corrupted or mismatched ({err})") from None
+        raise CheckpointError(f"corrupted or mismatched ({err})", path) from None
     return model.eval()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m explorer.fid", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="python -m explorer.fid", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train and ship the feature classifier of a dataset")
     p_train.add_argument("--dataset", required=True, choices=list(DATASETS))

@@ -10,6 +10,7 @@ its own name (``sparsity``, ``contractive``, ``kl``, ``mmd``).
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import torch
@@ -17,8 +18,43 @@ import torch.nn.functional as F
 from torch import nn
 
 from explorer.catalog import MODEL_KINDS
-from explorer.corrupt import corrupt
+from explorer.corrupt import CORRUPTIONS, corrupt
 from explorer.losses import gaussian_kl, imq_mmd
+
+
+# Upper bounds on what a config may ask for (a tampered config.json is refused, not allocated).
+MAX_LATENT_DIM = 1024
+MAX_CHANNELS = 256
+MAX_HIDDEN = 2048
+MAX_WEIGHT = 1e6
+
+
+def _bounded_int(name: str, value, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if number != value and str(number) != str(value):
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, not {number}")
+    return number
+
+
+def _bounded_float(name: str, value, low: float, high: float, open_ends: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{name} must be a number, not {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+    inside = low < number < high if open_ends else low <= number <= high
+    if not math.isfinite(number) or not inside:
+        ends = f"({low}, {high})" if open_ends else f"[{low}, {high}]"
+        raise ValueError(f"{name} must lie in {ends}, not {value!r}")
+    return number
 
 
 @dataclass
@@ -44,15 +80,28 @@ class ModelConfig:
     mmd_lambda: float = 100.0
 
     def __post_init__(self):
-        self.channels = tuple(int(c) for c in self.channels)
+        # A config.json can be edited by hand: every field is checked, and sizes are bounded
+        # so that a tampered file cannot make the loader allocate tens of gigabytes.
         if self.kind not in MODELS:
             raise ValueError(f"unknown model kind {self.kind!r}; choose one of: {', '.join(MODELS)}")
-        if int(self.latent_dim) < 1:
-            raise ValueError(f"latent size must be at least 1, not {self.latent_dim}")
+        if not isinstance(self.dataset, str) or not self.dataset:
+            raise ValueError(f"dataset must be a name, not {self.dataset!r}")
+        self.latent_dim = _bounded_int("latent size", self.latent_dim, 1, MAX_LATENT_DIM)
+        channels = tuple(self.channels) if isinstance(self.channels, (list, tuple)) else ()
+        if len(channels) != 2:
+            raise ValueError(f"channels must be two numbers, not {self.channels!r}")
+        self.channels = tuple(_bounded_int("channels", c, 1, MAX_CHANNELS) for c in channels)
+        self.hidden = _bounded_int("hidden width", self.hidden, 1, MAX_HIDDEN)
+        if self.noise not in CORRUPTIONS:
+            raise ValueError(f"noise must be one of {', '.join(CORRUPTIONS)}, not {self.noise!r}")
         if self.sparsity not in ("kl", "l1"):
             raise ValueError(f"sparsity must be 'kl' or 'l1', not {self.sparsity!r}")
         if self.jacobian not in ("estimate", "exact"):
             raise ValueError(f"jacobian must be 'estimate' or 'exact', not {self.jacobian!r}")
+        self.noise_level = _bounded_float("noise level", self.noise_level, 0.0, 1.0)
+        self.rho = _bounded_float("rho", self.rho, 0.0, 1.0, open_ends=True)
+        for name in ("sparsity_weight", "contractive_weight", "beta", "mmd_lambda"):
+            setattr(self, name, _bounded_float(name.replace("_", " "), getattr(self, name), 0.0, MAX_WEIGHT))
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.errors import MapUnavailable
+from explorer.npz import read_npz
+
 MAP_FILE = "map.npz"
 DEFAULT_UMAP = {"n_neighbors": 15, "min_dist": 0.1, "seed": 0}
-
-
-class MapUnavailable(RuntimeError):
-    """A map file that cannot be read; the message names it."""
 
 
 @dataclass
@@ -51,17 +50,32 @@ def save_map(path: Path, latent_map: LatentMap) -> Path:
     return path
 
 
-def load_map(path: Path) -> LatentMap:
+def load_map(path: Path, n_images: int | None = None) -> LatentMap:
+    """The map saved at ``path``, checked: N×2 finite points, N distinct indices of test images.
+
+    ``n_images`` is the size of the test split the indices point into; every fault is a
+    MapUnavailable naming the file and what is wrong.
+    """
     path = Path(path)
+    arrays = read_npz(path, ("xy", "indices", "method", "params"), MapUnavailable)
+    xy, indices = arrays["xy"], arrays["indices"]
+    if xy.ndim != 2 or xy.shape[1:] != (2,) or len(xy) == 0 or indices.shape != (len(xy),):
+        raise MapUnavailable(f"holds {xy.shape} points and {indices.shape} indices, not N×2 and N", path)
+    if not np.issubdtype(xy.dtype, np.floating) or not np.isfinite(xy).all():
+        raise MapUnavailable("holds points that are not finite numbers", path)
+    if not np.issubdtype(indices.dtype, np.integer):
+        raise MapUnavailable(f"holds {indices.dtype} indices, not integers", path)
+    if indices.min() < 0 or (n_images is not None and indices.max() >= n_images):
+        raise MapUnavailable(f"points at images outside the test split (0–{(n_images or 1) - 1})", path)
+    if len(np.unique(indices)) != len(indices):
+        raise MapUnavailable("lists an image more than once", path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return LatentMap(
-                xy=npz["xy"], indices=npz["indices"], method=str(npz["method"]), params=json.loads(str(npz["params"]))
-            )
-    except FileNotFoundError:
-        raise MapUnavailable(f"{path} is missing") from None
-    except (OSError, ValueError, KeyError, EOFError) as err:
-        raise MapUnavailable(f"{path} cannot be read ({err})") from None
+        method, params = str(arrays["method"]), json.loads(str(arrays["params"]))
+    except ValueError:
+        raise MapUnavailable("has unreadable parameters", path) from None
+    if method not in ("umap", "latent") or not isinstance(params, dict):
+        raise MapUnavailable(f"has an unknown method {method[:20]!r}", path)
+    return LatentMap(xy=xy, indices=indices, method=method, params=params)
 
 
 def subsample(n_total: int, n: int, seed: int = 0) -> np.ndarray:

@@ -14,6 +14,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from explorer.errors import MixtureUnavailable
+from explorer.npz import read_npz
+
 GMM_FILE = "gmm.npz"
 
 
@@ -63,6 +66,32 @@ class GaussianMixtureSampler:
         return path
 
     @classmethod
-    def load(cls, path: Path) -> "GaussianMixtureSampler":
-        with np.load(path, allow_pickle=False) as npz:
-            return cls(weights=npz["weights"], means=npz["means"], covariances=npz["covariances"])
+    def load(cls, path: Path, latent_dim: int | None = None) -> "GaussianMixtureSampler":
+        """The mixture saved at ``path``, checked; any fault is a MixtureUnavailable naming it.
+
+        Checked: K weights ≥ 0 with a positive sum, K×d means, K×d×d symmetric positive
+        semi-definite covariances, all finite, and d = ``latent_dim`` when given. A mixture
+        that fails any of these would sample garbage or raise inside numpy.
+        """
+        arrays = read_npz(Path(path), ("weights", "means", "covariances"), MixtureUnavailable)
+        weights, means, covariances = (arrays[k] for k in ("weights", "means", "covariances"))
+        if not all(np.issubdtype(a.dtype, np.number) and not np.iscomplexobj(a) for a in (weights, means, covariances)):
+            raise MixtureUnavailable("holds arrays that are not real numbers", path)
+        if weights.ndim != 1 or len(weights) == 0 or means.ndim != 2 or means.shape[0] != len(weights):
+            raise MixtureUnavailable(f"holds {weights.shape} weights and {means.shape} means, not K and K×d", path)
+        k, d = means.shape
+        if covariances.shape != (k, d, d):
+            raise MixtureUnavailable(f"holds covariances of shape {covariances.shape}, not {(k, d, d)}", path)
+        if latent_dim is not None and d != latent_dim:
+            raise MixtureUnavailable(f"is a mixture over {d}-D codes; the model's codes are {latent_dim}-D", path)
+        if not all(np.isfinite(a).all() for a in (weights, means, covariances)):
+            raise MixtureUnavailable("holds NaN or infinite values", path)
+        if weights.min() < 0 or weights.sum() <= 0:
+            raise MixtureUnavailable("has negative weights or weights that sum to zero", path)
+        if not np.allclose(covariances, covariances.transpose(0, 2, 1), rtol=1e-5, atol=1e-8):
+            raise MixtureUnavailable("has covariances that are not symmetric", path)
+        floor = -1e-6 * np.maximum(1.0, np.abs(covariances).max(axis=(1, 2)))
+        if (np.linalg.eigvalsh(covariances).min(axis=1) < floor).any():
+            raise MixtureUnavailable("has covariances that are not positive semi-definite", path)
+        return cls(weights=weights.astype(np.float64), means=means.astype(np.float64),
+                   covariances=covariances.astype(np.float64))

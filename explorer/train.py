@@ -2,16 +2,18 @@
 
     python -m explorer.train --dataset fashion-mnist --model vae --latent-dim 16 --epochs 30
 
-The run is reproducible with ``--seed``; it writes into a temporary folder that is
-renamed into place at the end, so an interrupted run leaves no half checkpoint.
+The run is reproducible with ``--seed``. Every argument and the output folder are
+checked before the data is read: ``--out`` may name a new or empty folder, or (with
+``--overwrite``) an existing checkpoint; anything else is refused with one line and exit
+status 2. A run whose loss stops being finite stops with exit status 1 and writes nothing.
+The checkpoint is written beside its place and swapped in (explorer.folders), so an
+interrupted run never leaves a half checkpoint or loses the old one.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
+import math
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,23 +21,12 @@ import torch
 from tqdm import tqdm
 
 from explorer.checkpoint import round_to_storage, save_pretrained
-from explorer.data import DATASETS, DatasetUnavailable, load_split, pretrained_dir, to_float
+from explorer.cli import DEVICES, ArgumentParser, fail, non_negative_int, positive_float, positive_int, resolve_device
+from explorer.data import DATASETS, load_split, pretrained_dir, to_float
+from explorer.errors import CheckpointError, DatasetUnavailable, TrainingDiverged
 from explorer.evaluate import evaluate_model
+from explorer.folders import check_output_folder
 from explorer.models import MODELS, AutoEncoder, ModelConfig, build_model, count_parameters
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda: no CUDA device is available")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ValueError("--device mps: no Apple MPS device is available")
-    return torch.device(name)
 
 
 def train_model(
@@ -67,6 +58,10 @@ def train_model(
         for i in bar:
             x = to_float(train_images[permutation[i : i + batch_size]]).to(device)
             terms = model.loss(x)
+            if not torch.isfinite(terms["loss"]):
+                raise TrainingDiverged(
+                    f"the loss became {terms['loss'].item()} at epoch {epoch}, step {i // batch_size + 1}; "
+                    f"nothing was written (try a lower --lr than {lr:g})")
             optimiser.zero_grad(set_to_none=True)
             terms["loss"].backward()
             optimiser.step()
@@ -78,63 +73,46 @@ def train_model(
         record.update({f"train_{name}": s / seen for name, s in sums.items()})
         if test_images is not None:
             record["test_mse"] = evaluate_model(model, test_images[:2000])["mse"]
+        if not all(torch.isfinite(p).all() for p in model.parameters()):
+            raise TrainingDiverged(f"the weights stopped being finite in epoch {epoch}; nothing was written "
+                                   f"(try a lower --lr than {lr:g})")
         history.append(record)
         shown = ", ".join(f"{k}={v:.4g}" for k, v in record.items() if k != "epoch")
         tqdm.write(f"epoch {epoch}/{epochs}: {shown}", file=sys.stderr)
     return model.eval(), history
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+HYPER_PARAMETERS = (("noise", str), ("noise-level", float), ("sparsity", str), ("sparsity-weight", float),
+                    ("rho", float), ("contractive-weight", float), ("jacobian", str), ("beta", float),
+                    ("mmd-lambda", float))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m explorer.train", description=__doc__.splitlines()[0])
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog="python -m explorer.train", description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", required=True, choices=list(DATASETS))
     parser.add_argument("--model", required=True, choices=list(MODELS))
     parser.add_argument("--latent-dim", type=positive_int, default=16)
     parser.add_argument("--epochs", type=positive_int, default=20)
     parser.add_argument("--batch-size", type=positive_int, default=128)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    parser.add_argument("--lr", type=positive_float, default=1e-3)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--device", default="auto", choices=DEVICES)
     parser.add_argument("--data-root", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="default: pretrained/<dataset>/<model>-z<latent>")
+    parser.add_argument("--overwrite", action="store_true", help="replace the checkpoint already in the output folder")
     parser.add_argument("--train-limit", type=positive_int, default=None, help="train on the first N images only")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (per-epoch lines only)")
     hyper = parser.add_argument_group("hyper-parameters (defaults in explorer.models.ModelConfig)")
-    for name, kind in (
-        ("noise", str), ("noise-level", float), ("sparsity", str), ("sparsity-weight", float), ("rho", float),
-        ("contractive-weight", float), ("jacobian", str), ("beta", float), ("mmd-lambda", float),
-    ):
+    for name, kind in HYPER_PARAMETERS:
         hyper.add_argument(f"--{name}", type=kind, default=None)
     return parser
-
-
-def check_writable(folder: Path) -> None:
-    """Fail before training, not after it, when the output cannot be written."""
-    parent = folder.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=parent, prefix=".write-test-"):
-        pass
-    if folder.exists() and not os.access(folder, os.W_OK):
-        raise PermissionError(f"{folder} is not writable")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    overrides = {
-        key: getattr(args, key)
-        for key in ("noise", "noise_level", "sparsity", "sparsity_weight", "rho", "contractive_weight", "jacobian", "beta", "mmd_lambda")
-        if getattr(args, key) is not None
-    }
+    overrides = {key: getattr(args, key) for key in (name.replace("-", "_") for name, _ in HYPER_PARAMETERS)
+                 if getattr(args, key) is not None}
     try:
         config = ModelConfig(kind=args.model, dataset=args.dataset, latent_dim=args.latent_dim, **overrides)
         device = resolve_device(args.device)
@@ -142,16 +120,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     out = args.out or pretrained_dir() / args.dataset / config.name
     try:
-        check_writable(out)
-    except OSError as err:
-        print(f"error: cannot write to {out}: {err}", file=sys.stderr)
-        return 2
+        check_output_folder(out, overwrite=args.overwrite)
+    except CheckpointError as err:
+        return fail(f"--out {err}")
     try:
         train_images, _ = load_split(args.dataset, "train", args.data_root)
         test_images, _ = load_split(args.dataset, "test", args.data_root)
     except DatasetUnavailable as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return fail(str(err))
     if args.train_limit:
         train_images = train_images[: args.train_limit]
     print(f"training {config.name} on {args.dataset} ({len(train_images)} images) on {device}", file=sys.stderr)
@@ -163,8 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
+    except TrainingDiverged as err:
+        return fail(str(err), code=1)
     round_to_storage(model)
     test = evaluate_model(model, test_images)
+    if not all(math.isfinite(v) for v in test.values()):
+        return fail(f"the trained model's test figures are not finite ({test}); nothing was written", code=1)
     seconds = [h["seconds"] for h in history]
     metrics = {
         "test": test,
@@ -180,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
         "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
         "optimiser": "Adam", "train_images": len(train_images), "device": str(device),
     }
-    save_pretrained(model.cpu(), out, metrics=metrics, training=training)
+    try:
+        save_pretrained(model.cpu(), out, metrics=metrics, training=training)
+    except (CheckpointError, OSError) as err:
+        return fail(f"not saved: {err}", code=1)
     print(f"saved {out}: test mse={test['mse']:.5f} psnr={test['psnr']:.2f} dB")
     return 0
 

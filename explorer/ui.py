@@ -16,11 +16,11 @@ import streamlit as st
 
 from explorer.catalog import ModelInfo, find_model, list_models
 from explorer.data import DATASETS, dataset_spec, load_shipped_arrays
+from explorer.errors import CheckpointError, DatasetUnavailable, ExplorerError, MapUnavailable, MixtureUnavailable
 from explorer.i18n import t
 from explorer.project import (
     MAP_FILE,
     LatentMap,
-    MapUnavailable,
     file_fingerprint,
     load_map,
     map_cache_key,
@@ -70,12 +70,12 @@ def model(dataset: str, name: str):
     """The model, loaded once per server (raises CheckpointError with the reason)."""
     import torch
 
-    from explorer.checkpoint import CheckpointError, load_pretrained
+    from explorer.checkpoint import load_pretrained
 
     torch.set_grad_enabled(False)
     info = find_model(dataset, name)
     if info is None or not info.available:
-        raise CheckpointError(info.reason if info else f"no checkpoint {name!r} for {dataset}")
+        raise CheckpointError(info.reason if info else "no such checkpoint")
     return load_pretrained(info.folder)
 
 
@@ -94,10 +94,14 @@ def test_codes(dataset: str, name: str) -> np.ndarray:
 
 @st.cache_data(show_spinner=False, max_entries=48)
 def shipped_map(dataset: str, name: str) -> LatentMap | None:
+    """The map shipped beside the model, checked against the test split; None if none ships.
+
+    Raises MapUnavailable for a damaged file (not cached: a repaired file is read again).
+    """
     info = find_model(dataset, name)
     if info is None or not (info.folder / MAP_FILE).is_file():
         return None
-    return load_map(info.folder / MAP_FILE)
+    return load_map(info.folder / MAP_FILE, n_images=len(test_split(dataset)[0]))
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
@@ -119,9 +123,9 @@ def umap_map(dataset: str, name: str, n_points: int, n_neighbors: int, min_dist:
     with _umap_gate:
         if path.is_file():
             try:
-                return load_map(path), True
+                return load_map(path, n_images=len(test_split(dataset)[0])), True
             except MapUnavailable:
-                path.unlink(missing_ok=True)  # a broken cache entry is recomputed
+                path.unlink(missing_ok=True)  # a broken cache entry is removed and recomputed
         report(t("recompute.step_encode", n=n_points))
         z = test_codes(dataset, name)
         indices = subsample(len(z), n_points, seed)
@@ -138,9 +142,9 @@ def umap_map(dataset: str, name: str, n_points: int, n_neighbors: int, min_dist:
 
 
 def printable(value: str, limit: int = 40) -> str:
-    """A URL value made safe to show in a notice: printable, no markup, short."""
+    """A URL value or an error's reason made safe to show: printable, no markup, short."""
     kept = "".join(ch for ch in str(value) if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
-    kept = "".join(ch for ch in kept if ch not in "`*_[]()<>#|\\$~")
+    kept = "".join(ch for ch in kept if ch not in "`*_[]<>#|\\$~")
     return kept[:limit] + ("…" if len(kept) > limit else "")
 
 
@@ -260,19 +264,54 @@ def format_indices(indices: list[int]) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def gmm_sampler(dataset: str, name: str):
-    """The shipped mixture fitted to the training codes; where none ships, one fitted to the test codes.
+    """The shipped mixture fitted to the training codes; where none ships, or it is damaged,
+    one fitted here to the test codes.
 
-    Returns (sampler, fitted_on) with fitted_on "train" or "test".
+    Returns (sampler, fitted_on, problem): fitted_on is "train" or "test"; problem is the
+    MixtureUnavailable that made the shipped file unusable, or None.
     """
     from explorer.samplers import GMM_FILE, GaussianMixtureSampler
 
     info = find_model(dataset, name)
+    problem = None
     if info is not None and (info.folder / GMM_FILE).is_file():
         try:
-            return GaussianMixtureSampler.load(info.folder / GMM_FILE), "train"
-        except (OSError, ValueError, KeyError):
-            pass  # a broken file: fit anew below rather than fail the page
-    return GaussianMixtureSampler.fit(test_codes(dataset, name), n_components=10, seed=0), "test"
+            return GaussianMixtureSampler.load(info.folder / GMM_FILE, latent_dim=info.latent_dim), "train", None
+        except MixtureUnavailable as err:
+            problem = err  # the page says so, and samples from a mixture fitted here instead
+    return GaussianMixtureSampler.fit(test_codes(dataset, name), n_components=10, seed=0), "test", problem
+
+
+# --- package errors, said in the catalogue's words --------------------------------------
+
+
+def explain(err: ExplorerError, subject: str) -> str:
+    """The catalogue's message for one of the package's errors: what it is about (a model,
+    a dataset), the file, and what is wrong with it — never where the server keeps it."""
+    key = "error.file" if err.file else "error.plain"
+    return t(key, subject=printable(subject, 60), file=printable(err.file, 60), reason=printable(err.reason, 300))
+
+
+def show_error(err: ExplorerError, subject: str) -> None:
+    st.error(explain(err, subject), icon=":material/error:")
+
+
+def require_test_split(view: "View") -> tuple[np.ndarray, np.ndarray]:
+    """The view's test images and labels, or the page stops with the catalogue's message."""
+    try:
+        return test_split(view.dataset)
+    except DatasetUnavailable as err:
+        show_error(err, DATASETS[view.dataset].title)
+        st.stop()
+
+
+def model_or_error(dataset: str, info: ModelInfo):
+    """The model, or None after the catalogue's message naming it (the rest of the page goes on)."""
+    try:
+        return model(dataset, info.name)
+    except CheckpointError as err:
+        show_error(err, model_title(info))
+        return None
 
 
 def model_title(info: ModelInfo) -> str:

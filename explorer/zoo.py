@@ -12,11 +12,11 @@ checkpoint's config.json and this list say the same thing.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from dataclasses import dataclass
 
+from explorer.cli import ArgumentParser, positive_int
 from explorer.data import DATASETS, pretrained_dir
 
 ZOO_EPOCHS = 10
@@ -41,6 +41,7 @@ class ZooEntry:
         return [
             sys.executable, "-m", "explorer.train", "--dataset", self.dataset, "--model", self.kind,
             "--latent-dim", str(self.latent_dim), "--epochs", str(epochs), "--seed", str(ZOO_SEED), "--no-progress",
+            "--out", str(self.folder), "--overwrite",  # the zoo's own folder: retraining replaces it
         ]
 
     def embed_command(self) -> list[str]:
@@ -56,14 +57,14 @@ def zoo_entries() -> list[ZooEntry]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m explorer.zoo", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="python -m explorer.zoo", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list")
     p_train = sub.add_parser("train")
     p_train.add_argument("names", nargs="*", help="entries such as mnist/vae-z16")
     p_train.add_argument("--missing", action="store_true")
     p_train.add_argument("--all", action="store_true")
-    p_train.add_argument("--epochs", type=int, default=ZOO_EPOCHS)
+    p_train.add_argument("--epochs", type=positive_int, default=ZOO_EPOCHS)
     p_train.add_argument("--embed", action="store_true", help="then write each entry's map.npz and gmm.npz")
     args = parser.parse_args(argv)
     entries = zoo_entries()

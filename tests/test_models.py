@@ -29,7 +29,7 @@ def test_shapes_and_named_loss_terms(kind, latent_dim, tiny_images):
 def test_registry_rejects_unknown_kind_and_bad_latent():
     with pytest.raises(ValueError, match="unknown model kind"):
         ModelConfig(kind="gan")
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="between 1 and 1024"):
         ModelConfig(latent_dim=0)
 
 

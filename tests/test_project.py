@@ -30,7 +30,7 @@ def test_broken_map_files_raise_a_clear_error(tmp_path):
     with pytest.raises(MapUnavailable, match="missing"):
         load_map(tmp_path / "none.npz")
     (tmp_path / "bad.npz").write_bytes(b"junk")
-    with pytest.raises(MapUnavailable, match="cannot be read"):
+    with pytest.raises(MapUnavailable, match="damaged or truncated"):
         load_map(tmp_path / "bad.npz")
     with pytest.raises(ValueError):
         LatentMap(xy=np.zeros((5, 3)), indices=np.arange(5), method="umap")

@@ -8,6 +8,7 @@ import torch
 from explorer import ui
 from explorer.data import DATASETS
 from explorer.denoise import out_of_distribution, reconstruction_errors
+from explorer.errors import DatasetUnavailable
 from explorer.i18n import t
 from explorer.latent import reconstruct
 from explorer.measure import roc
@@ -17,12 +18,8 @@ N_IMAGES = 2000  # per set: enough for a smooth ROC, quick on a CPU
 view = ui.view()
 st.title(t("anomaly.title"))
 st.caption(t("anomaly.intro"))
+images, labels = ui.require_test_split(view)
 if view.model is None:
-    st.stop()
-try:
-    images, labels = ui.test_split(view.dataset)
-except Exception as err:  # DatasetUnavailable
-    st.error(t("data.missing", dataset=view.dataset, error=ui.printable(str(err), 300)))
     st.stop()
 models = ui.model_picker(t("anomaly.models"), view, "anomaly_models", ui.companion_models(view))
 
@@ -33,7 +30,7 @@ def scores(dataset: str, name: str) -> dict[str, np.ndarray]:
     other_name = next(d for d in DATASETS if d != dataset)
     try:
         other = torch.from_numpy(np.array(ui.test_split(other_name)[0][:N_IMAGES]))
-    except Exception:  # the other dataset's images are not here: leave that set out
+    except DatasetUnavailable:  # the other dataset's images are not here: leave that set out
         other = None
     model = ui.model(dataset, name)
     out = {"test": reconstruction_errors(model, test)}
@@ -45,12 +42,10 @@ def scores(dataset: str, name: str) -> dict[str, np.ndarray]:
 other_title = DATASETS[next(d for d in DATASETS if d != view.dataset)].title
 for info in models:
     st.subheader(ui.model_title(info))
-    try:
-        with st.spinner(t("anomaly.wait")):
-            s = scores(view.dataset, info.name)
-    except Exception as err:  # CheckpointError
-        st.error(t("map.model_error", model=info.name, error=ui.printable(str(err), 200)))
+    if ui.model_or_error(view.dataset, info) is None:
         continue
+    with st.spinner(t("anomaly.wait")):
+        s = scores(view.dataset, info.name)
     names = {"test": t("anomaly.test"), "other": t("anomaly.other", dataset=other_title), "noise": t("anomaly.noise"),
              "upside_down": t("anomaly.upside_down"), "inverted": t("anomaly.inverted")}
     left, right = st.columns(2)

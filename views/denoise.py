@@ -20,11 +20,7 @@ CURVE_IMAGES = 500  # the held-out batch: the last 500 test images (half the spl
 view = ui.view()
 st.title(t("denoise.title"))
 st.caption(t("denoise.intro"))
-try:
-    images, labels = ui.test_split(view.dataset)
-except Exception as err:  # DatasetUnavailable
-    st.error(t("data.missing", dataset=view.dataset, error=ui.printable(str(err), 300)))
-    st.stop()
+images, labels = ui.require_test_split(view)
 
 latent = view.model.latent_dim if view.model else 16
 names = {m.name for m in view.models}
@@ -35,10 +31,9 @@ if not all(n in names for n in pair):
 if pair is None:
     st.info(t("denoise.no_pair"))
     st.stop()
-try:
-    dae, ae = ui.model(view.dataset, pair[0]), ui.model(view.dataset, pair[1])
-except Exception as err:  # CheckpointError
-    st.error(ui.printable(str(err), 300))
+by_name = {m.name: m for m in view.models}
+dae, ae = (ui.model_or_error(view.dataset, by_name[name]) for name in pair)
+if dae is None or ae is None:
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)

@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from explorer import ui
+from explorer.errors import MapUnavailable
 from explorer.figures import latent_map_figure
 from explorer.i18n import t
 from explorer.images import grid, to_uint8
@@ -16,11 +17,7 @@ from explorer.project import place_on_map
 view = ui.view()
 st.title(t("interp.title"))
 st.caption(t("interp.intro"))
-try:
-    images, labels = ui.test_split(view.dataset)
-except Exception as err:  # DatasetUnavailable
-    st.error(t("data.missing", dataset=view.dataset, error=ui.printable(str(err), 300)))
-    st.stop()
+images, labels = ui.require_test_split(view)
 if view.model is None:
     st.stop()
 
@@ -60,10 +57,8 @@ pair = torch.from_numpy(np.array(images[[index_a, index_b]])).float().div(255).u
 fade = crossfade(pair[0], pair[1], steps)
 paths, strips = {}, {}
 for info in models:
-    try:
-        model = ui.model(view.dataset, info.name)
-    except Exception as err:  # CheckpointError
-        st.error(t("map.model_error", model=info.name, error=ui.printable(str(err), 200)))
+    model = ui.model_or_error(view.dataset, info)
+    if model is None:
         continue
     z = encode(model, pair)
     paths[info.name] = interpolate(z[0], z[1], steps, method)
@@ -96,7 +91,11 @@ ui.image_download(t("download.png"), everything, f"interpolation-{view.dataset}-
 
 # --- the path drawn on the map ----------------------------------------------------
 st.subheader(t("interp.on_map"))
-latent_map = ui.shipped_map(view.dataset, primary.name)
+try:
+    latent_map = ui.shipped_map(view.dataset, primary.name)
+except MapUnavailable as err:
+    ui.show_error(err, ui.model_title(primary))
+    st.stop()
 if latent_map is None:
     st.info(t("map.no_map", model=primary.name))
 else:

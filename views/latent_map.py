@@ -6,7 +6,8 @@ import streamlit as st
 from explorer import ui
 from explorer.figures import add_thumbnails, latent_map_figure
 from explorer.i18n import t
-from explorer.project import DEFAULT_UMAP, MapUnavailable
+from explorer.errors import ExplorerError, MapUnavailable
+from explorer.project import DEFAULT_UMAP
 
 MAX_SHOWN = 24  # images shown for a selection
 
@@ -14,11 +15,7 @@ view = ui.view()
 st.title(t("map.title"))
 st.caption(t("map.intro"))
 
-try:
-    images, labels = ui.test_split(view.dataset)
-except Exception as err:  # DatasetUnavailable: the page says what is missing, the app keeps working
-    st.error(t("data.missing", dataset=view.dataset, error=ui.printable(str(err), 300)))
-    st.stop()
+images, labels = ui.require_test_split(view)
 if view.model is None:
     st.stop()
 
@@ -88,15 +85,15 @@ def map_panel() -> None:
     columns = st.columns(len(names))
     for column, name in zip(columns, names):
         with column:
+            info = next(m for m in view.models if m.name == name)
             try:
                 latent_map, caption = the_map(name)
             except MapUnavailable as err:
-                st.error(t("map.map_error", model=name, error=ui.printable(str(err), 200)))
+                ui.show_error(err, ui.model_title(info))
                 continue
             if latent_map is None:
                 st.info(caption)
                 continue
-            info = next(m for m in view.models if m.name == name)
             title = f"{t(f'kind.{info.kind}')} · z{info.latent_dim}" if len(names) > 1 else None
             fig = latent_map_figure(latent_map.xy, labels[latent_map.indices], view.class_names, latent_map.indices,
                                     selected=ring if name == view.model.name else selection, title=title,
@@ -131,14 +128,12 @@ def selection_panel(names: list[str], selection: list[int]) -> None:
     st.image([images[i] for i in shown], width=72,
              caption=[t("map.original", index=i, label=view.class_names[int(labels[i])]) for i in shown])
     for name in names:
-        try:
-            model = ui.model(view.dataset, name)
-        except Exception as err:  # CheckpointError: say why, keep the page
-            st.error(t("map.model_error", model=name, error=ui.printable(str(err), 200)))
+        info = next(m for m in view.models if m.name == name)
+        model = ui.model_or_error(view.dataset, info)
+        if model is None:
             continue
         recon = reconstruct(model, originals)
         errors = mse_per_image(recon, originals).tolist()
-        info = next(m for m in view.models if m.name == name)
         st.markdown(f"**{t(f'kind.{info.kind}')} · z{info.latent_dim}**")
         st.image([r[0].numpy() for r in recon], width=72, clamp=True, caption=[t("map.error", mse=e) for e in errors])
 
@@ -171,7 +166,9 @@ with st.expander(t("recompute.title")):
                     "params_shown": {k: params[k] for k in ("n_neighbors", "min_dist", "seed")},
                 }
                 st.rerun()
-            except Exception as err:  # UMAP can fail on degenerate codes: say so, keep the shipped map
-                status.update(label=t("recompute.failed", error=ui.printable(str(err), 200)), state="error")
+            except (ValueError, RuntimeError, OSError, ExplorerError) as err:
+                # UMAP can fail on degenerate codes, the cache on a full disk: say so, keep the shipped map
+                reason = err.reason if isinstance(err, ExplorerError) else err.strerror if isinstance(err, OSError) else err
+                status.update(label=t("recompute.failed", error=ui.printable(str(reason), 200)), state="error")
     if st.session_state.get("custom_map"):
         st.button(t("recompute.back"), on_click=lambda: st.session_state.pop("custom_map", None))

@@ -14,6 +14,7 @@ st.title(t("sample.title"))
 st.caption(t("sample.intro"))
 if view.model is None:
     st.stop()
+ui.require_test_split(view)  # the mixture fallback and the 2-D plane read the test codes
 
 c1, c2, c3, c4 = st.columns([2.2, 1, 1, 1])
 with c1:
@@ -27,20 +28,21 @@ columns = st.columns(max(1, len(models)))
 for column, info in zip(columns, models):
     with column:
         st.markdown(f"#### {ui.model_title(info)}")
-        try:
-            model = ui.model(view.dataset, info.name)
-        except Exception as err:  # CheckpointError
-            st.error(t("map.model_error", model=info.name, error=ui.printable(str(err), 200)))
+        model = ui.model_or_error(view.dataset, info)
+        if model is None:
             continue
         prior = grid(decode(model, NormalSampler(info.latent_dim).sample(n, seed, temperature)), ncols=side)
         st.markdown(t("sample.prior"))
         st.image(prior, width="stretch")
         ui.image_download(t("download.png"), prior, f"prior-{view.dataset}-{info.name}-{seed}.png", f"dl_prior_{info.name}")
-        sampler, fitted_on = ui.gmm_sampler(view.dataset, info.name)
+        sampler, fitted_on, problem = ui.gmm_sampler(view.dataset, info.name)
         mixture = grid(decode(model, sampler.sample(n, seed, temperature)), ncols=side)
         st.markdown(t("sample.gmm"))
         st.image(mixture, width="stretch")
-        st.caption(t(f"sample.gmm_{fitted_on}"))
+        if problem is None:
+            st.caption(t(f"sample.gmm_{fitted_on}"))
+        else:
+            st.warning(t("sample.gmm_damaged", problem=ui.explain(problem, ui.model_title(info))))
         ui.image_download(t("download.png"), mixture, f"gmm-{view.dataset}-{info.name}-{seed}.png", f"dl_gmm_{info.name}")
 st.info(t("sample.lesson"))
 
@@ -53,10 +55,8 @@ if flat:
     for column, info in zip(columns, flat):
         with column:
             st.markdown(f"**{ui.model_title(info)}**")
-            try:
-                model = ui.model(view.dataset, info.name)
-            except Exception as err:  # CheckpointError
-                st.error(t("map.model_error", model=info.name, error=ui.printable(str(err), 200)))
+            model = ui.model_or_error(view.dataset, info)
+            if model is None:
                 continue
             codes = torch.from_numpy(ui.test_codes(view.dataset, info.name).copy())
             # The prior's ±3 for VAE/WAE; for the others, ±3 standard deviations of their own codes.

@@ -15,12 +15,8 @@ SPAN = 3.0  # sweep ± SPAN standard deviations of the test codes
 view = ui.view()
 st.title(t("trav.title"))
 st.caption(t("trav.intro"))
-try:
-    images, labels = ui.test_split(view.dataset)
-    model = ui.model(view.dataset, view.model.name) if view.model else None
-except Exception as err:  # DatasetUnavailable or CheckpointError
-    st.error(ui.printable(str(err), 300))
-    st.stop()
+images, labels = ui.require_test_split(view)
+model = ui.model_or_error(view.dataset, view.model) if view.model else None
 if model is None:
     st.stop()
 

@@ -1,0 +1,42 @@
+"""Reading .npz files the one safe way: no pickle, every fault the caller's own error.
+
+A truncated or damaged archive fails in several ways (zipfile's BadZipFile, zlib's
+error, EOFError, ValueError, OSError); :func:`read_npz` turns each into ``error(reason,
+path)`` so that callers handle one type. Checking shapes and values is the caller's job.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from explorer.errors import ExplorerError
+
+
+def read_npz(path: Path, names: tuple[str, ...], error: type[ExplorerError]) -> dict[str, np.ndarray]:
+    """The arrays ``names`` of the archive at ``path``, read whole, with ``allow_pickle=False``."""
+    path = Path(path)
+    if not path.is_file():
+        raise error("file is missing", path)
+    try:
+        with open(path, "rb") as f:
+            is_zip = f.read(4) == b"PK\x03\x04"
+    except OSError as err:
+        raise error(f"cannot be opened ({err.strerror})", path) from None
+    if not is_zip:  # np.load would take any other file for a pickle (and refuse it as one)
+        raise error("is not an .npz archive (damaged or truncated)", path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [name for name in names if name not in npz.files]
+            if missing:
+                raise error(f"has no {', '.join(missing)} array", path)
+            return {name: npz[name] for name in names}
+    except ValueError as err:
+        if "allow_pickle" in str(err):
+            raise error("holds Python objects, which are never unpickled", path) from None
+        raise error(f"is damaged or truncated ({type(err).__name__})", path) from None
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        raise error(f"is damaged or truncated ({type(err).__name__})", path) from None
