@@ -107,6 +107,7 @@ def replace_folder(staged: Path, target: Path) -> None:
     """Install the complete folder ``staged`` as ``target`` (steps 2–5 above)."""
     staged, target = Path(staged), _absolute(target)
     new, old = _sibling(target, "new"), _sibling(target, "old")
+    _step("staged")
     with _locked(target):
         _recover_locked(target)
         shutil.rmtree(new, ignore_errors=True)

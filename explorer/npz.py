@@ -1,6 +1,7 @@
 """Reading .npz files the one safe way: no pickle, every fault the caller's own error.
 
-A truncated or damaged archive fails in several ways (zipfile's BadZipFile, zlib's
+Every member's CRC is checked before anything is used (numpy alone would not notice flipped
+bytes). A truncated or damaged archive fails in several ways (zipfile's BadZipFile, zlib's
 error, EOFError, ValueError, OSError); :func:`read_npz` turns each into ``error(reason,
 path)`` so that callers handle one type. Checking shapes and values is the caller's job.
 """
@@ -29,6 +30,12 @@ def read_npz(path: Path, names: tuple[str, ...], error: type[ExplorerError]) -> 
     if not is_zip:  # np.load would take any other file for a pickle (and refuse it as one)
         raise error("is not an .npz archive (damaged or truncated)", path)
     try:
+        # numpy reads a member only as far as its array goes, so zipfile never reaches the
+        # CRC check at its end: test every member's CRC first, or flipped bytes load as data.
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+        if damaged is not None:
+            raise error(f"is damaged (CRC mismatch in {damaged[:40]})", path)
         with np.load(path, allow_pickle=False) as npz:
             missing = [name for name in names if name not in npz.files]
             if missing:

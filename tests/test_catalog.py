@@ -48,3 +48,20 @@ def test_name_pattern_knows_every_model_kind():
     for kind in MODELS:
         assert CHECKPOINT_NAME.match(f"{kind}-z16")
     assert not CHECKPOINT_NAME.match("vae-z0")
+
+
+def test_links_that_leave_the_zoo_are_refused_and_links_inside_it_are_served(tmp_path):
+    zoo = make_pretrained(tmp_path / "zoo", "mnist", models=(("ae", 2), ("vae", 4)), n_test=20)
+    outside = make_pretrained(tmp_path / "elsewhere", "mnist", models=(("wae", 4),), n_test=20)
+    (zoo / "mnist" / "wae-z4").symlink_to(outside / "mnist" / "wae-z4", target_is_directory=True)
+    weights = zoo / "mnist" / "vae-z4" / "model.safetensors"
+    weights.rename(tmp_path / "stolen.safetensors")
+    weights.symlink_to(tmp_path / "stolen.safetensors")
+    inside = zoo / "mnist" / "ae-z2" / "map.npz"
+    (zoo / "mnist" / "shared-map.npz").write_bytes(inside.read_bytes())
+    inside.unlink()
+    inside.symlink_to(zoo / "mnist" / "shared-map.npz")  # a link that stays inside the zoo
+    by_name = {m.name: m for m in list_models("mnist", zoo)}
+    assert not by_name["wae-z4"].available and "outside the zoo" in by_name["wae-z4"].reason
+    assert not by_name["vae-z4"].available and "outside the zoo" in by_name["vae-z4"].reason
+    assert by_name["ae-z2"].available and by_name["ae-z2"].has_map

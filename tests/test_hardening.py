@@ -32,3 +32,9 @@ def test_server_config_keeps_xsrf_on_and_uploads_small():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["enableXsrfProtection"] is True
     assert config["server"]["maxUploadSize"] <= 10
+
+
+def test_a_bugs_exception_shows_neither_its_message_nor_a_traceback():
+    """A visitor never sees server paths in a traceback: only the exception's type is shown."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] in ("type", "none")
