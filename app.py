@@ -34,6 +34,6 @@ MAP_ALIAS = st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/s
 page = st.navigation([*PAGES, MAP_ALIAS], position="hidden")
 with st.sidebar:
     for entry in PAGES:
-        st.page_link(entry)
+        st.page_link(MAP_ALIAS if entry is PAGES[0] and page is MAP_ALIAS else entry)  # the current page is marked
 ui.sidebar()
 page.run()

@@ -22,6 +22,11 @@ from tests.browser_support import (
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
+SCRIPT_IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app !== null && app.dataset.testScriptState === 'notRunning';
+}"""
+NEXT_PAINT_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +66,37 @@ def wait_for_map(page, timeout: float = 60.0) -> int:
 
 
 def wait_idle(page, timeout: float = 30.0) -> None:
-    """Until Streamlit has finished the current run (its status widget is gone)."""
-    page.wait_for_timeout(300)
+    """Until Streamlit has finished the run that drew what the caller waited for.
+
+    Call it only after waiting for something that run draws: before that, the app may
+    still be "notRunning" because the run has not started yet.
+    """
+    page.wait_for_function(SCRIPT_IDLE_JS, timeout=timeout * 1000)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout * 1000)
+
+
+def wait_for_url(page, fragment: str, timeout: float = 30.0) -> None:
+    page.wait_for_function("(text) => decodeURIComponent(location.href).includes(text)", arg=fragment,
+                           timeout=timeout * 1000)
+
+
+def image_caption(page, text: str):
+    return page.locator('[data-testid="stImageCaption"]', has_text=text).first
+
+
+def hover_then_click(page, x: float, y: float) -> None:
+    """Move onto a point, wait for Plotly's hover label there (so the click lands on it), click."""
+    page.mouse.move(x, y)
+    page.locator(".stPlotlyChart .hoverlayer .hovertext").first.wait_for(timeout=30_000)
+    page.mouse.click(x, y)
 
 
 def test_default_map_appears_with_every_test_point(server, page):
     page.goto(server.url)
     assert wait_for_map(page) == 10_000
-    assert page.get_by_text("Latent map", exact=True).first.is_visible()
-    assert "dataset=mnist" in page.url and "model=" in page.url
+    page.get_by_role("heading", name="Latent map").wait_for()
+    wait_for_url(page, "dataset=mnist")
+    wait_for_url(page, "model=vae-z16")
 
 
 def test_model_switch_redraws_the_map(server, page):
@@ -89,13 +115,11 @@ def test_clicking_a_point_shows_its_reconstruction(server, page):
     wait_for_map(page)
     wait_idle(page)
     x, y = page.evaluate(POINT_PIXEL_JS, 42)
-    page.mouse.move(x, y)
-    page.wait_for_timeout(200)
-    page.mouse.click(x, y)
-    page.get_by_text("images selected").first.wait_for(timeout=30_000)
-    assert "#42 · " in page.inner_text("body")
-    assert "MSE" in page.inner_text("body")
-    assert "sel=42" in page.url
+    hover_then_click(page, x, y)
+    image_caption(page, "#42 · ").wait_for(timeout=30_000)  # the test image, with its index
+    image_caption(page, "MSE ").wait_for(timeout=30_000)  # its reconstruction, with its error
+    wait_for_url(page, "sel=42")
+    wait_idle(page)
     # Plotly marks a selection made on the chart itself: the figure is left as it was, not redrawn with a ring
     assert "selected" not in page.evaluate(TRACE_NAMES_JS)
     # after a model switch the new map is drawn with the ring, since the chart's own marks are gone
@@ -117,7 +141,8 @@ def test_a_lasso_selects_the_points_inside_it(server, page):
         page.mouse.move(x + dx, y + dy, steps=4)
     page.mouse.up()
     page.get_by_text("images selected").first.wait_for(timeout=30_000)
-    assert "42" in page.url.split("sel=")[1].replace("%2C", ",").split(",")
+    wait_for_url(page, "sel=")
+    assert "42" in page.url.split("sel=")[1].split("&")[0].replace("%2C", ",").split(",")
 
 
 def test_a_bookmarked_url_restores_the_view(server, page):
@@ -127,15 +152,16 @@ def test_a_bookmarked_url_restores_the_view(server, page):
     page.reload()
     wait_for_map(page)
     page.get_by_text("2 images selected").first.wait_for(timeout=30_000)
-    assert "model=wae-z16" in page.url
-    assert "MMD penalty" in page.inner_text('[data-testid="stSidebar"]')  # the WAE's description
-    assert "selected" in page.evaluate(TRACE_NAMES_JS)  # a link's selection is ringed on the map
+    wait_for_url(page, "model=wae-z16")
+    page.locator('[data-testid="stSidebar"]').get_by_text("MMD penalty").wait_for()  # the WAE's description
+    page.wait_for_function(f"({TRACE_NAMES_JS})().includes('selected')")  # a link's selection is ringed
 
 
 def test_hostile_url_values_fall_back_with_a_notice(server, page):
     page.goto(f"{server.url}/?dataset=..%2F..%2Fetc&model=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
     wait_for_map(page)
-    assert page.get_by_text("is not known here").first.is_visible()
+    page.get_by_text("is not known here").first.wait_for()
+    wait_idle(page)
     assert page.locator("img[src='x']").count() == 0
 
 
@@ -157,7 +183,7 @@ def test_scrubber_morphs_while_dragged_without_the_server(server, page):
     drag_started = time.perf_counter()
     for k in range(1, 21):
         page.mouse.move(rail["x"] + rail["width"] * k / 20, start["y"] + start["height"] / 2)
-        page.wait_for_timeout(40)
+        page.evaluate(NEXT_PAINT_JS)  # read the frame the browser painted after this move
         seen.add(page.evaluate(frame_js))
     during = [t for t in sent if t >= drag_started]
     page.mouse.up()
@@ -182,3 +208,26 @@ def test_denoising_controls_change_the_psnr(server, page):
     assert before.endswith("dB") and after.endswith("dB")
     assert float(after.split()[0]) < float(before.split()[0]), "more noise, lower PSNR of the corrupted input"
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_maps_own_address_opens_the_map(server, page):
+    page.goto(f"{server.url}/map?dataset=mnist&model=vae-z16")
+    assert wait_for_map(page) == 10_000
+    wait_idle(page)
+    assert page.get_by_text("Page not found").count() == 0
+
+
+def test_nothing_is_fetched_from_outside_the_server(server, page):
+    """A lecture room may have no network: every request a page makes goes to the app's own server."""
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
+    wait_for_map(page)
+    wait_idle(page)
+    page.goto(f"{server.url}/interpolate?dataset=mnist&model=vae-z16")
+    page.wait_for_selector(".stPlotlyChart .slider-grip-rect", timeout=60_000)
+    wait_idle(page)
+    icon = page.evaluate("() => { const l = document.querySelector('link[rel~=\"icon\"]'); return l ? l.href : ''; }")
+    assert icon.startswith(server.url), icon
+    outside = [url for url in requested if not url.startswith((server.url, "data:", "blob:"))]
+    assert requested and outside == []

@@ -32,7 +32,8 @@ def test_every_literal_key_is_in_the_english_catalogue():
 
 @pytest.mark.parametrize("key", [*(f"kind.{k}" for k in MODEL_KINDS), *(f"kind.{k}.about" for k in MODEL_KINDS),
                                  *(f"noise.{k}" for k in CORRUPTIONS), "interp.linear", "interp.spherical",
-                                 "trav.base_image", "trav.base_zero", "sample.gmm_train", "sample.gmm_test"])
+                                 "trav.base_image", "trav.base_zero", "sample.gmm_train", "sample.gmm_test",
+                                 "error.file", "error.plain"])
 def test_keys_built_at_run_time_exist(key):
     assert key in ENGLISH
 
