@@ -1,22 +1,24 @@
 """Autoencoder Explorer: `streamlit run app.py`.
 
-Navigation and the sidebar only; each view is one file in views/. Adding a page is
-one file there and one line in PAGES.
+The navigation table and the sidebar only. A page is one file in views/ (a ``render``
+function, run when the file is the page) and one line in PAGES; everything Streamlit
+that pages share is in webapp/.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from explorer import ui
 from explorer.i18n import set_language, t
+from webapp import state
+from webapp.widgets import sidebar
 
 # The icon ships with the app: a Material icon here would make the browser fetch the
 # favicon from a font host, which a lecture room without a network cannot reach.
 PAGE_ICON = str(Path(__file__).resolve().parent / "assets" / "page-icon.png")
 
+set_language(state.language())
 st.set_page_config(page_title=t("app.title"), page_icon=PAGE_ICON, layout="wide")
-set_language(st.query_params.get("lang", "en"))
 
 PAGES = [
     st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="latent-map",
@@ -35,5 +37,5 @@ page = st.navigation([*PAGES, MAP_ALIAS], position="hidden")
 with st.sidebar:
     for entry in PAGES:
         st.page_link(MAP_ALIAS if entry is PAGES[0] and page is MAP_ALIAS else entry)  # the current page is marked
-ui.sidebar()
+sidebar()
 page.run()

@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from explorer.catalog import MODEL_KINDS
+    from explorer.kinds import MODEL_KINDS
     from explorer.data import load_split
     from explorer.models import ModelConfig
     from explorer.train import train_model

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from explorer.data import DATASETS, pretrained_dir
+from explorer.i18n import t
+from explorer.kinds import BASELINE_KIND, COMPARISON_KINDS, KINDS, MODEL_KINDS
 
-# The model kinds, in the survey's order; explorer.models.MODELS is checked against this.
-MODEL_KINDS = ("ae", "dae", "sparse", "contractive", "vae", "wae")
 CHECKPOINT_NAME = re.compile(r"^(%s)-z([1-9][0-9]{0,3})$" % "|".join(MODEL_KINDS))
 
 
@@ -32,10 +32,27 @@ class ModelInfo:
     folder: Path
     kind: str
     latent_dim: int
-    available: bool = True
-    reason: str = ""  # why it is unavailable
+    problem: tuple = ()  # why it cannot be served: (catalogue key, (field, value), …); empty if it can
     test: dict = field(default_factory=dict, hash=False, compare=False)  # figures from metrics.json
     has_map: bool = False
+    stamp: tuple[int, int] = (0, 0)  # the weights' size and modification time: a retrained model differs
+
+    @property
+    def available(self) -> bool:
+        return not self.problem
+
+    @property
+    def reason(self) -> str:
+        """Why it cannot be served, in the catalogue's words (the language of this run)."""
+        if not self.problem:
+            return ""
+        key, *fields = self.problem
+        return t(f"unavailable.{key}", **dict(fields))
+
+    @property
+    def identity(self) -> tuple:
+        """What a cached model is keyed by: the same checkpoint, the same weights."""
+        return (self.dataset, self.name, str(self.folder), self.stamp)
 
 
 LINKED_FILES = ("config.json", "model.safetensors", "metrics.json", "map.npz", "gmm.npz")
@@ -48,32 +65,40 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _check(folder: Path, root: Path) -> str:
-    """Empty if the checkpoint looks whole, else the reason it cannot be served."""
+def _check(folder: Path, root: Path) -> tuple:
+    """Empty if the checkpoint looks whole, else (catalogue key, (field, value), …) saying why not."""
     if not all(_inside(p, root) for p in (folder, *(folder / name for name in LINKED_FILES))):
-        return "links outside the zoo folder (refused)"
+        return ("outside_zoo",)
     config_path = folder / "config.json"
     weights = folder / "model.safetensors"
     if not config_path.is_file():
-        return "config.json is missing"
+        return ("missing", ("file", "config.json"))
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
         kind, latent = config["model"]["kind"], int(config["model"]["latent_dim"])
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
-        return "config.json is unreadable or incomplete"
+        return ("unreadable", ("file", "config.json"))
     if f"{kind}-z{latent}" != folder.name:
-        return f"config.json describes {kind}-z{latent}, not {folder.name}"
+        return ("contradicts", ("described", f"{kind}-z{latent}"[:40]), ("name", folder.name))
     if not weights.is_file():
-        return "model.safetensors is missing"
+        return ("missing", ("file", "model.safetensors"))
     try:
         from safetensors import safe_open
 
         with safe_open(str(weights), framework="numpy") as f:
             if not list(f.keys()):
-                return "model.safetensors holds no tensors"
+                return ("no_tensors",)
     except Exception as err:  # safetensors raises its own error types for any malformed header
-        return f"model.safetensors is corrupted ({type(err).__name__})"
-    return ""
+        return ("corrupted", ("file", "model.safetensors"), ("error", type(err).__name__))
+    return ()
+
+
+def _stamp(folder: Path) -> tuple[int, int]:
+    try:
+        info = (folder / "model.safetensors").stat()
+        return info.st_size, info.st_mtime_ns
+    except OSError:
+        return 0, 0
 
 
 def _test_figures(folder: Path) -> dict:
@@ -98,7 +123,6 @@ def list_models(dataset: str, root: Path | None = None) -> list[ModelInfo]:
         match = CHECKPOINT_NAME.match(folder.name)
         if not match or not folder.is_dir():
             continue
-        reason = _check(folder, root)
         found.append(
             ModelInfo(
                 dataset=dataset,
@@ -106,10 +130,10 @@ def list_models(dataset: str, root: Path | None = None) -> list[ModelInfo]:
                 folder=folder,
                 kind=match.group(1),
                 latent_dim=int(match.group(2)),
-                available=not reason,
-                reason=reason,
+                problem=_check(folder, root),
                 test=_test_figures(folder),
                 has_map=(folder / "map.npz").is_file(),
+                stamp=_stamp(folder),
             )
         )
     return sorted(found, key=lambda m: (-m.latent_dim, MODEL_KINDS.index(m.kind)))
@@ -130,3 +154,29 @@ def _recover_interrupted_saves(base: Path) -> None:
 def find_model(dataset: str, name: str, root: Path | None = None) -> ModelInfo | None:
     """The listed checkpoint called ``name`` (compared as a string, never used as a path)."""
     return next((m for m in list_models(dataset, root) if m.name == name), None)
+
+
+def siblings(models: list[ModelInfo] | tuple[ModelInfo, ...], info: ModelInfo | None,
+             kinds: tuple[str, ...] = COMPARISON_KINDS) -> list[ModelInfo]:
+    """``info`` first, then the models of its latent size among ``kinds``, in that order: what a
+    page compares by default (the plain AE against the VAE and the WAE)."""
+    if info is None:
+        return []
+    by_name = {m.name: m for m in models}
+    found = [info]
+    for kind in kinds:
+        other = by_name.get(f"{kind}-z{info.latent_dim}")
+        if other is not None and other not in found:
+            found.append(other)
+    return found
+
+
+def denoising_pair(models: list[ModelInfo] | tuple[ModelInfo, ...],
+                   latent_dim: int | None = None) -> tuple[ModelInfo, ModelInfo] | None:
+    """A denoising model and the plain autoencoder of the same latent size, ``latent_dim``'s first."""
+    by_name = {m.name: m for m in models}
+    denoisers = [m for m in models if KINDS[m.kind].denoising and f"{BASELINE_KIND}-z{m.latent_dim}" in by_name]
+    denoisers.sort(key=lambda m: m.latent_dim != latent_dim)
+    if not denoisers:
+        return None
+    return denoisers[0], by_name[f"{BASELINE_KIND}-z{denoisers[0].latent_dim}"]

@@ -21,6 +21,7 @@ from explorer.checkpoint import load_pretrained, read_metrics, write_metrics
 from explorer.cli import DEVICES, ArgumentParser, fail, positive_int, resolve_device
 from explorer.data import DATASETS, load_shipped_test, load_split, to_float
 from explorer.errors import CheckpointError, DatasetUnavailable
+from explorer.kinds import KINDS
 from explorer.losses import gaussian_kl, imq_mmd
 from explorer.measure import mse_per_image, psnr_per_image
 from explorer.models import AutoEncoder
@@ -35,7 +36,7 @@ def evaluate_model(model: AutoEncoder, images: torch.Tensor, batch_size: int = 5
     for i in range(0, len(images), batch_size):
         x = images[i : i + batch_size]
         x = (to_float(x) if x.dtype == torch.uint8 else x).to(device)
-        if model.kind == "vae":
+        if KINDS[model.kind].posterior_variance:
             mu, logvar = model.encode_distribution(x)
             kl.append(gaussian_kl(mu, logvar).cpu())
             z = mu
@@ -50,9 +51,9 @@ def evaluate_model(model: AutoEncoder, images: torch.Tensor, batch_size: int = 5
         "mse": torch.cat(mse).mean().item(),
         "psnr": torch.cat(psnr).mean().item(),
     }
-    if model.kind == "vae":
+    if KINDS[model.kind].regulariser == "kl":
         figures["kl"] = torch.cat(kl).mean().item()
-    if model.kind == "wae":
+    if KINDS[model.kind].regulariser == "mmd":
         z = torch.cat(codes)[:2000]
         prior = torch.randn(z.shape, generator=torch.Generator().manual_seed(seed))
         figures["mmd"] = imq_mmd(z, prior).item()

@@ -8,6 +8,8 @@ import io
 import numpy as np
 import plotly.graph_objects as go
 
+from explorer.i18n import t
+
 # Ten colours that stay apart on a white page (Tableau 10).
 CLASS_COLOURS = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
@@ -41,7 +43,7 @@ def latent_map_figure(
                 x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=name,
                 marker={"size": marker_size, "color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "opacity": 0.75},
                 customdata=indices[mask],
-                hovertemplate=f"class: {_escape(name)}<br>index: %{{customdata}}<extra></extra>",
+                hovertemplate=t("figure.map_hover", label=_escape(name)),
             )
         )
     if selected:
@@ -50,9 +52,9 @@ def latent_map_figure(
         if rows:
             fig.add_trace(
                 go.Scattergl(
-                    x=xy[rows, 0], y=xy[rows, 1], mode="markers", name="selected", showlegend=False,
+                    x=xy[rows, 0], y=xy[rows, 1], mode="markers", name=t("figure.selected"), showlegend=False,
                     marker={"size": marker_size + 7, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}},
-                    customdata=indices[rows], hovertemplate="index: %{customdata}<extra>selected</extra>",
+                    customdata=indices[rows], hovertemplate=t("figure.selected_hover"),
                 )
             )
     fig.update_layout(

@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from explorer.catalog import MODEL_KINDS
 from explorer.corrupt import CORRUPTIONS, corrupt
+from explorer.kinds import KINDS, MODEL_KINDS
 from explorer.losses import gaussian_kl, imq_mmd
 
 
@@ -160,14 +160,17 @@ class AutoEncoder(nn.Module):
     """The basic bottleneck autoencoder (survey §2)."""
 
     kind = "ae"
-    title = "Autoencoder"
-    regulariser: str | None = None  # the name of the regulariser term in loss()
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
         self.encoder = ConvEncoder(config, out_dim=self.code_outputs(config))
         self.decoder = ConvDecoder(config)
+
+    @property
+    def regulariser(self) -> str | None:
+        """The name of the regulariser's term in loss() (explorer.kinds says, for every kind)."""
+        return KINDS[self.kind].regulariser
 
     @staticmethod
     def code_outputs(config: ModelConfig) -> int:
@@ -199,7 +202,6 @@ class DenoisingAutoEncoder(AutoEncoder):
     """Reconstructs the clean image from a corrupted one (Vincent et al. 2008; survey §3.3)."""
 
     kind = "dae"
-    title = "Denoising AE"
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         noisy = corrupt(x, self.config.noise, self.config.noise_level)
@@ -211,8 +213,6 @@ class SparseAutoEncoder(AutoEncoder):
     """Few active code units per input (survey §3.2): KL to a target activation ρ, or L1."""
 
     kind = "sparse"
-    title = "Sparse AE"
-    regulariser = "sparsity"
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         h = self.encoder(x)
@@ -236,8 +236,6 @@ class ContractiveAutoEncoder(AutoEncoder):
     """Penalises the encoder's sensitivity ‖∂z/∂x‖²_F (Rifai et al. 2011; survey §3.4)."""
 
     kind = "contractive"
-    title = "Contractive AE"
-    regulariser = "contractive"
 
     def jacobian_penalty(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """Mean over the batch of ‖J(x)‖²_F; ``x`` must require grad and ``z = encode(x)``."""
@@ -268,8 +266,6 @@ class VariationalAutoEncoder(AutoEncoder):
     """Gaussian encoder q(z|x) = N(μ, σ²), KL to N(0, I), weight β (Kingma & Welling 2014; survey §4)."""
 
     kind = "vae"
-    title = "VAE"
-    regulariser = "kl"
 
     @staticmethod
     def code_outputs(config: ModelConfig) -> int:
@@ -298,8 +294,6 @@ class WassersteinAutoEncoder(AutoEncoder):
     """WAE-MMD: deterministic encoder, aggregate codes pulled to N(0, I) (Tolstikhin et al. 2018; survey §5)."""
 
     kind = "wae"
-    title = "WAE-MMD"
-    regulariser = "mmd"
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.encode(x)
@@ -317,7 +311,7 @@ MODEL_CLASSES: tuple[type[AutoEncoder], ...] = (
     WassersteinAutoEncoder,
 )
 MODELS: dict[str, type[AutoEncoder]] = {cls.kind: cls for cls in MODEL_CLASSES}
-assert tuple(MODELS) == MODEL_KINDS, "explorer.catalog.MODEL_KINDS must list the same kinds"
+assert tuple(MODELS) == MODEL_KINDS, "explorer.kinds.KINDS must list the same kinds, in the same order"
 
 
 def build_model(config: ModelConfig) -> AutoEncoder:
@@ -327,7 +321,4 @@ def build_model(config: ModelConfig) -> AutoEncoder:
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
-
-def model_titles() -> dict[str, str]:
-    return {kind: cls.title for kind, cls in MODELS.items()}
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from explorer.cli import ArgumentParser, positive_int
 from explorer.data import DATASETS, pretrained_dir
+from explorer.kinds import KINDS
 
 ZOO_EPOCHS = 10
 ZOO_SEED = 0
@@ -51,8 +52,8 @@ class ZooEntry:
 def zoo_entries() -> list[ZooEntry]:
     entries = []
     for dataset in DATASETS:
-        entries += [ZooEntry(dataset, kind, 16) for kind in ("ae", "dae", "sparse", "contractive", "vae", "wae")]
-        entries += [ZooEntry(dataset, kind, 2) for kind in ("ae", "vae", "wae")]
+        entries += [ZooEntry(dataset, kind, 16) for kind in KINDS]
+        entries += [ZooEntry(dataset, kind.name, 2) for kind in KINDS.values() if kind.in_small_zoo]
     return entries
 
 

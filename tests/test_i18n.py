@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.catalog import MODEL_KINDS
+from explorer.kinds import MODEL_KINDS
 from explorer.corrupt import CORRUPTIONS
 from explorer.i18n import DEFAULT_LANGUAGE, STRINGS, set_language, t
 

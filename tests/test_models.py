@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from explorer.data import to_float
+from explorer.kinds import KINDS
 from explorer.losses import gaussian_kl, imq_mmd
 from explorer.models import MODELS, ModelConfig, build_model
 
@@ -22,7 +23,7 @@ def test_shapes_and_named_loss_terms(kind, latent_dim, tiny_images):
     terms = model.loss(x)
     expected = {"loss", "recon"} | ({REGULARISERS[kind]} if REGULARISERS[kind] else set())
     assert set(terms) == expected
-    assert model.regulariser == REGULARISERS[kind]
+    assert model.regulariser == REGULARISERS[kind] == KINDS[kind].regulariser
     assert all(t.dim() == 0 and torch.isfinite(t) for t in terms.values())
 
 

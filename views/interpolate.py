@@ -6,105 +6,103 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from explorer import ui
+from explorer.catalog import siblings
+from explorer.data import to_float
 from explorer.errors import MapUnavailable
 from explorer.figures import latent_map_figure
 from explorer.i18n import t
 from explorer.images import grid, to_uint8
 from explorer.latent import crossfade, decode, encode, interpolate
 from explorer.project import place_on_map
-
-view = ui.view()
-st.title(t("interp.title"))
-st.caption(t("interp.intro"))
-images, labels = ui.require_test_split(view)
-if view.model is None:
-    st.stop()
+from webapp import loaders, state
+from webapp.page import PageInput, model_or_error, open_page, show_error
+from webapp.widgets import image_download, image_picker, model_label, model_picker
 
 
-def use_map_selection() -> None:
-    chosen = st.session_state.get("selection", [])
-    if len(chosen) >= 2:
-        st.session_state["a"], st.session_state["b"] = chosen[0], chosen[-1]
+def render(page: PageInput) -> None:
+    view, images, labels = page.view, page.images, page.labels
 
+    def use_map_selection() -> None:
+        chosen = state.selection_so_far()
+        if len(chosen) >= 2:
+            st.session_state["a"], st.session_state["b"] = chosen[0], chosen[-1]
 
-def random_pair() -> None:
-    rng = np.random.default_rng()
-    a, b = rng.choice(len(images), 2, replace=False)
-    st.session_state["a"], st.session_state["b"] = int(a), int(b)
+    def random_pair() -> None:
+        a, b = np.random.default_rng().choice(len(images), 2, replace=False)
+        st.session_state["a"], st.session_state["b"] = int(a), int(b)
 
+    pick_a, pick_b, settings = st.columns([1.2, 1.2, 1.6])
+    with pick_a:
+        index_a = image_picker(t("interp.a"), "a", images, labels, view.class_names, default=0)
+    with pick_b:
+        index_b = image_picker(t("interp.b"), "b", images, labels, view.class_names, default=1)
+    with settings:
+        method = st.radio(t("interp.method"), ["linear", "spherical"], horizontal=True, key="interp_method",
+                          format_func=lambda m: t(f"interp.{m}"))
+        steps = st.slider(t("interp.steps"), 3, 24, 10, key="interp_steps")
+        models = model_picker(t("interp.models"), view, "interp_models", siblings(view.models, view.model))
+        b1, b2 = st.columns(2)
+        b1.button(t("interp.random"), on_click=random_pair, icon=":material/shuffle:", key="interp_random")
+        b2.button(t("interp.from_map"), on_click=use_map_selection, key="interp_from_map",
+                  disabled=len(state.selection_so_far()) < 2, help=t("interp.from_map_help"))
 
-pick_a, pick_b, settings = st.columns([1.2, 1.2, 1.6])
-with pick_a:
-    index_a = ui.image_picker(t("interp.a"), "a", images, labels, view.class_names, default=0)
-with pick_b:
-    index_b = ui.image_picker(t("interp.b"), "b", images, labels, view.class_names, default=1)
-with settings:
-    method = st.radio(t("interp.method"), ["linear", "spherical"], horizontal=True, key="interp_method",
-                      format_func=lambda m: t(f"interp.{m}"))
-    steps = st.slider(t("interp.steps"), 3, 24, 10, key="interp_steps")
-    models = ui.model_picker(t("interp.models"), view, "interp_models", ui.companion_models(view))
-    b1, b2 = st.columns(2)
-    b1.button(t("interp.random"), on_click=random_pair, icon=":material/shuffle:", key="interp_random")
-    b2.button(t("interp.from_map"), on_click=use_map_selection, key="interp_from_map",
-              disabled=len(st.session_state.get("selection", [])) < 2, help=t("interp.from_map_help"))
+    if not models:
+        st.info(t("interp.no_models"))
+        st.stop()
 
-if not models:
-    st.info(t("interp.no_models"))
-    st.stop()
+    pair = to_float(torch.from_numpy(np.array(images[[index_a, index_b]])))
+    fade = crossfade(pair[0], pair[1], steps)
+    paths, strips = {}, {}
+    for info in models:
+        model = model_or_error(info)
+        if model is None:
+            continue
+        z = encode(model, pair)
+        paths[info.name] = interpolate(z[0], z[1], steps, method)
+        strips[info.name] = decode(model, paths[info.name])
+    drawn = [info for info in models if info.name in strips]
+    if not drawn:
+        st.stop()
+    primary = drawn[0]
 
-pair = torch.from_numpy(np.array(images[[index_a, index_b]])).float().div(255).unsqueeze(1)
-fade = crossfade(pair[0], pair[1], steps)
-paths, strips = {}, {}
-for info in models:
-    model = ui.model_or_error(view.dataset, info)
-    if model is None:
-        continue
-    z = encode(model, pair)
-    paths[info.name] = interpolate(z[0], z[1], steps, method)
-    strips[info.name] = decode(model, paths[info.name])
-if not strips:
-    st.stop()
-primary = models[0] if models[0].name in strips else next(m for m in models if m.name in strips)
+    # --- the scrubber: frames decoded once here, switched in the browser while dragged ----
+    st.subheader(t("interp.scrubber"))
+    st.caption(t("interp.scrubber_help", model=model_label(primary)))
+    frames = np.concatenate([to_uint8(strips[primary.name]), np.full((steps, 28, 4), 255, np.uint8), to_uint8(fade)],
+                            axis=2)
+    scrubber = px.imshow(frames, animation_frame=0, binary_string=True, labels={"animation_frame": t("figure.step")})
+    scrubber.update_layout(height=360, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=t("interp.scrubber_panels"))
+    scrubber.update_xaxes(showticklabels=False)
+    scrubber.update_yaxes(showticklabels=False)
+    scrubber.layout.updatemenus[0].buttons[0].args[1]["frame"]["duration"] = 120
+    st.plotly_chart(scrubber, key="scrubber", config={"displaylogo": False})
 
-# --- the scrubber: frames decoded once here, switched in the browser while dragged ----
-st.subheader(t("interp.scrubber"))
-st.caption(t("interp.scrubber_help", model=ui.model_title(primary)))
-frames = np.concatenate([to_uint8(strips[primary.name]), np.full((steps, 28, 4), 255, np.uint8), to_uint8(fade)], axis=2)
-scrubber = px.imshow(frames, animation_frame=0, binary_string=True, labels={"animation_frame": "step"})
-scrubber.update_layout(height=360, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=t("interp.scrubber_panels"))
-scrubber.update_xaxes(showticklabels=False)
-scrubber.update_yaxes(showticklabels=False)
-scrubber.layout.updatemenus[0].buttons[0].args[1]["frame"]["duration"] = 120
-st.plotly_chart(scrubber, key="scrubber", config={"displaylogo": False})
-
-# --- strips, one per model, and the pixel cross-fade ------------------------------
-st.subheader(t("interp.strips"))
-for info in models:
-    if info.name in strips:
-        st.markdown(f"**{ui.model_title(info)}**")
+    # --- strips, one per model, and the pixel cross-fade ------------------------------
+    st.subheader(t("interp.strips"))
+    for info in drawn:
+        st.markdown(t("page.model_heading", model=model_label(info)))
         st.image(grid(strips[info.name], ncols=steps), width="stretch")
-st.markdown(f"**{t('interp.crossfade')}**")
-st.image(grid(fade, ncols=steps), width="stretch")
-everything = grid(torch.cat([strips[m.name] for m in models if m.name in strips] + [fade]), ncols=steps)
-ui.image_download(t("download.png"), everything, f"interpolation-{view.dataset}-{index_a}-{index_b}.png", "interp_dl")
+    st.markdown(t("page.model_heading", model=t("interp.crossfade")))
+    st.image(grid(fade, ncols=steps), width="stretch")
+    everything = grid(torch.cat([strips[m.name] for m in drawn] + [fade]), ncols=steps)
+    image_download(t("download.png"), everything, f"interpolation-{view.dataset}-{index_a}-{index_b}.png", "interp_dl")
 
-# --- the path drawn on the map ----------------------------------------------------
-st.subheader(t("interp.on_map"))
-try:
-    latent_map = ui.shipped_map(view.dataset, primary.name)
-except MapUnavailable as err:
-    ui.show_error(err, ui.model_title(primary))
-    st.stop()
-if latent_map is None:
-    st.info(t("map.no_map", model=primary.name))
-else:
+    # --- the path drawn on the map ----------------------------------------------------
+    st.subheader(t("interp.on_map"))
+    try:
+        latent_map = loaders.shipped_map(primary)
+    except MapUnavailable as err:
+        show_error(err, model_label(primary))
+        return
+    if latent_map is None:
+        st.info(t("map.no_map", model=model_label(primary)))
+        return
     path = paths[primary.name].numpy()
     if latent_map.method == "latent":
         path_xy = path
         st.caption(t("interp.on_map_exact"))
     else:
-        codes = ui.test_codes(view.dataset, primary.name)[latent_map.indices]
+        codes = loaders.test_codes(primary)[latent_map.indices]
         path_xy = place_on_map(path, codes, latent_map.xy, k=5)
         st.caption(t("interp.on_map_approx"))
     fig = latent_map_figure(latent_map.xy, labels[latent_map.indices], view.class_names, latent_map.indices,
@@ -113,3 +111,7 @@ else:
                              line={"color": "black", "width": 2}, marker={"size": 6, "color": "black"}))
     fig.update_layout(dragmode="pan")
     st.plotly_chart(fig, key="interp_map", config={"displaylogo": False})
+
+
+if __name__ == "__main__":
+    render(open_page("interp.title", "interp.intro"))

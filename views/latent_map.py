@@ -1,174 +1,165 @@
 """Latent map: the test set's codes in 2-D, coloured by class; select to see reconstructions."""
 
+import time
+
 import numpy as np
 import streamlit as st
 
-from explorer import ui
+from explorer.errors import ExplorerError, MapUnavailable
 from explorer.figures import add_thumbnails, latent_map_figure
 from explorer.i18n import t
-from explorer.errors import ExplorerError, MapUnavailable
 from explorer.project import DEFAULT_UMAP
+from webapp import loaders, state
+from webapp.page import PageInput, model_or_error, open_page, show_error
+from webapp.widgets import model_label
 
 MAX_SHOWN = 24  # images shown for a selection
-
-view = ui.view()
-st.title(t("map.title"))
-st.caption(t("map.intro"))
-
-images, labels = ui.require_test_split(view)
-if view.model is None:
-    st.stop()
-
-def set_selection(indices: list[int], shown_by_chart: tuple | None = None) -> None:
-    st.session_state["selection"] = indices
-    # A selection made on the chart is already drawn there by Plotly; leaving the figure
-    # as it is spares the browser a redraw of every point (README, Performance: 690 → 331 ms).
-    st.session_state["selection_shown_by"] = shown_by_chart
-    if indices:
-        st.query_params["sel"] = ui.format_indices(indices)
-    else:
-        st.query_params.pop("sel", None)
+CUSTOM_MAP = "custom_map"  # this page's own session key: a recomputed map to show instead of the shipped one
 
 
-def on_map_select() -> None:
-    event = st.session_state.get("map_chart")
-    points = (event or {}).get("selection", {}).get("points", [])
-    chosen = []
-    for p in points:
-        data = p.get("customdata")
-        data = data[0] if isinstance(data, list) and data else data
-        if isinstance(data, (int, float)):
-            chosen.append(int(data))
-    set_selection(sorted(set(chosen))[: ui.MAX_SELECTION], shown_by_chart=chart_state())
+def render(page: PageInput) -> None:
+    view, images, labels = page.view, page.images, page.labels
+    class_names = view.class_names
 
+    def chart_state() -> tuple:
+        """What the main chart draws; when it changes, the chart is redrawn and loses its own selection marks."""
+        return (view.dataset, view.model.name, tuple(st.session_state.get("compare", [])),
+                st.session_state.get("thumbnails", False), st.session_state.get("n_thumbnails"),
+                repr(st.session_state.get(CUSTOM_MAP)))
 
-def the_map(name: str):
-    """The map to draw for model ``name``: a recomputed one if asked for, else the shipped one."""
-    custom = st.session_state.get("custom_map")
-    if custom and custom["dataset"] == view.dataset and custom["model"] == name:
-        latent_map, _ = ui.umap_map(view.dataset, name, **custom["params"])
-        return latent_map, t("recompute.using", n=len(latent_map.xy), **custom["params_shown"])
-    latent_map = ui.shipped_map(view.dataset, name)
-    if latent_map is None:
-        return None, t("map.no_map", model=name)
-    if latent_map.method == "latent":
-        return latent_map, t("map.caption_latent", n=len(latent_map.xy))
-    params = {**DEFAULT_UMAP, **latent_map.params}
-    return latent_map, t("map.caption_umap", n=len(latent_map.xy), **params)
+    def on_map_select() -> None:
+        event = st.session_state.get("map_chart")
+        points = (event or {}).get("selection", {}).get("points", [])
+        chosen = []
+        for p in points:
+            data = p.get("customdata")
+            data = data[0] if isinstance(data, list) and data else data
+            if isinstance(data, (int, float)):
+                chosen.append(int(data))
+        # A selection made on the chart is already drawn there by Plotly; leaving the figure
+        # as it is spares the browser a redraw of every point (README, Performance: 690 → 331 ms).
+        state.set_selection(sorted(set(chosen))[: state.MAX_SELECTION], shown_by_chart=chart_state())
 
+    def the_map(info):
+        """The map to draw for a model: a recomputed one if asked for, else the shipped one."""
+        custom = st.session_state.get(CUSTOM_MAP)
+        if custom and custom["dataset"] == view.dataset and custom["model"] == info.name:
+            latent_map, _ = loaders.umap_map(info, **custom["params"])
+            return latent_map, t("recompute.using", n=len(latent_map.xy), **custom["params_shown"])
+        latent_map = loaders.shipped_map(info)
+        if latent_map is None:
+            return None, t("map.no_map", model=model_label(info))
+        if latent_map.method == "latent":
+            return latent_map, t("map.caption_latent", n=len(latent_map.xy))
+        return latent_map, t("map.caption_umap", n=len(latent_map.xy), **{**DEFAULT_UMAP, **latent_map.params})
 
-def chart_state() -> tuple:
-    """What the main chart draws; when it changes, the chart is redrawn and loses its own selection marks."""
-    return (view.dataset, view.model.name, tuple(st.session_state.get("compare", [])),
-            st.session_state.get("thumbnails", False), st.session_state.get("n_thumbnails"),
-            repr(st.session_state.get("custom_map")))
+    state.selection(len(images))  # on a session's first run: the selection a shared link carries
 
+    # --- controls ---------------------------------------------------------------------
+    others = {m.name: m for m in view.models if m.name != view.model.name}
+    left, middle, right = st.columns([3, 1.2, 1.2])
+    compare = left.multiselect(t("map.compare"), list(others), max_selections=2, key="compare",
+                               help=t("map.compare_help"), format_func=lambda n: model_label(others[n]))
+    show_thumbnails = middle.toggle(t("map.thumbnails"), key="thumbnails")
+    n_thumbnails = right.slider(t("map.thumbnails_count"), 50, 500, 150, 50, key="n_thumbnails",
+                                disabled=not show_thumbnails)
 
-if "selection" not in st.session_state:  # first run: the selection a shared link carries, cleaned
-    set_selection(ui.url_indices("sel", len(images)))
+    @st.fragment
+    def map_panel() -> None:
+        shown_models = [view.model] + [others[n] for n in compare if n in others]
+        selection = state.selection(len(images))
+        ring = [] if state.selection_shown_by() == chart_state() else selection
+        for column, info in zip(st.columns(len(shown_models)), shown_models):
+            with column:
+                try:
+                    latent_map, caption = the_map(info)
+                except MapUnavailable as err:
+                    show_error(err, model_label(info))
+                    continue
+                if latent_map is None:
+                    st.info(caption)
+                    continue
+                fig = latent_map_figure(latent_map.xy, labels[latent_map.indices], class_names, latent_map.indices,
+                                        selected=ring if info == view.model else selection,
+                                        title=model_label(info) if len(shown_models) > 1 else None,
+                                        height=600 if len(shown_models) == 1 else 460)
+                if show_thumbnails:
+                    rows = np.random.default_rng(1).choice(len(latent_map.xy), min(n_thumbnails, len(latent_map.xy)),
+                                                           replace=False)
+                    add_thumbnails(fig, latent_map.xy, images[latent_map.indices], labels[latent_map.indices], rows)
+                if info == view.model:
+                    st.plotly_chart(fig, key="map_chart", on_select=on_map_select,
+                                    selection_mode=("points", "box", "lasso"), config={"displaylogo": False})
+                else:
+                    st.plotly_chart(fig, key=f"map_chart_{info.name}", config={"displaylogo": False})
+                st.caption(caption)
+        selection_panel(shown_models, selection)
 
-# --- controls ---------------------------------------------------------------------
-others = [m.name for m in view.models if m.name != view.model.name]
-left, middle, right = st.columns([3, 1.2, 1.2])
-compare = left.multiselect(t("map.compare"), others, max_selections=2, key="compare",
-                           help=t("map.compare_help"),
-                           format_func=lambda n: next(f"{t(f'kind.{m.kind}')} · z{m.latent_dim}" for m in view.models if m.name == n))
-show_thumbnails = middle.toggle(t("map.thumbnails"), key="thumbnails")
-n_thumbnails = right.slider(t("map.thumbnails_count"), 50, 500, 150, 50, key="n_thumbnails", disabled=not show_thumbnails)
+    def selection_panel(shown_models, selection: list[int]) -> None:
+        st.subheader(t("map.selection"))
+        if not selection:
+            st.caption(t("map.selection_empty"))
+            return
+        import torch
 
+        from explorer.data import to_float
+        from explorer.latent import reconstruct
+        from explorer.measure import mse_per_image
 
-@st.fragment
-def map_panel() -> None:
-    names = [view.model.name] + [n for n in compare if n in others]
-    selection = st.session_state["selection"]
-    ring = [] if st.session_state.get("selection_shown_by") == chart_state() else selection
-    columns = st.columns(len(names))
-    for column, name in zip(columns, names):
-        with column:
-            info = next(m for m in view.models if m.name == name)
-            try:
-                latent_map, caption = the_map(name)
-            except MapUnavailable as err:
-                ui.show_error(err, ui.model_title(info))
+        shown = selection[:MAX_SHOWN]
+        head, button = st.columns([5, 1])
+        head.caption(t("map.selection_count", n=len(selection), shown=len(shown)))
+        button.button(t("map.clear"), on_click=state.set_selection, args=([],), key="clear_selection")
+        originals = to_float(torch.from_numpy(np.array(images[shown])))
+        st.image([images[i] for i in shown], width=72,
+                 caption=[t("map.original", index=i, label=class_names[int(labels[i])]) for i in shown])
+        for info in shown_models:
+            model = model_or_error(info)
+            if model is None:
                 continue
-            if latent_map is None:
-                st.info(caption)
-                continue
-            title = f"{t(f'kind.{info.kind}')} · z{info.latent_dim}" if len(names) > 1 else None
-            fig = latent_map_figure(latent_map.xy, labels[latent_map.indices], view.class_names, latent_map.indices,
-                                    selected=ring if name == view.model.name else selection, title=title,
-                                    height=600 if len(names) == 1 else 460)
-            if show_thumbnails:
-                rows = np.random.default_rng(1).choice(len(latent_map.xy), min(n_thumbnails, len(latent_map.xy)), replace=False)
-                add_thumbnails(fig, latent_map.xy, images[latent_map.indices], labels[latent_map.indices], rows)
-            if name == view.model.name:
-                st.plotly_chart(fig, key="map_chart", on_select=on_map_select, selection_mode=("points", "box", "lasso"),
-                                config={"displaylogo": False})
-            else:
-                st.plotly_chart(fig, key=f"map_chart_{name}", config={"displaylogo": False})
-            st.caption(caption)
-    selection_panel(names, selection)
+            recon = reconstruct(model, originals)
+            errors = mse_per_image(recon, originals).tolist()
+            st.markdown(t("page.model_heading", model=model_label(info)))
+            st.image([r[0].numpy() for r in recon], width=72, clamp=True, caption=[t("map.error", mse=e) for e in errors])
 
+    map_panel()
 
-def selection_panel(names: list[str], selection: list[int]) -> None:
-    st.subheader(t("map.selection"))
-    if not selection:
-        st.caption(t("map.selection_empty"))
-        return
-    import torch
-
-    from explorer.latent import reconstruct
-    from explorer.measure import mse_per_image
-
-    shown = selection[:MAX_SHOWN]
-    head, button = st.columns([5, 1])
-    head.caption(t("map.selection_count", n=len(selection), shown=len(shown)))
-    button.button(t("map.clear"), on_click=set_selection, args=([],), key="clear_selection")
-    originals = torch.from_numpy(np.array(images[shown])).float().div(255).unsqueeze(1)
-    st.image([images[i] for i in shown], width=72,
-             caption=[t("map.original", index=i, label=view.class_names[int(labels[i])]) for i in shown])
-    for name in names:
-        info = next(m for m in view.models if m.name == name)
-        model = ui.model_or_error(view.dataset, info)
-        if model is None:
-            continue
-        recon = reconstruct(model, originals)
-        errors = mse_per_image(recon, originals).tolist()
-        st.markdown(f"**{t(f'kind.{info.kind}')} · z{info.latent_dim}**")
-        st.image([r[0].numpy() for r in recon], width=72, clamp=True, caption=[t("map.error", mse=e) for e in errors])
-
-
-map_panel()
-
-# --- recompute --------------------------------------------------------------------
-with st.expander(t("recompute.title")):
-    st.caption(t("recompute.intro"))
-    with st.form("recompute"):
-        c1, c2, c3, c4 = st.columns(4)
-        n_points = c1.select_slider(t("recompute.points"), options=list(range(1000, len(images) + 1, 1000)) or [len(images)],
-                                    value=min(5000, len(images)))
-        n_neighbors = c2.slider(t("recompute.neighbors"), 2, 100, DEFAULT_UMAP["n_neighbors"])
-        min_dist = c3.slider(t("recompute.min_dist"), 0.0, 0.99, DEFAULT_UMAP["min_dist"], 0.01)
-        seed = c4.number_input(t("recompute.seed"), 0, 2**31 - 1, DEFAULT_UMAP["seed"], 1)
-        submitted = st.form_submit_button(t("recompute.run"), type="primary")
-    if submitted:
-        params = {"n_points": int(n_points), "n_neighbors": int(n_neighbors), "min_dist": float(min_dist), "seed": int(seed)}
-        with st.status(t("recompute.title"), expanded=True) as status:
-            try:
-                import time
-
+    # --- recompute --------------------------------------------------------------------
+    with st.expander(t("recompute.title")):
+        st.caption(t("recompute.intro"))
+        with st.form("recompute"):
+            c1, c2, c3, c4 = st.columns(4)
+            n_points = c1.select_slider(t("recompute.points"),
+                                        options=list(range(1000, len(images) + 1, 1000)) or [len(images)],
+                                        value=min(5000, len(images)))
+            n_neighbors = c2.slider(t("recompute.neighbors"), 2, 100, DEFAULT_UMAP["n_neighbors"])
+            min_dist = c3.slider(t("recompute.min_dist"), 0.0, 0.99, DEFAULT_UMAP["min_dist"], 0.01)
+            seed = c4.number_input(t("recompute.seed"), 0, 2**31 - 1, DEFAULT_UMAP["seed"], 1)
+            submitted = st.form_submit_button(t("recompute.run"), type="primary")
+        if submitted:
+            params = {"n_points": int(n_points), "n_neighbors": int(n_neighbors), "min_dist": float(min_dist),
+                      "seed": int(seed)}
+            with st.status(t("recompute.title"), expanded=True) as status:
                 start = time.perf_counter()
-                _, cached = ui.umap_map(view.dataset, view.model.name, report=status.write, **params)
-                status.update(label=t("recompute.cached") if cached else t("recompute.done", seconds=time.perf_counter() - start),
-                              state="complete", expanded=False)
-                st.session_state["custom_map"] = {
-                    "dataset": view.dataset, "model": view.model.name, "params": params,
-                    "params_shown": {k: params[k] for k in ("n_neighbors", "min_dist", "seed")},
-                }
-                st.rerun()
-            except (ValueError, RuntimeError, OSError, ExplorerError) as err:
-                # UMAP can fail on degenerate codes, the cache on a full disk: say so, keep the shipped map
-                reason = err.reason if isinstance(err, ExplorerError) else err.strerror if isinstance(err, OSError) else err
-                status.update(label=t("recompute.failed", error=ui.printable(str(reason), 200)), state="error")
-    if st.session_state.get("custom_map"):
-        st.button(t("recompute.back"), on_click=lambda: st.session_state.pop("custom_map", None))
+                try:
+                    _, cached = loaders.umap_map(view.model, report=status.write, **params)
+                except (ValueError, RuntimeError, OSError, ExplorerError) as err:
+                    # UMAP can fail on degenerate codes, the cache on a full disk: say so, keep the shipped map
+                    reason = (err.reason if isinstance(err, ExplorerError)
+                              else err.strerror if isinstance(err, OSError) else err)
+                    status.update(label=t("recompute.failed", error=state.printable(str(reason), 200)), state="error")
+                else:
+                    status.update(label=t("recompute.cached") if cached
+                                  else t("recompute.done", seconds=time.perf_counter() - start),
+                                  state="complete", expanded=False)
+                    st.session_state[CUSTOM_MAP] = {
+                        "dataset": view.dataset, "model": view.model.name, "params": params,
+                        "params_shown": {k: params[k] for k in ("n_neighbors", "min_dist", "seed")},
+                    }
+                    st.rerun()
+        if st.session_state.get(CUSTOM_MAP):
+            st.button(t("recompute.back"), on_click=lambda: st.session_state.pop(CUSTOM_MAP, None))
+
+
+if __name__ == "__main__":
+    render(open_page("map.title", "map.intro"))

@@ -4,75 +4,75 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import ui
+from explorer.data import to_float
 from explorer.i18n import t
 from explorer.images import grid
 from explorer.latent import decode, dimensions_by_variance, encode, traversal_grid
+from webapp import loaders
+from webapp.page import PageInput, model_or_error, open_page
+from webapp.widgets import image_download, image_picker
 
 MAX_SLIDERS = 16
 SPAN = 3.0  # sweep ± SPAN standard deviations of the test codes
 
-view = ui.view()
-st.title(t("trav.title"))
-st.caption(t("trav.intro"))
-images, labels = ui.require_test_split(view)
-model = ui.model_or_error(view.dataset, view.model) if view.model else None
-if model is None:
-    st.stop()
 
-codes = torch.from_numpy(np.array(ui.test_codes(view.dataset, view.model.name)))
-centre, scale = codes.mean(dim=0), codes.std(dim=0).clamp_min(1e-6)
-order = dimensions_by_variance(codes)[:MAX_SLIDERS].tolist()
+def render(page: PageInput) -> None:
+    view, images, labels = page.view, page.images, page.labels
+    model = model_or_error(page.model)
+    if model is None:
+        st.stop()
+    codes = torch.from_numpy(np.array(loaders.test_codes(page.model)))
+    centre, scale = codes.mean(dim=0), codes.std(dim=0).clamp_min(1e-6)
+    order = dimensions_by_variance(codes)[:MAX_SLIDERS].tolist()
 
-source_col, base_col = st.columns([1, 2])
-with source_col:
-    source = st.radio(t("trav.base"), ["image", "zero"], key="trav_source",
-                      format_func=lambda s: t(f"trav.base_{s}"))
-with base_col:
-    if source == "image":
-        index = ui.image_picker(t("trav.image"), "img", images, labels, view.class_names, default=0)
-        x = torch.from_numpy(np.array(images[[index]])).float().div(255).unsqueeze(1)
-        base = encode(model, x)[0]
-    else:
-        base = torch.zeros(codes.shape[1])
+    source_col, base_col = st.columns([1, 2])
+    with source_col:
+        source = st.radio(t("trav.base"), ["image", "zero"], key="trav_source", format_func=lambda s: t(f"trav.base_{s}"))
+    with base_col:
+        if source == "image":
+            index = image_picker(t("trav.image"), "img", images, labels, view.class_names, default=0)
+            base = encode(model, to_float(torch.from_numpy(np.array(images[[index]]))))[0]
+        else:
+            base = torch.zeros(codes.shape[1])
 
-slider_keys = [f"trav_{view.dataset}_{view.model.name}_{d}" for d in order]
-base_id = (view.dataset, view.model.name, source, tuple(np.round(base.numpy(), 5)))
-if st.session_state.get("trav_base_id") != base_id:  # a new base: sliders start from it
-    for key, d in zip(slider_keys, order):
-        st.session_state[key] = float(base[d])
-    st.session_state["trav_base_id"] = base_id
+    slider_keys = [f"trav_{view.dataset}_{page.model.name}_{d}" for d in order]
+    base_id = (view.dataset, page.model.name, source, tuple(np.round(base.numpy(), 5)))
+    if st.session_state.get("trav_base_id") != base_id:  # a new base: sliders start from it
+        for key, d in zip(slider_keys, order):
+            st.session_state[key] = float(base[d])
+        st.session_state["trav_base_id"] = base_id
+
+    def reset() -> None:
+        for key, d in zip(slider_keys, order):
+            st.session_state[key] = float(base[d])
+
+    @st.fragment
+    def sliders_panel() -> None:
+        left, right = st.columns([3, 1])
+        with left:
+            st.caption(t("trav.sliders_help", n=len(order), span=SPAN))
+            columns = st.columns(4)
+            z = base.clone()
+            for i, (key, d) in enumerate(zip(slider_keys, order)):
+                lo, hi = float(centre[d] - SPAN * scale[d]), float(centre[d] + SPAN * scale[d])
+                lo, hi = min(lo, float(base[d])), max(hi, float(base[d]))
+                st.session_state[key] = float(np.clip(st.session_state[key], lo, hi))
+                z[d] = columns[i % 4].slider(t("trav.dim", dim=d, sd=float(scale[d])), lo, hi, key=key, format="%.2f")
+            st.button(t("trav.reset"), on_click=reset, icon=":material/restart_alt:", key="trav_reset")
+        with right:
+            st.image(decode(model, z[None])[0, 0].numpy(), width=224, clamp=True, caption=t("trav.decoded"))
+
+    sliders_panel()
+
+    st.subheader(t("trav.grid"))
+    steps = st.slider(t("trav.grid_steps"), 5, 15, 9, 2, key="trav_steps")
+    shown = st.slider(t("trav.grid_dims"), 1, len(order), min(len(order), 8), key="trav_dims")
+    sweep = decode(model, traversal_grid(base, torch.tensor(order[:shown]), centre, scale, steps=steps, span=SPAN))
+    picture = grid(sweep, ncols=steps)
+    st.caption(t("trav.grid_help", span=SPAN, dims=", ".join(str(d) for d in order[:shown])))
+    st.image(picture, width=min(900, 60 * steps))
+    image_download(t("download.png"), picture, f"traversal-{view.dataset}-{page.model.name}.png", "trav_dl")
 
 
-def reset() -> None:
-    for key, d in zip(slider_keys, order):
-        st.session_state[key] = float(base[d])
-
-
-@st.fragment
-def sliders_panel() -> None:
-    left, right = st.columns([3, 1])
-    with left:
-        st.caption(t("trav.sliders_help", n=len(order), span=SPAN))
-        columns = st.columns(4)
-        z = base.clone()
-        for i, (key, d) in enumerate(zip(slider_keys, order)):
-            lo, hi = float(centre[d] - SPAN * scale[d]), float(centre[d] + SPAN * scale[d])
-            lo, hi = min(lo, float(base[d])), max(hi, float(base[d]))
-            st.session_state[key] = float(np.clip(st.session_state[key], lo, hi))
-            z[d] = columns[i % 4].slider(t("trav.dim", dim=d, sd=float(scale[d])), lo, hi, key=key, format="%.2f")
-        st.button(t("trav.reset"), on_click=reset, icon=":material/restart_alt:", key="trav_reset")
-    with right:
-        st.image(decode(model, z[None])[0, 0].numpy(), width=224, clamp=True, caption=t("trav.decoded"))
-
-
-sliders_panel()
-
-st.subheader(t("trav.grid"))
-steps = st.slider(t("trav.grid_steps"), 5, 15, 9, 2, key="trav_steps")
-shown = st.slider(t("trav.grid_dims"), 1, len(order), min(len(order), 8), key="trav_dims")
-sweep = decode(model, traversal_grid(base, torch.tensor(order[:shown]), centre, scale, steps=steps, span=SPAN))
-picture = grid(sweep, ncols=steps)
-st.caption(t("trav.grid_help", span=SPAN, dims=", ".join(str(d) for d in order[:shown])))
-st.image(picture, width=min(900, 60 * steps))
-ui.image_download(t("download.png"), picture, f"traversal-{view.dataset}-{view.model.name}.png", "trav_dl")
+if __name__ == "__main__":
+    render(open_page("trav.title", "trav.intro"))

@@ -1,18 +1,6 @@
-"""Every string a user reads, in one catalogue per language: ``t("map.title")``.
+"""The English catalogue: every string a user reads, by key. Other languages use the same keys."""
 
-English is complete; another language adds a dict with the same keys, and any key it
-lacks falls back to English. ``{name}`` fields are filled from keyword arguments.
-"""
-
-from __future__ import annotations
-
-import threading
-
-LANGUAGES = {"en": "English"}
-DEFAULT_LANGUAGE = "en"
-
-STRINGS: dict[str, dict[str, str]] = {
-    "en": {
+STRINGS: dict[str, str] = {
         "app.title": "Autoencoder Explorer",
         "app.tagline": "See what autoencoders learn — after Bank, Koenigstein & Giryes, *Autoencoders* (2020).",
         "nav.map": "Latent map",
@@ -146,7 +134,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "denoise.corrupted": "Corrupted input",
         "denoise.dae": "Denoising AE ({name})",
         "denoise.ae": "Plain AE ({name})",
-        "denoise.ssim_mean": "mean SSIM {ssim:.3f}",
+        "denoise.psnr_value": "{db:.1f} dB",
+    "denoise.gain": "{db:+.1f} dB",
+    "denoise.ssim_mean": "mean SSIM {ssim:.3f}",
         "denoise.caption": "{psnr:.1f} dB · {ssim:.2f}",
         "denoise.curve": "Quality against noise level",
         "denoise.curve_help": "Mean PSNR and SSIM against the clean image over a held-out batch of {n} test images; \"identity\" is the corrupted input itself.",
@@ -168,23 +158,50 @@ STRINGS: dict[str, dict[str, str]] = {
         "anomaly.tpr": "true positive rate",
         "anomaly.set": "Out-of-distribution set",
         "anomaly.worst": "The test images it reconstructs worst",
-    },
+
+    # names that are data: datasets and their classes (the glossary has the Chinese for these)
+    "dataset.mnist": "MNIST",
+    "dataset.fashion-mnist": "Fashion-MNIST",
+    "class.mnist.0": "0",
+    "class.mnist.1": "1",
+    "class.mnist.2": "2",
+    "class.mnist.3": "3",
+    "class.mnist.4": "4",
+    "class.mnist.5": "5",
+    "class.mnist.6": "6",
+    "class.mnist.7": "7",
+    "class.mnist.8": "8",
+    "class.mnist.9": "9",
+    "class.fashion-mnist.0": "T-shirt/top",
+    "class.fashion-mnist.1": "Trouser",
+    "class.fashion-mnist.2": "Pullover",
+    "class.fashion-mnist.3": "Dress",
+    "class.fashion-mnist.4": "Coat",
+    "class.fashion-mnist.5": "Sandal",
+    "class.fashion-mnist.6": "Shirt",
+    "class.fashion-mnist.7": "Sneaker",
+    "class.fashion-mnist.8": "Bag",
+    "class.fashion-mnist.9": "Ankle boot",
+    # formats only: the words are filled in
+    "app.heading": "### {title}",
+    "pick.heading": "**{label}**",
+    "page.model_heading": "**{model}**",
+    "page.column_heading": "#### {model}",
+    # figures: axes, legends, hover text
+    "figure.map_hover": "class: {label}<br>index: %{{customdata}}<extra></extra>",
+    "figure.selected": "selected",
+    "figure.selected_hover": "index: %{{customdata}}<extra>selected</extra>",
+    "figure.step": "step",
+    "figure.psnr_db": "PSNR (dB)",
+    "figure.ssim": "SSIM",
+    "figure.auc": "AUC",
+    "figure.roc_trace": "{set} (AUC {auc:.3f})",
+    "figure.clean_caption": "#{index}",
+    # why a checkpoint cannot be served (explorer.catalog)
+    "unavailable.outside_zoo": "links outside the zoo folder (refused)",
+    "unavailable.missing": "{file} is missing",
+    "unavailable.unreadable": "{file} is unreadable or incomplete",
+    "unavailable.contradicts": "config.json describes {described}, not {name}",
+    "unavailable.no_tensors": "model.safetensors holds no tensors",
+    "unavailable.corrupted": "{file} is corrupted ({error})",
 }
-
-# Per thread: a Streamlit server runs each session's script in its own thread, and
-# the app sets the language at the top of every run.
-_current = threading.local()
-
-
-def set_language(lang: str) -> str:
-    """Use ``lang`` if it is known, else the default; returns the language in use."""
-    _current.lang = lang if lang in STRINGS else DEFAULT_LANGUAGE
-    return _current.lang
-
-
-def t(key: str, **fields) -> str:
-    lang = getattr(_current, "lang", DEFAULT_LANGUAGE)
-    text = STRINGS.get(lang, {}).get(key) or STRINGS[DEFAULT_LANGUAGE].get(key)
-    if text is None:
-        raise KeyError(f"no string {key!r} in the catalogue")
-    return text.format(**fields) if fields else text

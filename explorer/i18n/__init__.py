@@ -1,0 +1,45 @@
+"""Every string a user reads, in one catalogue per language: ``t("map.title")``.
+
+One module per language (``en.py``; a new language is one more module with the same keys,
+listed in LANGUAGES). A key a language lacks falls back to English. ``{name}`` fields are
+filled from keyword arguments. Names that are data (dataset titles, class names, model
+kinds) have keys too: :func:`dataset_title`, :func:`class_names`.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from explorer.i18n import en
+
+LANGUAGES = {"en": "English"}
+DEFAULT_LANGUAGE = "en"
+STRINGS: dict[str, dict[str, str]] = {"en": en.STRINGS}
+
+# Per thread: a Streamlit server runs each session's script in its own thread, and
+# the app sets the language at the top of every run.
+_current = threading.local()
+
+
+def set_language(lang: str) -> str:
+    """Use ``lang`` if it is known, else the default; returns the language in use."""
+    _current.lang = lang if lang in STRINGS else DEFAULT_LANGUAGE
+    return _current.lang
+
+
+def t(key: str, **fields) -> str:
+    lang = getattr(_current, "lang", DEFAULT_LANGUAGE)
+    text = STRINGS.get(lang, {}).get(key) or STRINGS[DEFAULT_LANGUAGE].get(key)
+    if text is None:
+        raise KeyError(f"no string {key!r} in the catalogue")
+    return text.format(**fields) if fields else text
+
+
+def dataset_title(dataset: str) -> str:
+    """"MNIST", "Fashion-MNIST": the name a person reads."""
+    return t(f"dataset.{dataset}")
+
+
+def class_names(dataset: str, n_classes: int = 10) -> list[str]:
+    """The names of a dataset's classes, in the interface language ("0"–"9" for MNIST)."""
+    return [t(f"class.{dataset}.{c}") for c in range(n_classes)]

@@ -1,0 +1,103 @@
+"""The layout holds: explorer/ imports no Streamlit; every string the app layer shows is a catalogue key.
+
+The string check walks the syntax tree of app.py, webapp/ and views/: a string literal
+with letters in it, passed as the text of a Streamlit call or a figure's text field, is
+a string a user reads that the catalogue does not hold (a Chinese reading would miss it).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = sorted((ROOT / "explorer").rglob("*.py"))
+APP_LAYER = [ROOT / "app.py", *sorted((ROOT / "webapp").glob("*.py")), *sorted((ROOT / "views").glob("*.py"))]
+
+# Keyword arguments whose value a person reads (in Streamlit calls and Plotly figures).
+TEXT_KEYWORDS = {"label", "help", "caption", "placeholder", "title", "name", "text", "hovertemplate",
+                 "xaxis_title", "yaxis_title", "title_text", "subplot_titles", "page_title", "body", "labels"}
+# Receivers whose calls draw text: st.*, a column or container from st.columns(), Plotly's go.* and px.*,
+# and a figure's own methods.
+DRAWING_CALLS = {"st", "go", "px", "fig", "hist", "curves", "scrubber", "column", "status", "left", "right",
+                 "middle", "head", "button", "picture", "controls", "c1", "c2", "c3", "c4", "b1", "b2"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_there_is_a_package_and_an_app_layer_to_check():
+    assert any(p.name == "models.py" for p in PACKAGE) and any(p.name == "page.py" for p in APP_LAYER)
+
+
+@pytest.mark.parametrize("path", PACKAGE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_package_imports_no_streamlit(path):
+    assert "streamlit" not in imported_modules(path)
+
+
+# Calls whose first argument is a name, a path or a key, not text.
+NOT_TEXT = {"Page", "form", "get", "pop", "setdefault", "switch_page", "fragment", "toast_key"}
+STATE = {"session_state", "query_params"}
+
+
+def receiver(call: ast.Call) -> str | None:
+    func, chain = call.func, []
+    while isinstance(func, ast.Attribute):
+        chain.append(func.attr)
+        func = func.value
+    if set(chain) & STATE or (chain and chain[0] in NOT_TEXT):
+        return None
+    return func.id if isinstance(func, ast.Name) else None
+
+
+def words_in(node: ast.AST) -> list[str]:
+    """The literal text with letters that ``node`` puts on screen (in lists, dicts and f-strings too)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value] if any(ch.isalpha() for ch in node.value) else []
+    if isinstance(node, ast.JoinedStr):
+        return [part for value in node.values for part in words_in(value)]
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return [w for element in node.elts for w in words_in(element)]
+    if isinstance(node, ast.Dict):
+        return [w for key in node.keys if key is not None for w in words_in(key)]
+    return []
+
+
+def literal_texts(path: Path, root: Path = ROOT) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or receiver(node) not in DRAWING_CALLS:
+            continue
+        shown = node.args[:1] + [kw.value for kw in node.keywords if kw.arg in TEXT_KEYWORDS - {"labels"}]
+        # Plotly's labels={column: text}: the texts are shown, the columns are not
+        shown += [v for kw in node.keywords if kw.arg == "labels" and isinstance(kw.value, ast.Dict)
+                  for v in kw.value.values]
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "dataframe":
+            shown = node.args[:1]  # a table's column headings
+        for value in shown:
+            found += [f"{path.relative_to(root)}:{node.lineno}: {w!r}" for w in words_in(value)]
+    return found
+
+
+@pytest.mark.parametrize("path", APP_LAYER, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_string_the_app_shows_comes_from_the_catalogue(path):
+    assert literal_texts(path) == []
+
+
+def test_the_string_check_finds_a_literal(tmp_path):
+    """The check itself: literals in a label, a figure title, an f-string and a table heading are caught;
+    catalogue calls, widget keys and format-only strings are not."""
+    page = tmp_path / "page.py"
+    page.write_text('st.button("Go")\nfig.update_layout(title="Loss")\nst.markdown(f"**{x}** items")\n'
+                    'st.dataframe({"AUC": [1]})\nst.button(t("ok"), key="plain_key")\nst.markdown(f"**{x}**")\n')
+    found = [line.split(": ", 1)[1] for line in literal_texts(page, root=tmp_path)]
+    assert found == ["'Go'", "'Loss'", "'** items'", "'AUC'"]

@@ -1,0 +1,156 @@
+"""What the pages draw from, loaded once per server and shared by every session.
+
+Each loader is keyed by what it reads: a dataset's name, or a model's identity
+(``ModelInfo.identity``: dataset, name, folder and the weights' size and time), so a
+model is never looked up again by scanning the zoo, and a retrained one is loaded anew.
+They raise the package's own errors (explorer.errors); ``webapp.page`` says them in the
+catalogue's words. Errors are not cached: a repaired file is read again.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import streamlit as st
+
+from explorer.catalog import ModelInfo, list_models
+from explorer.data import load_shipped_arrays
+from explorer.errors import CheckpointError, MapUnavailable, MixtureUnavailable
+from explorer.i18n import t
+from explorer.project import (
+    MAP_FILE,
+    LatentMap,
+    file_fingerprint,
+    load_map,
+    map_cache_key,
+    map_cache_path,
+    save_map,
+    subsample,
+    umap_project,
+)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def models_of(dataset: str) -> list[ModelInfo]:
+    """The checkpoints of a dataset, available or not; rescanned every 30 s so a new one appears."""
+    return list_models(dataset)
+
+
+def available_models(dataset: str) -> list[ModelInfo]:
+    return [m for m in models_of(dataset) if m.available]
+
+
+@st.cache_resource(show_spinner=False)
+def test_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped test images (uint8 N×28×28) and labels; shared by every session, read-only."""
+    images, labels = load_shipped_arrays(dataset)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _model(identity: tuple, _info: ModelInfo):
+    import torch
+
+    from explorer.checkpoint import load_pretrained
+
+    torch.set_grad_enabled(False)
+    return load_pretrained(_info.folder)
+
+
+def model(info: ModelInfo):
+    """The model, loaded once per server; CheckpointError with the reason if it cannot be."""
+    if not info.available:
+        raise CheckpointError(info.reason)
+    return _model(info.identity, info)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _test_codes(identity: tuple, _info: ModelInfo) -> np.ndarray:
+    import torch
+
+    from explorer.latent import encode
+
+    images, _ = test_split(_info.dataset)
+    z = encode(model(_info), torch.from_numpy(np.array(images))).numpy()
+    z.setflags(write=False)
+    return z
+
+
+def test_codes(info: ModelInfo) -> np.ndarray:
+    """Codes of the whole test split (N×d float32), read-only."""
+    return _test_codes(info.identity, info)
+
+
+@st.cache_data(show_spinner=False, max_entries=48)
+def _shipped_map(identity: tuple, _info: ModelInfo) -> LatentMap | None:
+    path = _info.folder / MAP_FILE
+    if not path.is_file():
+        return None
+    return load_map(path, n_images=len(test_split(_info.dataset)[0]))
+
+
+def shipped_map(info: ModelInfo) -> LatentMap | None:
+    """The map shipped beside the model, checked against the test split; None if none ships.
+
+    Raises MapUnavailable for a damaged file.
+    """
+    return _shipped_map(info.identity, info)
+
+
+# One UMAP fit at a time per server (two cores), and one per cache key: a room that
+# presses "Compute" together waits for one fit and then reads it from the cache.
+_umap_gate = threading.Semaphore(1)
+
+
+@st.cache_data(show_spinner=False, max_entries=48)
+def _weights_fingerprint(identity: tuple, _info: ModelInfo) -> str:
+    return file_fingerprint(_info.folder / "model.safetensors")
+
+
+def umap_map(info: ModelInfo, n_points: int, n_neighbors: int, min_dist: float, seed: int,
+             report=lambda text: None) -> tuple[LatentMap, bool]:
+    """A UMAP map of ``n_points`` test codes, from the disk cache or computed; returns (map, was_cached)."""
+    key = map_cache_key(_weights_fingerprint(info.identity, info), n_points, n_neighbors, min_dist, seed)
+    path = map_cache_path(info.dataset, info.name, key)
+    with _umap_gate:
+        if path.is_file():
+            try:
+                return load_map(path, n_images=len(test_split(info.dataset)[0])), True
+            except MapUnavailable:
+                path.unlink(missing_ok=True)  # a broken cache entry is removed and recomputed
+        report(t("recompute.step_encode", n=n_points))
+        z = test_codes(info)
+        indices = subsample(len(z), n_points, seed)
+        report(t("recompute.step_import"))
+        import umap  # noqa: F401  (paid once per server; umap_project imports it again for free)
+
+        report(t("recompute.step_fit", n=len(indices)))
+        latent_map = umap_project(z[indices], n_neighbors=n_neighbors, min_dist=min_dist, seed=seed, indices=indices)
+        save_map(path, latent_map)
+        return latent_map, False
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _gmm_sampler(identity: tuple, _info: ModelInfo):
+    from explorer.samplers import GMM_FILE, GaussianMixtureSampler
+
+    problem = None
+    if (_info.folder / GMM_FILE).is_file():
+        try:
+            return GaussianMixtureSampler.load(_info.folder / GMM_FILE, latent_dim=_info.latent_dim), "train", None
+        except MixtureUnavailable as err:
+            problem = err  # the page says so, and samples from a mixture fitted here instead
+    return GaussianMixtureSampler.fit(test_codes(_info), n_components=10, seed=0), "test", problem
+
+
+def gmm_sampler(info: ModelInfo):
+    """The shipped mixture fitted to the training codes; where none ships, or it is damaged,
+    one fitted here to the test codes.
+
+    Returns (sampler, fitted_on, problem): fitted_on is "train" or "test"; problem is the
+    MixtureUnavailable that made the shipped file unusable, or None.
+    """
+    return _gmm_sampler(info.identity, info)

@@ -1,0 +1,71 @@
+"""Opening a page, and saying the package's errors in the catalogue's words.
+
+Every page starts with :func:`open_page`: its title and introduction, then the view the
+sidebar chose and the test split; if either is missing, the page stops with the
+catalogue's message. A model that cannot be loaded is reported by :func:`model_or_error`
+and the rest of the page goes on. Only the package's own errors are caught here: a bug
+in a page is a bug, shown as Streamlit shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from explorer.catalog import ModelInfo
+from explorer.errors import CheckpointError, DatasetUnavailable, ExplorerError
+from explorer.i18n import dataset_title, t
+from webapp import loaders, state
+from webapp.state import View
+from webapp.widgets import model_label
+
+
+@dataclass(frozen=True)
+class PageInput:
+    """What every page starts from."""
+
+    view: View
+    images: np.ndarray  # the test split, uint8 N×28×28, read-only
+    labels: np.ndarray  # int64 N
+
+    @property
+    def model(self) -> ModelInfo:
+        return self.view.model
+
+
+def explain(err: ExplorerError, subject: str) -> str:
+    """The catalogue's message for one of the package's errors: what it is about (a model,
+    a dataset), the file, and what is wrong with it — never where the server keeps it."""
+    key = "error.file" if err.file else "error.plain"
+    return t(key, subject=state.printable(subject, 60), file=state.printable(err.file, 60),
+             reason=state.printable(err.reason, 300))
+
+
+def show_error(err: ExplorerError, subject: str) -> None:
+    st.error(explain(err, subject), icon=":material/error:")
+
+
+def open_page(title_key: str, intro_key: str, needs_model: bool = True) -> PageInput:
+    """Draw the page's title and introduction; return its input, or stop with the catalogue's message."""
+    view = state.view()
+    st.title(t(title_key))
+    st.caption(t(intro_key))
+    try:
+        images, labels = loaders.test_split(view.dataset)
+    except DatasetUnavailable as err:
+        show_error(err, dataset_title(view.dataset))
+        st.stop()
+    if needs_model and view.model is None:
+        st.stop()  # the sidebar already says that this dataset has no usable model
+    return PageInput(view=view, images=images, labels=labels)
+
+
+def model_or_error(info: ModelInfo):
+    """The model, or None after the catalogue's message naming it (the rest of the page goes on)."""
+    try:
+        return loaders.model(info)
+    except CheckpointError as err:
+        show_error(err, model_label(info))
+        return None

@@ -1,0 +1,206 @@
+"""Every piece of state that outlives one run of a page: the URL parameters and the session keys.
+
+Each URL parameter is declared once below with how it is read and checked; a value that
+does not pass is dropped (with a notice where a person would wonder). Pages never touch
+``st.query_params`` or cross-page ``st.session_state`` keys by string: they call these.
+
+| URL     | session key   | what                                              | written by        |
+| ------- | ------------- | ------------------------------------------------- | ----------------- |
+| dataset | DATASET       | the dataset (a key of explorer.data.DATASETS)     | the sidebar       |
+| model   | MODEL         | the sidebar's model (a checkpoint name)           | the sidebar       |
+| sel     | SELECTION     | test indices selected on the map (≤ 200)          | the map           |
+| a, b    | "a", "b"      | interpolation endpoints                           | the image picker  |
+| img     | "img"         | the traversal's image                             | the image picker  |
+| lang    | LANGUAGE      | the interface language (kept across page switches) | every run        |
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import streamlit as st
+
+from explorer.catalog import ModelInfo
+from explorer.data import DATASETS, dataset_spec
+from explorer.i18n import DEFAULT_LANGUAGE, LANGUAGES, class_names, dataset_title
+
+DEFAULT_DATASET = "mnist"
+DEFAULT_MODELS = ("vae-z16", "wae-z16", "ae-z16", "vae-z2")  # the first one shipped is the default
+MAX_SELECTION = 200
+MAX_URL_VALUE = 2000
+
+# Session keys shared between pages (the widgets' own keys stay with their pages).
+DATASET = "dataset"
+MODEL = "model"
+SELECTION = "selection"
+SELECTION_SHOWN_BY = "selection_shown_by"  # what the map chart drew when its own selection was made
+LANGUAGE = "lang"
+_VIEW = "_view"
+_READY = "_view_ready"
+_NOTICES = "_url_notices"
+
+
+@dataclass(frozen=True)
+class View:
+    """What the sidebar chose for this run: the dataset, its model, and its other usable models."""
+
+    dataset: str
+    model: ModelInfo | None  # None when the dataset has no usable model
+    models: tuple[ModelInfo, ...]  # the available models of the dataset
+
+    @property
+    def class_names(self) -> list[str]:
+        """The class names in the interface language."""
+        return class_names(self.dataset, len(dataset_spec(self.dataset).class_names))
+
+    def find(self, name: str) -> ModelInfo | None:
+        return next((m for m in self.models if m.name == name), None)
+
+
+def printable(value: str, limit: int = 40) -> str:
+    """A URL value or an error's reason made safe to show: printable, no markup, short."""
+    kept = "".join(ch for ch in str(value) if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
+    kept = "".join(ch for ch in kept if ch not in "`*_[]<>#|\\$~")
+    return kept[:limit] + ("…" if len(kept) > limit else "")
+
+
+# --- language --------------------------------------------------------------------------
+
+
+def language() -> str:
+    """The interface language: the session's, else the URL's if known, else the default; kept in the URL."""
+    lang = st.session_state.get(LANGUAGE)
+    if lang not in LANGUAGES:
+        lang = st.query_params.get("lang", DEFAULT_LANGUAGE)
+        lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        st.session_state[LANGUAGE] = lang
+    if lang != DEFAULT_LANGUAGE:
+        st.query_params["lang"] = lang
+    else:
+        st.query_params.pop("lang", None)
+    return lang
+
+
+# --- dataset and model -------------------------------------------------------------------
+
+
+def default_model(models: list[ModelInfo]) -> ModelInfo | None:
+    by_name = {m.name: m for m in models}
+    for name in DEFAULT_MODELS:
+        if name in by_name:
+            return by_name[name]
+    return models[0] if models else None
+
+
+def init_from_url(available_models, bad_value_notice) -> None:
+    """On a session's first run, take dataset and model from the URL, checked against what ships.
+
+    ``available_models(dataset)`` lists the usable models; ``bad_value_notice(field, value,
+    fallback)`` words the notice for a value that was not used.
+    """
+    if st.session_state.get(_READY):
+        return
+    notices = []
+    dataset = st.query_params.get("dataset", DEFAULT_DATASET)
+    if dataset not in DATASETS:
+        notices.append(bad_value_notice("dataset", printable(dataset), dataset_title(DEFAULT_DATASET)))
+        dataset = DEFAULT_DATASET
+    models = available_models(dataset)
+    fallback = default_model(models)
+    name = st.query_params.get("model")
+    if name is not None and name not in {m.name for m in models}:
+        notices.append(bad_value_notice("model", printable(name), fallback.name if fallback else "—"))
+        name = None
+    st.session_state[DATASET] = dataset
+    st.session_state[MODEL] = name or (fallback.name if fallback else None)
+    st.session_state[_NOTICES] = notices
+    st.session_state[_READY] = True
+
+
+def take_url_notices() -> list[str]:
+    notices = st.session_state.get(_NOTICES, [])
+    st.session_state[_NOTICES] = []
+    return notices
+
+
+def keep_view(view: View) -> View:
+    """Remember this run's view (for view()) and put its dataset and model in the URL."""
+    st.session_state[_VIEW] = view
+    st.query_params["dataset"] = view.dataset
+    if view.model is not None:
+        st.query_params["model"] = view.model.name
+    else:
+        st.query_params.pop("model", None)
+    return view
+
+
+def view() -> View:
+    """The dataset and model the sidebar chose for this run (app.py draws it before the page)."""
+    return st.session_state[_VIEW]
+
+
+def forget_selection() -> None:
+    st.session_state.pop(SELECTION, None)
+    st.query_params.pop("sel", None)
+
+
+# --- the map's selection -----------------------------------------------------------------
+
+
+def parse_indices(raw: str, n_total: int, limit: int = MAX_SELECTION) -> list[int]:
+    """Test-set indices from a URL value such as ``3,17,250``; anything else is dropped."""
+    if not raw or len(raw) > MAX_URL_VALUE:
+        return []
+    out = []
+    for part in raw.split(","):
+        part = part.strip()
+        if part.isascii() and part.isdigit() and len(part) <= 6 and int(part) < n_total:
+            out.append(int(part))
+    return sorted(set(out))[:limit]
+
+
+def format_indices(indices: list[int]) -> str:
+    return ",".join(str(i) for i in indices[:MAX_SELECTION])
+
+
+def selection(n_images: int) -> list[int]:
+    """The map's selection; on a session's first read, the one a shared link carries, cleaned."""
+    if SELECTION not in st.session_state:
+        set_selection(parse_indices(st.query_params.get("sel", ""), n_images))
+    return st.session_state[SELECTION]
+
+
+def selection_so_far() -> list[int]:
+    """The selection made on the map, for other pages (empty if the map was never opened)."""
+    return st.session_state.get(SELECTION, [])
+
+
+def set_selection(indices: list[int], shown_by_chart: tuple | None = None) -> None:
+    """Keep the selection (in the session and the URL); ``shown_by_chart`` is what the map chart
+    drew when the selection was made on it (Plotly marks it there; see views/latent_map.py)."""
+    st.session_state[SELECTION] = list(indices)
+    st.session_state[SELECTION_SHOWN_BY] = shown_by_chart
+    if indices:
+        st.query_params["sel"] = format_indices(indices)
+    else:
+        st.query_params.pop("sel", None)
+
+
+def selection_shown_by() -> tuple | None:
+    return st.session_state.get(SELECTION_SHOWN_BY)
+
+
+# --- a test image per page ----------------------------------------------------------------
+
+
+def image_index(key: str, n_images: int, default: int) -> int:
+    """The test index kept under ``key`` (session and URL); first read from the URL, checked."""
+    if key not in st.session_state:
+        from_url = parse_indices(st.query_params.get(key, ""), n_images, limit=1)
+        st.session_state[key] = from_url[0] if from_url else min(default, n_images - 1)
+    return int(st.session_state[key])
+
+
+def keep_image_index(key: str, index: int) -> None:
+    st.query_params[key] = str(int(index))
