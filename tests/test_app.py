@@ -272,3 +272,25 @@ def test_anomaly_view_draws_histograms_roc_and_worst_images(fake_pretrained):
     assert rocs
     aucs = [tr["name"] for tr in rocs[0]["data"] if tr.get("name")]
     assert any("MNIST test set" in n for n in aucs) and any("uniform noise" in n for n in aucs)
+
+
+def test_the_language_stays_in_the_url_across_page_switches(fake_pretrained, monkeypatch):
+    from explorer import i18n
+
+    monkeypatch.setitem(i18n.LANGUAGES, "xx", "Test language")
+    monkeypatch.setitem(i18n.STRINGS, "xx", {"map.title": "XX map", "sample.title": "XX sampling"})
+    at = run_app({"lang": "xx"})
+    assert not at.exception
+    assert at.title[0].value == "XX map"
+    at.query_params.pop("lang")  # a page switch in the browser drops the URL's parameters
+    at.switch_page("views/sample.py").run()
+    assert not at.exception
+    assert at.query_params["lang"] == "xx" and at.title[0].value == "XX sampling"
+    assert at.selectbox(key="model").value == "vae-z4"  # the rest of the view came along too
+
+
+def test_an_unknown_language_falls_back_to_english_and_leaves_the_url(fake_pretrained):
+    at = run_app({"lang": "<script>"})
+    assert not at.exception
+    assert at.title[0].value == "Latent map"
+    assert "lang" not in at.query_params

@@ -10,7 +10,6 @@ STRINGS: dict[str, str] = {
         "sidebar.unavailable": "Unavailable models",
         "sidebar.unavailable_item": "**{name}**: {reason}",
         "sidebar.figures": "Test MSE {mse:.4f} · PSNR {psnr:.1f} dB",
-        "sidebar.about": "About this model",
         "url.bad_value": "The link's {field} `{value}` is not known here; showing {fallback} instead.",
         "kind.ae": "Autoencoder",
         "kind.dae": "Denoising AE",
