@@ -91,6 +91,12 @@ def launch_browser(playwright):
 
 # --- reading the page -------------------------------------------------------------
 
+# Streamlit marks its root with the state of the script run: "running", then "notRunning".
+SCRIPT_IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app !== null && app.dataset.testScriptState === 'notRunning';
+}"""
+
 # Plotly keeps the decoded arrays in _fullData (data holds plotly.py's base64 "bdata" form).
 MAP_POINTS_JS = """() => {
   const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');

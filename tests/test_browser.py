@@ -13,6 +13,7 @@ from tests.browser_support import (
     MAP_SIGNATURE_JS,
     POINT_PIXEL_JS,
     ROOT,
+    SCRIPT_IDLE_JS,
     SLIDER_INPUT,
     TRACE_NAMES_JS,
     AppServer,
@@ -22,10 +23,6 @@ from tests.browser_support import (
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
-SCRIPT_IDLE_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return app !== null && app.dataset.testScriptState === 'notRunning';
-}"""
 NEXT_PAINT_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 

@@ -69,7 +69,15 @@ def render(page: PageInput) -> None:
         shown_models = [view.model] + [others[n] for n in compare if n in others]
         selection = state.selection(len(images))
         ring = [] if state.selection_shown_by() == chart_state() else selection
-        for column, info in zip(st.columns(len(shown_models)), shown_models):
+        if len(shown_models) == 1:
+            # One map: the selection beside it, as the Embedding Projector's inspector. The map keeps
+            # its size on screen (equal axes) while its WebGL canvas covers no empty margins: in a
+            # browser without a GPU the canvas's area is most of the cost of a redraw.
+            map_column, side = st.columns([3, 2], gap="medium")
+            columns = [map_column]
+        else:
+            columns, side = st.columns(len(shown_models)), None
+        for column, info in zip(columns, shown_models):
             with column:
                 try:
                     latent_map, caption = the_map(info)
@@ -93,7 +101,8 @@ def render(page: PageInput) -> None:
                 else:
                     st.plotly_chart(fig, key=f"map_chart_{info.name}", config={"displaylogo": False})
                 st.caption(caption)
-        selection_panel(shown_models, selection)
+        with side if side is not None else st.container():
+            selection_panel(shown_models, selection)
 
     def selection_panel(shown_models, selection: list[int]) -> None:
         st.subheader(t("map.selection"))
@@ -107,9 +116,8 @@ def render(page: PageInput) -> None:
         from explorer.measure import mse_per_image
 
         shown = selection[:MAX_SHOWN]
-        head, button = st.columns([5, 1])
-        head.caption(t("map.selection_count", n=len(selection), shown=len(shown)))
-        button.button(t("map.clear"), on_click=state.set_selection, args=([],), key="clear_selection")
+        st.caption(t("map.selection_count", n=len(selection), shown=len(shown)))
+        st.button(t("map.clear"), on_click=state.set_selection, args=([],), key="clear_selection")
         originals = to_float(torch.from_numpy(np.array(images[shown])))
         st.image([images[i] for i in shown], width=72,
                  caption=[t("map.original", index=i, label=class_names[int(labels[i])]) for i in shown])
