@@ -1,7 +1,8 @@
 """Reading .npz files the one safe way: no pickle, every fault the caller's own error.
 
-Every member's CRC is checked before anything is used (numpy alone would not notice flipped
-bytes). A truncated or damaged archive fails in several ways (zipfile's BadZipFile, zlib's
+Each array is read once, straight from the archive, and its CRC checked (numpy's own
+loader stops before the check, so flipped bytes would load as data). A truncated or
+damaged archive fails in several ways (zipfile's BadZipFile, zlib's
 error, EOFError, ValueError, OSError); :func:`read_npz` turns each into ``error(reason,
 path)`` so that callers handle one type. Checking shapes and values is the caller's job.
 """
@@ -18,7 +19,7 @@ from explorer.errors import ExplorerError
 
 
 def read_npz(path: Path, names: tuple[str, ...], error: type[ExplorerError]) -> dict[str, np.ndarray]:
-    """The arrays ``names`` of the archive at ``path``, read whole, with ``allow_pickle=False``."""
+    """The arrays ``names`` of the archive at ``path``, each read whole, with ``allow_pickle=False``."""
     path = Path(path)
     if not path.is_file():
         raise error("file is missing", path)
@@ -29,21 +30,23 @@ def read_npz(path: Path, names: tuple[str, ...], error: type[ExplorerError]) -> 
         raise error(f"cannot be opened ({err.strerror})", path) from None
     if not is_zip:  # np.load would take any other file for a pickle (and refuse it as one)
         raise error("is not an .npz archive (damaged or truncated)", path)
+    arrays = {}
     try:
-        # numpy reads a member only as far as its array goes, so zipfile never reaches the
-        # CRC check at its end: test every member's CRC first, or flipped bytes load as data.
         with zipfile.ZipFile(path) as archive:
-            damaged = archive.testzip()
-        if damaged is not None:
-            raise error(f"is damaged (CRC mismatch in {damaged[:40]})", path)
-        with np.load(path, allow_pickle=False) as npz:
-            missing = [name for name in names if name not in npz.files]
+            members = set(archive.namelist())
+            missing = [name for name in names if f"{name}.npy" not in members]
             if missing:
                 raise error(f"has no {', '.join(missing)} array", path)
-            return {name: npz[name] for name in names}
+            for name in names:
+                with archive.open(f"{name}.npy") as member:
+                    arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
+                    # numpy stops at the array's last byte; zipfile checks the member's CRC only
+                    # at its end, so read on to it: flipped bytes must not load as data.
+                    member.read()
     except ValueError as err:
         if "allow_pickle" in str(err):
             raise error("holds Python objects, which are never unpickled", path) from None
         raise error(f"is damaged or truncated ({type(err).__name__})", path) from None
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
         raise error(f"is damaged or truncated ({type(err).__name__})", path) from None
+    return arrays

@@ -54,9 +54,6 @@ class View:
         """The class names in the interface language."""
         return class_names(self.dataset, len(dataset_spec(self.dataset).class_names))
 
-    def find(self, name: str) -> ModelInfo | None:
-        return next((m for m in self.models if m.name == name), None)
-
 
 def printable(value: str, limit: int = 40) -> str:
     """A URL value or an error's reason made safe to show: printable, no markup, short."""
