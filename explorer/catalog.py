@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from explorer.data import DATASETS, pretrained_dir
+from explorer.folders import CHECKPOINT_FILES, recover
 from explorer.i18n import t
 from explorer.kinds import BASELINE_KIND, COMPARISON_KINDS, KINDS, MODEL_KINDS
 
@@ -55,9 +56,6 @@ class ModelInfo:
         return (self.dataset, self.name, str(self.folder), self.stamp)
 
 
-LINKED_FILES = ("config.json", "model.safetensors", "metrics.json", "map.npz", "gmm.npz")
-
-
 def _inside(path: Path, root: Path) -> bool:
     try:
         return path.resolve().is_relative_to(root)
@@ -67,7 +65,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _check(folder: Path, root: Path) -> tuple:
     """Empty if the checkpoint looks whole, else (catalogue key, (field, value), …) saying why not."""
-    if not all(_inside(p, root) for p in (folder, *(folder / name for name in LINKED_FILES))):
+    if not all(_inside(p, root) for p in (folder, *(folder / name for name in sorted(CHECKPOINT_FILES)))):
         return ("outside_zoo",)
     config_path = folder / "config.json"
     weights = folder / "model.safetensors"
@@ -140,8 +138,6 @@ def list_models(dataset: str, root: Path | None = None) -> list[ModelInfo]:
 
 
 def _recover_interrupted_saves(base: Path) -> None:
-    from explorer.folders import recover
-
     for leftover in base.glob(".*-z*.[no][le][wd]"):  # .<name>.new / .<name>.old
         name = leftover.name[1:].rsplit(".", 1)[0]
         if CHECKPOINT_NAME.match(name):
