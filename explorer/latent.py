@@ -25,6 +25,15 @@ def encode(model: AutoEncoder, images: torch.Tensor, batch_size: int = 1000) -> 
 
 
 @torch.no_grad()
+def encode_posterior(model: AutoEncoder, images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+    """μ and log σ² (each N×d, on the CPU) of a Gaussian encoder's posteriors q(z|x)."""
+    device = _device(model)
+    parts = [model.encode_distribution(_as_input(images[i : i + batch_size]).to(device))
+             for i in range(0, len(images), batch_size)]
+    return torch.cat([mu.cpu() for mu, _ in parts]), torch.cat([logvar.cpu() for _, logvar in parts])
+
+
+@torch.no_grad()
 def decode(model: AutoEncoder, z: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """Images (N×1×28×28 in [0, 1], on the CPU) decoded from codes."""
     device = _device(model)

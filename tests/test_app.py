@@ -294,3 +294,45 @@ def test_an_unknown_language_falls_back_to_english_and_leaves_the_url(fake_pretr
     assert not at.exception
     assert at.title[0].value == "Latent map"
     assert "lang" not in at.query_params
+
+
+def test_figure7_draws_the_plane_and_the_dimensions(tmp_path, monkeypatch):
+    import streamlit as st
+
+    from tests.conftest import make_pretrained
+
+    base = make_pretrained(tmp_path / "zoo", "mnist",
+                           models=(("vae", 2), ("wae", 2), ("vae", 16), ("ae", 16), ("wae", 16)))
+    monkeypatch.setenv("EXPLORER_PRETRAINED", str(base))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = open_page("views/figure7.py", {"fig7_img": "5"})
+    assert not at.exception, [e.value for e in at.exception]
+    specs = [json.loads(s) for s in chart_specs(at)]
+    planes = [s for s in specs if s["layout"].get("title", {}).get("text") in ("VAE · z2", "WAE-MMD · z2")]
+    assert len(planes) == 2
+    vae_plane = next(s for s in planes if s["layout"]["title"]["text"] == "VAE · z2")
+    assert sum(tr["type"] == "contour" for tr in vae_plane["data"]) == 8  # four regions each: prior and aggregate
+    table = at.dataframe[0].value
+    assert list(table["model"]) == ["VAE · z2", "WAE-MMD · z2"]
+    assert float(table.iloc[0, 1]) >= 0 and table.iloc[1, 1] == "–"  # a KL for the VAE only
+    assert any("dimensions are active" in c.value for c in at.caption)
+    assert at.number_input(key="fig7_img").value == 5
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_figure7_without_latent_2_models_says_so(fake_pretrained):
+    at = open_page("views/figure7.py")
+    assert not at.exception
+    assert any("no latent-2 VAE or WAE" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("dataset", list(DATASETS))
+def test_figure7_renders_on_the_shipped_models(dataset):
+    import streamlit as st
+
+    st.cache_data.clear()
+    at = open_page("views/figure7.py", {"dataset": dataset})
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 4  # two planes, the KL per dimension, the code spread

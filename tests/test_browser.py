@@ -228,3 +228,11 @@ def test_nothing_is_fetched_from_outside_the_server(server, page):
     assert icon.startswith(server.url), icon
     outside = [url for url in requested if not url.startswith((server.url, "data:", "blob:"))]
     assert requested and outside == []
+
+
+def test_figure7_draws_both_panels(server, page):
+    page.goto(f"{server.url}/figure7?dataset=mnist&model=vae-z16")
+    page.locator(".stPlotlyChart .gtitle", has_text="VAE · z2").wait_for(timeout=90_000)
+    page.locator(".stPlotlyChart .gtitle", has_text="WAE-MMD · z2").wait_for(timeout=90_000)
+    wait_idle(page, timeout=90)
+    assert page.locator('[data-testid="stException"]').count() == 0

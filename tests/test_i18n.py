@@ -16,7 +16,7 @@ SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROO
            *sorted((ROOT / "explorer").glob("*.py"))]
 # Keys built at run time from a prefix: kinds, corruptions, datasets, classes, unavailable reasons, …
 BUILT_PREFIXES = ("kind.", "noise.", "dataset.", "class.", "unavailable.", "error.", "interp.linear",
-                  "interp.spherical", "trav.base_", "sample.gmm_")
+                  "interp.spherical", "trav.base_", "sample.gmm_", "fig7.reads_")
 ENGLISH = STRINGS[DEFAULT_LANGUAGE]
 
 

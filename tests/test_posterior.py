@@ -7,6 +7,7 @@ from explorer.posterior import (
     ACTIVE_KL_NATS,
     active_dimensions,
     aggregate_moments,
+    density_levels,
     ellipse,
     ellipse_paths,
     gaussian_kl_to_prior,
@@ -74,3 +75,11 @@ def test_the_mixture_density_of_one_standard_normal_is_the_normal_density():
 def test_the_kde_bandwidth_shrinks_with_more_points():
     rng = np.random.default_rng(2)
     assert kde_bandwidth(rng.normal(size=(10_000, 2))) < kde_bandwidth(rng.normal(size=(100, 2)))
+
+
+def test_the_prior_s_highest_density_regions_are_circles_of_the_right_radius():
+    grid = np.linspace(-6, 6, 241)
+    density = mixture_density(grid, grid, np.zeros((1, 2)), np.ones((1, 2)))
+    for mass, level in zip((0.5, 0.95), density_levels(density, 0.05**2, masses=(0.5, 0.95))):
+        radius = np.sqrt(-2 * np.log(1 - mass))  # P(‖z‖ ≤ r) = 1 − exp(−r²/2) in 2-D
+        assert level == pytest.approx(np.exp(-0.5 * radius**2) / (2 * np.pi), rel=0.05)

@@ -84,6 +84,24 @@ def test_codes(info: ModelInfo) -> np.ndarray:
     return _test_codes(info.identity, info)
 
 
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _test_posteriors(identity: tuple, _info: ModelInfo) -> tuple[np.ndarray, np.ndarray]:
+    import torch
+
+    from explorer.latent import encode_posterior
+
+    images, _ = test_split(_info.dataset)
+    mu, logvar = (a.numpy() for a in encode_posterior(model(_info), torch.from_numpy(np.array(images))))
+    mu.setflags(write=False)
+    logvar.setflags(write=False)
+    return mu, logvar
+
+
+def test_posteriors(info: ModelInfo) -> tuple[np.ndarray, np.ndarray]:
+    """μ and log σ² of a Gaussian encoder's posteriors over the whole test split, read-only."""
+    return _test_posteriors(info.identity, info)
+
+
 @st.cache_data(show_spinner=False, max_entries=48)
 def _shipped_map(identity: tuple, _info: ModelInfo) -> LatentMap | None:
     path = _info.folder / MAP_FILE
