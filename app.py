@@ -29,6 +29,7 @@ PAGES = [
     st.Page("views/denoise.py", title=t("nav.denoise"), icon=":material/blur_off:", url_path="denoise"),
     st.Page("views/anomaly.py", title=t("nav.anomaly"), icon=":material/report:", url_path="anomaly"),
     st.Page("views/figure7.py", title=t("nav.figure7"), icon=":material/join_inner:", url_path="figure7"),
+    st.Page("views/model_card.py", title=t("nav.card"), icon=":material/badge:", url_path="card"),
 ]
 # Streamlit serves the default page at "/" only; a typed or bookmarked "/map" (the map's
 # address before) would say "Page not found". This unlisted alias answers it.

@@ -108,6 +108,25 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
+def reproduce_command(config: ModelConfig, training: dict) -> str:
+    """The command line that trains this checkpoint again: the hyper-parameters that differ from
+    the defaults, and the training settings recorded in its config.json."""
+    default = ModelConfig(kind=config.kind, dataset=config.dataset, latent_dim=config.latent_dim)
+    words = ["python", "-m", "explorer.train", "--dataset", config.dataset, "--model", config.kind,
+             "--latent-dim", str(config.latent_dim)]
+    for flag, key in (("--epochs", "epochs"), ("--batch-size", "batch_size"), ("--lr", "lr"), ("--seed", "seed")):
+        if key in training:
+            words += [flag, f"{training[key]:g}" if isinstance(training[key], float) else str(training[key])]
+    if training.get("train_limit"):
+        words += ["--train-limit", str(training["train_limit"])]
+    for name, _ in HYPER_PARAMETERS:
+        key = name.replace("-", "_")
+        value = getattr(config, key)
+        if value != getattr(default, key):
+            words += [f"--{name}", f"{value:g}" if isinstance(value, float) else str(value)]
+    return " ".join(words)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -158,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     training = {
         "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
-        "optimiser": "Adam", "train_images": len(train_images), "device": str(device),
+        "optimiser": "Adam", "train_images": len(train_images), "train_limit": args.train_limit, "device": str(device),
     }
     try:
         save_pretrained(model.cpu(), out, metrics=metrics, training=training)

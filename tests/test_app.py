@@ -336,3 +336,32 @@ def test_figure7_renders_on_the_shipped_models(dataset):
     at = open_page("views/figure7.py", {"dataset": dataset})
     assert not at.exception and not at.error
     assert len(at.get("plotly_chart")) == 4  # two planes, the KL per dimension, the code spread
+
+
+def test_the_model_card_says_what_the_model_is_and_how_to_train_it_again(fake_pretrained):
+    from explorer.train import build_parser
+
+    at = open_page("views/model_card.py", {"model": "wae-z4"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.subheader[0].value == "WAE-MMD · z4"
+    assert any("MMD²(q(z), N(0, I))" in m.value and "100" in m.value for m in at.markdown)  # the loss, its weight
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["test MSE"] == "0.05" and 0 < float(labels["SSIM"]) <= 1
+    assert any("No training history" in c.value for c in at.caption)  # the synthetic zoo records none
+    command = at.code[0].value
+    parsed = build_parser().parse_args(command.split()[3:])
+    assert (parsed.dataset, parsed.model, parsed.latent_dim) == ("mnist", "wae", 4)
+
+
+@pytest.mark.parametrize("dataset, model", [("mnist", "vae-z16"), ("fashion-mnist", "contractive-z16")])
+def test_the_model_card_of_a_shipped_model_has_its_curves_and_figures(dataset, model):
+    import streamlit as st
+
+    st.cache_data.clear()
+    at = open_page("views/model_card.py", {"dataset": dataset, "model": model})
+    assert not at.exception and not at.error
+    curves = json.loads(chart_specs(at)[0])
+    assert len(curves["data"][0]["x"]) == 10  # ten epochs
+    labels = [m.label for m in at.metric]
+    assert {"test MSE", "PSNR (dB)", "SSIM", "FID-c N(0, I) samples"} <= set(labels)
+    assert f"--model {model.split('-z')[0]}" in at.code[0].value

@@ -117,3 +117,19 @@ def test_zoo_refuses_entries_it_does_not_ship(capsys):
 
     assert zoo.main(["train", "mnist/vae-z3"]) == 2
     assert "not in the zoo" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra", [[], ["--beta", "4"], ["--model", "dae", "--noise", "masking", "--noise-level", "0.25"]])
+def test_the_reproduce_command_parses_back_to_the_same_run(extra):
+    from explorer.models import ModelConfig
+
+    args = ["--dataset", "fashion-mnist", "--model", "vae", "--latent-dim", "8", "--epochs", "3", "--lr", "0.0005",
+            "--seed", "4", "--batch-size", "64", *extra]
+    parsed = train.build_parser().parse_args(args)
+    overrides = {k: getattr(parsed, k) for k in ("beta", "noise", "noise_level") if getattr(parsed, k) is not None}
+    config = ModelConfig(kind=parsed.model, dataset=parsed.dataset, latent_dim=parsed.latent_dim, **overrides)
+    training = {"epochs": parsed.epochs, "batch_size": parsed.batch_size, "lr": parsed.lr, "seed": parsed.seed,
+                "train_images": 60000}
+    command = train.reproduce_command(config, training)
+    again = train.build_parser().parse_args(command.split()[3:])
+    assert vars(again) == vars(parsed)

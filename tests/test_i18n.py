@@ -16,7 +16,8 @@ SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROO
            *sorted((ROOT / "explorer").glob("*.py"))]
 # Keys built at run time from a prefix: kinds, corruptions, datasets, classes, unavailable reasons, …
 BUILT_PREFIXES = ("kind.", "noise.", "dataset.", "class.", "unavailable.", "error.", "interp.linear",
-                  "interp.spherical", "trav.base_", "sample.gmm_", "fig7.reads_")
+                  "interp.spherical", "trav.base_", "sample.gmm_", "fig7.reads_", "card.loss_", "card.jacobian_",
+                  "card.test_", "card.fid_")
 ENGLISH = STRINGS[DEFAULT_LANGUAGE]
 
 
@@ -59,7 +60,13 @@ def test_every_string_formats_with_its_own_fields():
     for key, text in ENGLISH.items():
         fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
         # a number-formatted field gets a number, others a word: no string may fail to render
-        values = {name: 1.5 if re.search(r"\{%s:[^}]*[fdeg%%]\}" % re.escape(name), text) else "x" for name in fields}
+        def value(name: str):
+            spec = re.search(r"\{%s:([^}]*)\}" % re.escape(name), text)
+            if spec is None:
+                return "x"
+            return 2 if spec.group(1).endswith("d") else 1.5 if spec.group(1)[-1:] in "fegF%" else "x"
+
+        values = {name: value(name) for name in fields}
         assert t(key, **values)
 
 
