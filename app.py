@@ -30,6 +30,7 @@ PAGES = [
     st.Page("views/anomaly.py", title=t("nav.anomaly"), icon=":material/report:", url_path="anomaly"),
     st.Page("views/figure7.py", title=t("nav.figure7"), icon=":material/join_inner:", url_path="figure7"),
     st.Page("views/model_card.py", title=t("nav.card"), icon=":material/badge:", url_path="card"),
+    st.Page("views/quality.py", title=t("nav.quality"), icon=":material/leaderboard:", url_path="quality"),
 ]
 # Streamlit serves the default page at "/" only; a typed or bookmarked "/map" (the map's
 # address before) would say "Page not found". This unlisted alias answers it.

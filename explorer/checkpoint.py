@@ -96,7 +96,12 @@ def read_metrics(folder: Path) -> dict:
 
 
 def write_metrics(folder: Path, metrics: dict) -> None:
-    _write_json(Path(folder) / METRICS_FILE, metrics)
+    write_metrics_file(Path(folder) / METRICS_FILE, metrics)
+
+
+def write_metrics_file(path: Path, figures: dict) -> None:
+    """Write figures as JSON, atomically (non-finite numbers as null)."""
+    _write_json(Path(path), _finite_json(figures))
 
 
 def save_pretrained(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from explorer.checkpoint import load_pretrained, read_metrics, write_metrics
+from explorer.checkpoint import load_pretrained, read_metrics, write_metrics, write_metrics_file
 from explorer.cli import DEVICES, ArgumentParser, fail, positive_int, resolve_device
 from explorer.data import DATASETS, load_shipped_test, load_split, to_float
 from explorer.errors import CheckpointError, DatasetUnavailable
@@ -118,33 +118,90 @@ def calibration(dataset: str, classifier, test: torch.Tensor, test_features, dat
     return rows
 
 
-def quality_table(data_root: Path | None = None) -> str:
-    """Measure every shipped model (writing metrics.json) and return the markdown table."""
+QUALITY_FILE = "quality.json"  # beside a dataset's checkpoints: the FID-c calibration rows
+
+
+def measure_calibration(dataset: str, data_root: Path | None = None, classifier=None, test=None,
+                        test_features=None) -> dict:
+    """Measure the FID-c calibration rows of a dataset and write them to pretrained/<dataset>/quality.json."""
+    from explorer.data import pretrained_dir
+    from explorer.fid import features, load_classifier
+
+    classifier = classifier if classifier is not None else load_classifier(dataset)
+    test = test if test is not None else load_shipped_test(dataset)[0]
+    test_features = test_features if test_features is not None else features(classifier, test)
+    rows = calibration(dataset, classifier, test, test_features, data_root)
+    write_metrics_file(pretrained_dir() / dataset / QUALITY_FILE, {"calibration": rows, "n_test": len(test)})
+    return rows
+
+
+def measure_quality(data_root: Path | None = None) -> None:
+    """Measure every shipped model's quality into its metrics.json, and each dataset's calibration rows."""
     from explorer.catalog import list_models
     from explorer.fid import features, load_classifier
 
-    lines = []
-    for dataset, spec in DATASETS.items():
+    for dataset in DATASETS:
         models = [m for m in list_models(dataset) if m.available]
         if not models:
             continue
         classifier = load_classifier(dataset)
         test = load_shipped_test(dataset)[0]
         test_features = features(classifier, test)
-        lines += [f"**{spec.title}** (test split, {len(test):,} images; {N_SAMPLES:,} samples per sampler)", "",
-                  "| model | test MSE | PSNR (dB) | FID-c recon | FID-c N(0, I) | FID-c GMM | epochs |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for info in models:
-            model = load_pretrained(info.folder)
-            q = model_quality(model, info.folder, classifier, test, test_features)
+            q = model_quality(load_pretrained(info.folder), info.folder, classifier, test, test_features)
             metrics = read_metrics(info.folder)
             metrics["quality"] = q
             write_metrics(info.folder, metrics)
-            epochs = len(metrics.get("history", []))
-            mark = "" if q["gmm_fitted_on"] == "train" else "†"
-            lines.append(f"| {info.name} | {q['mse']:.4f} | {q['psnr']:.2f} | {q['fid_recon']:.2f} | "
-                         f"{q['fid_prior']:.2f} | {q['fid_gmm']:.2f}{mark} | {epochs} |")
-        for name, value in calibration(dataset, classifier, test, test_features, data_root).items():
+        measure_calibration(dataset, data_root, classifier, test, test_features)
+
+
+def quality_rows(dataset: str) -> tuple[list[dict], dict]:
+    """The stored quality figures of every available model of a dataset, and its calibration rows.
+
+    Reads only what ``measure_quality`` wrote (no model is run): the README's table and the
+    app's quality page both come from here.
+    """
+    import json
+
+    from explorer.catalog import list_models
+    from explorer.data import pretrained_dir
+
+    rows = []
+    for info in (m for m in list_models(dataset) if m.available):
+        try:
+            metrics = read_metrics(info.folder)
+        except CheckpointError:
+            continue
+        q = metrics.get("quality", {})
+        rows.append({"name": info.name, "kind": info.kind, "latent_dim": info.latent_dim,
+                     "epochs": len(metrics.get("history", [])), **q})
+    try:
+        stored = json.loads((pretrained_dir() / dataset / QUALITY_FILE).read_text(encoding="utf-8"))
+        calibration_rows = {str(k): float(v) for k, v in stored.get("calibration", {}).items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        calibration_rows = {}
+    return rows, calibration_rows
+
+
+def quality_table() -> str:
+    """The markdown table of every dataset's stored quality figures (the README's)."""
+    from explorer.data import load_shipped_arrays
+
+    lines = []
+    for dataset, spec in DATASETS.items():
+        rows, calibration_rows = quality_rows(dataset)
+        rows = [r for r in rows if "fid_prior" in r]
+        if not rows:
+            continue
+        n_test = len(load_shipped_arrays(dataset)[1])
+        lines += [f"**{spec.title}** (test split, {n_test:,} images; {N_SAMPLES:,} samples per sampler)", "",
+                  "| model | test MSE | PSNR (dB) | FID-c recon | FID-c N(0, I) | FID-c GMM | epochs |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in rows:
+            mark = "" if r.get("gmm_fitted_on") == "train" else "†"
+            lines.append(f"| {r['name']} | {r['mse']:.4f} | {r['psnr']:.2f} | {r['fid_recon']:.2f} | "
+                         f"{r['fid_prior']:.2f} | {r['fid_gmm']:.2f}{mark} | {r['epochs']} |")
+        for name, value in calibration_rows.items():
             lines.append(f"| *{name}* | | | {value:.2f} | | | |")
         lines.append("")
     if any("†" in line for line in lines):
@@ -163,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path, nargs="?", help="a checkpoint folder, e.g. pretrained/mnist/vae-z16")
     parser.add_argument("--all", action="store_true", help="the quality table of every shipped model")
     parser.add_argument("--write-readme", action="store_true", help="with --all: put the table in README.md")
+    parser.add_argument("--calibration", action="store_true",
+                        help="measure only the FID-c calibration rows of each dataset (pretrained/<dataset>/quality.json)")
     parser.add_argument("--data-root", type=Path, default=None)
     parser.add_argument("--limit", type=positive_int, default=None,
                         help="evaluate on the first N test images only (printed, not written to metrics.json)")
@@ -172,9 +231,17 @@ def main(argv: list[str] | None = None) -> int:
         device = resolve_device(args.device)
     except ValueError as err:
         parser.error(str(err))
+    if args.calibration:
+        try:
+            for dataset in DATASETS:
+                print(dataset, measure_calibration(dataset, args.data_root))
+        except (CheckpointError, DatasetUnavailable) as err:
+            return fail(str(err))
+        return 0
     if args.all:
         try:
-            table = quality_table(args.data_root)
+            measure_quality(args.data_root)
+            table = quality_table()
         except (CheckpointError, DatasetUnavailable) as err:
             return fail(str(err))
         print(table)

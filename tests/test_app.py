@@ -365,3 +365,26 @@ def test_the_model_card_of_a_shipped_model_has_its_curves_and_figures(dataset, m
     labels = [m.label for m in at.metric]
     assert {"test MSE", "PSNR (dB)", "SSIM", "FID-c N(0, I) samples"} <= set(labels)
     assert f"--model {model.split('-z')[0]}" in at.code[0].value
+
+
+def test_the_quality_page_lists_every_model_with_its_figures_and_the_calibration():
+    import streamlit as st
+
+    from explorer.evaluate import quality_rows
+
+    st.cache_data.clear()
+    at = open_page("views/quality.py", {"dataset": "fashion-mnist"})
+    assert not at.exception and not at.error
+    table, calibration = at.dataframe[0].value, at.dataframe[1].value
+    rows, stored = quality_rows("fashion-mnist")
+    assert len(table) == len(rows) == 9
+    assert table["FID-c N(0, I) samples"].tolist() == [round(r["fid_prior"], 2) for r in rows]
+    assert calibration["FID-c reconstructions"].tolist() == [round(v, 2) for v in stored.values()]
+    trade_off = json.loads(chart_specs(at)[0])
+    assert sum(len(tr["x"]) for tr in trade_off["data"]) == 9  # one point per model
+
+
+def test_the_quality_page_without_stored_figures_says_how_to_measure_them(fake_pretrained):
+    at = open_page("views/quality.py")
+    assert not at.exception
+    assert any("explorer.evaluate --all" in i.value for i in at.info)

@@ -133,3 +133,12 @@ def test_the_reproduce_command_parses_back_to_the_same_run(extra):
     command = train.reproduce_command(config, training)
     again = train.build_parser().parse_args(command.split()[3:])
     assert vars(again) == vars(parsed)
+
+
+def test_the_readme_table_is_the_stored_quality_figures():
+    """The README's zoo table and the app's quality page come from the same stored figures."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = text.index(evaluate.README_START) + len(evaluate.README_START)
+    assert text[start : text.index(evaluate.README_END)] == "\n" + evaluate.quality_table() + "\n"
