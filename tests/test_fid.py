@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -41,12 +43,15 @@ def test_quality_table_measures_every_model_and_writes_metrics(fake_pretrained, 
                         classifier_folder(dataset), {})
     monkeypatch.setattr(evaluate, "N_SAMPLES", 300)
     evaluate.measure_quality(data_root=tmp_path / "no-data")
-    assert (fake_pretrained / "mnist" / evaluate.QUALITY_FILE).is_file()  # the calibration rows, stored
+    stored = fake_pretrained / "mnist" / evaluate.QUALITY_FILE
+    assert stored.is_file()  # the calibration rows, stored
+    stored.unlink()  # the command that measures them alone writes them again
+    assert evaluate.main(["--calibration", "--data-root", str(tmp_path / "no-data")]) == 0
+    assert "test + N(0, 0.3²) noise" in json.loads(stored.read_text())["calibration"]
     table = evaluate.quality_table()  # formatted from what was stored, nothing measured again
     rows = [line for line in table.splitlines() if line.startswith("| ")]
     assert sum(1 for r in rows if r.startswith("| vae-z4") or r.startswith("| ae-z2") or r.startswith("| wae-z4")) == 3
     assert any("test + N(0, 0.3²) noise" in r for r in rows)
-    import json
 
     metrics = json.loads((fake_pretrained / "mnist" / "vae-z4" / "metrics.json").read_text())
     assert {"mse", "psnr", "fid_recon", "fid_prior", "fid_gmm"} <= set(metrics["quality"])
