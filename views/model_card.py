@@ -18,7 +18,7 @@ from explorer.models import ModelConfig
 from explorer.samplers import NormalSampler
 from explorer.train import reproduce_command
 from webapp import loaders
-from webapp.page import PageInput, model_or_error, open_page, show_error
+from webapp.page import PageInput, explain, model_or_error, open_page, show_error
 from webapp.widgets import model_label
 
 SSIM_IMAGES = 1000  # SSIM is not stored with the model: measured here on the first 1,000 test images
@@ -127,8 +127,11 @@ def render(page: PageInput) -> None:
         left, right = st.columns(2)
         left.image(grid(torch.cat([originals, reconstruct(model, originals)]), ncols=8), width="stretch",
                    caption=t("card.reconstructions"))
-        right.image(grid(decode(model, NormalSampler(info.latent_dim).sample(16, seed=0)), ncols=8), width="stretch",
-                    caption=t("card.samples"))
+        sampler, _, problem = loaders.gmm_sampler(info)
+        codes = torch.cat([NormalSampler(info.latent_dim).sample(8, seed=0), sampler.sample(8, seed=0)])
+        right.image(grid(decode(model, codes), ncols=8), width="stretch", caption=t("card.samples"))
+        if problem is not None:
+            right.warning(t("sample.gmm_damaged", problem=explain(problem, model_label(info))))
 
     # --- how to train it again -----------------------------------------------------------------
     st.markdown(t("card.reproduce_heading"))

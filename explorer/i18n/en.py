@@ -289,7 +289,7 @@ STRINGS: dict[str, str] = {
     "card.number": "{value:.4g}",
     "card.figures_caption": "MSE, PSNR and the regulariser on the {n} test images (metrics.json); SSIM measured here on the first {ssim_n}; FID-c from `python -m explorer.evaluate --all` (the README's quality table).",
     "card.reconstructions": "test images (top) and their reconstructions",
-    "card.samples": "decoded from N(0, I), seed 0",
+    "card.samples": "decoded from N(0, I) (top) and from the Gaussian mixture fitted to the codes (bottom), seed 0",
     "card.reproduce_heading": "**Train it again**",
     "card.reproduce_caption": "Writes pretrained/<dataset>/<kind>-z<latent>; add --overwrite to replace the shipped one, or --out to write elsewhere.",
     # the quality page
