@@ -72,7 +72,7 @@ class AppServer:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
                     if r.status == 200:
                         return time.perf_counter() - self.started
-            except OSError:
+            except OSError:  # not listening yet: poll again (the loop waits for the answer, bounded by the deadline)
                 time.sleep(0.1)
         raise TimeoutError(f"streamlit did not answer within {timeout} s")
 
