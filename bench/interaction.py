@@ -8,7 +8,7 @@ action to the new content painted (N = 1: six sessions one after the other). Pri
 p50 / p95 per step and N. The model switch against its reference, interleaved with those
 six sessions: four switches in a fresh page of the app (the sidebar's model) and four in
 bench/minimal_app.py, Streamlit's minimal page, whose selectbox redraws a 10,000-point
-WebGL scatter; every switch counted, timed the same way. Then
+WebGL scatter; every switch counted, timed the same way, the order alternating (ABBA). Then
 the server-side time of the same steps (the script run, timed with Streamlit's AppTest
 in this process, warm caches), so the browser's share can be read off.
 
@@ -138,9 +138,12 @@ def main() -> None:
             results = []
             for _ in range(args.rounds if n == 1 else 1):  # one session alone is one sample: take several
                 results += asyncio.run(room(server.url, n))
-                if n == 1:  # model switches against the reference, interleaved: both see the same machine
-                    switches["app"] += asyncio.run(switch_laps(server.url, app=True))
-                    switches["reference"] += asyncio.run(switch_laps(reference_server.url, app=False))
+                if n == 1:  # model switches against the reference, interleaved: both see the same machine.
+                    # The order alternates (ABBA), so neither always follows the audience session's load.
+                    order = ("app", "reference") if len(switches["app"]) % 8 == 0 else ("reference", "app")
+                    for name in order:
+                        switches[name] += asyncio.run(switch_laps(server.url if name == "app" else reference_server.url,
+                                                                  app=name == "app"))
             ok = [r for r in results if isinstance(r, dict)]
             failures = len(results) - len(ok)
             for step in ("first map", "model switch", "selection", "denoise control"):
