@@ -211,12 +211,18 @@ def _torchvision_dataset(name: str, root: Path, train: bool, download: bool):
     return cls(str(root), train=train, download=download)
 
 
-def ensure_dataset(name: str, root: Path | None = None) -> Path:
-    """Make sure the raw IDX files of ``name`` are in the data root; return the root."""
+def ensure_dataset(name: str, root: Path | None = None, download: bool = True) -> Path:
+    """Make sure the raw IDX files of ``name`` are in the data root; return the root.
+
+    ``download=False`` (the app) uses only what is on this machine: a page never waits on a network.
+    """
     spec = dataset_spec(name)
     root = Path(root) if root is not None else default_data_root()
     if _has_raw_files(name, root) or _copy_offline(name, root):
         return root
+    if not download:
+        raise DatasetUnavailable(f"{spec.title} is not on this machine. Offline: {spec.offline_hint}.",
+                                 raw_folder(name, root))
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:
@@ -233,11 +239,12 @@ def ensure_dataset(name: str, root: Path | None = None) -> Path:
     return root
 
 
-def load_split(name: str, split: str, root: Path | None = None) -> tuple["torch.Tensor", "torch.Tensor"]:
+def load_split(name: str, split: str, root: Path | None = None,
+               download: bool = True) -> tuple["torch.Tensor", "torch.Tensor"]:
     """Images (uint8, N×28×28) and labels (int64, N) of the 'train' or 'test' split."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
-    root = ensure_dataset(name, root)
+    root = ensure_dataset(name, root, download)
     try:
         ds = _torchvision_dataset(name, root, train=split == "train", download=False)
     except (RuntimeError, OSError, ValueError, AssertionError) as err:

@@ -209,9 +209,10 @@ def quality_table() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_readme_table(table: str, readme: Path) -> None:
+def write_readme_table(table: str, readme: Path, start_marker: str = README_START, end_marker: str = README_END) -> None:
+    """Put ``table`` in the README between its two markers."""
     text = readme.read_text(encoding="utf-8")
-    start, end = text.index(README_START) + len(README_START), text.index(README_END)
+    start, end = text.index(start_marker) + len(start_marker), text.index(end_marker)
     readme.write_text(text[:start] + "\n" + table + "\n" + text[end:], encoding="utf-8")
 
 

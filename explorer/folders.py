@@ -35,7 +35,7 @@ WEIGHTS_FILE = "model.safetensors"
 METRICS_FILE = "metrics.json"
 FORMAT_VERSION = 1
 # Everything a checkpoint folder may hold: the checkpoint, and what embed writes beside it.
-CHECKPOINT_FILES = frozenset({CONFIG_FILE, WEIGHTS_FILE, METRICS_FILE, "map.npz", "gmm.npz"})
+CHECKPOINT_FILES = frozenset({CONFIG_FILE, WEIGHTS_FILE, METRICS_FILE, "map.npz", "gmm.npz", "applications.json"})
 
 try:
     import fcntl

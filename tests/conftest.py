@@ -104,3 +104,20 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+def write_application_figures(folder: Path, accuracy: float = 0.5, seed: int = 0) -> dict:
+    """A well-formed applications.json beside a model, for the weights it holds (made up, not measured)."""
+    from explorer.applications import FORMAT, model_figures_path, pack_images, weights_fingerprint, write_figures
+
+    rng = np.random.default_rng(seed)
+    figures = {
+        "format": FORMAT, "weights": weights_fingerprint(folder),
+        "protocol": {"n_train_pool": 256, "n_test": 300, "draws": 2, "seed": 0},
+        "few_labels": {"n": [1, 5, 10], "accuracy": [[accuracy, accuracy]] * 3},
+        "clustering": {"nmi": 0.4, "ari": 0.3, "accuracy": 0.45, "contingency": rng.integers(0, 9, (10, 10)).tolist(),
+                       "centres": pack_images(rng.random((10, 28, 28)))},
+        "reconstruction_mse": 0.05, "anomaly_auc": 0.9,
+    }
+    write_figures(model_figures_path(folder), figures)
+    return figures

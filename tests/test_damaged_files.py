@@ -19,11 +19,12 @@ from streamlit.testing.v1 import AppTest
 from explorer.errors import MapUnavailable, MixtureUnavailable
 from explorer.project import LatentMap, load_map, save_map
 from explorer.samplers import GaussianMixtureSampler
+from tests.conftest import write_application_figures
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["views/latent_map.py", "views/interpolate.py", "views/traverse.py", "views/sample.py",
          "views/denoise.py", "views/anomaly.py", "views/figure7.py", "views/model_card.py",
-         "views/quality.py"]
+         "views/quality.py", "views/applications.py"]
 TEXT_ELEMENTS = ("error", "warning", "info", "markdown", "caption", "exception", "title", "subheader")
 
 
@@ -97,6 +98,8 @@ DAMAGES = {
     "gmm wrong shape": (gmm_wrong_shape, "mnist/vae-z4/gmm.npz", GMM_READERS, "7-D"),
     "gmm not positive semi-definite": (gmm_not_psd, "mnist/vae-z4/gmm.npz", GMM_READERS,
                                        "not positive semi-definite"),
+    "applications figures truncated": (truncate, "mnist/vae-z4/applications.json", {"views/applications.py"},
+                                       "damaged"),
     "test split missing": (remove, "mnist/test.npz", set(PAGES), "missing"),
     "test split truncated": (truncate, "mnist/test.npz", set(PAGES), "damaged or truncated"),
     "test split bytes flipped": (flip_compressed_bytes, "mnist/test.npz", set(PAGES), "damaged or truncated"),
@@ -126,6 +129,7 @@ def zoo_with_gmm(fake_pretrained):
     rng = np.random.default_rng(0)
     GaussianMixtureSampler.fit(rng.normal(size=(200, 4)), n_components=3).save(
         fake_pretrained / "mnist" / "vae-z4" / "gmm.npz")
+    write_application_figures(fake_pretrained / "mnist" / "vae-z4")
     return fake_pretrained
 
 

@@ -22,7 +22,7 @@ TEXT_KEYWORDS = {"label", "help", "caption", "placeholder", "title", "name", "te
 # Receivers whose calls draw text: st.*, a column or container from st.columns(), Plotly's go.* and px.*,
 # and a figure's own methods.
 DRAWING_CALLS = {"st", "go", "px", "fig", "hist", "curves", "scrubber", "column", "status", "left", "right",
-                 "middle", "head", "button", "picture", "controls", "c1", "c2", "c3", "c4", "b1", "b2"}
+                 "middle", "head", "button", "picture", "controls", "c1", "c2", "c3", "c4", "b1", "b2", "heat", "bar"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -83,6 +83,8 @@ def literal_texts(path: Path, root: Path = ROOT) -> list[str]:
                   for v in kw.value.values]
         if isinstance(node.func, ast.Attribute) and node.func.attr == "dataframe":
             shown = node.args[:1]  # a table's column headings
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "page_link":
+            shown = [kw.value for kw in node.keywords if kw.arg == "label"]  # the first argument is the page's file
         for value in shown:
             found += [f"{path.relative_to(root)}:{node.lineno}: {w!r}" for w in words_in(value)]
     return found
@@ -98,6 +100,7 @@ def test_the_string_check_finds_a_literal(tmp_path):
     catalogue calls, widget keys and format-only strings are not."""
     page = tmp_path / "page.py"
     page.write_text('st.button("Go")\nfig.update_layout(title="Loss")\nst.markdown(f"**{x}** items")\n'
-                    'st.dataframe({"AUC": [1]})\nst.button(t("ok"), key="plain_key")\nst.markdown(f"**{x}**")\n')
+                    'st.dataframe({"AUC": [1]})\nst.button(t("ok"), key="plain_key")\nst.markdown(f"**{x}**")\n'
+                    'st.page_link("views/a.py", label="Open it")\n')
     found = [line.split(": ", 1)[1] for line in literal_texts(page, root=tmp_path)]
-    assert found == ["'Go'", "'Loss'", "'** items'", "'AUC'"]
+    assert found == ["'Go'", "'Loss'", "'** items'", "'AUC'", "'Open it'"]

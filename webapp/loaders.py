@@ -16,7 +16,7 @@ import streamlit as st
 
 from explorer.catalog import ModelInfo, list_models
 from explorer.data import load_shipped_arrays
-from explorer.errors import CheckpointError, MapUnavailable, MixtureUnavailable
+from explorer.errors import CheckpointError, ExplorerError, MapUnavailable, MixtureUnavailable
 from explorer.i18n import t
 from explorer.project import (
     MAP_FILE,
@@ -172,3 +172,72 @@ def gmm_sampler(info: ModelInfo):
     MixtureUnavailable that made the shipped file unusable, or None.
     """
     return _gmm_sampler(info.identity, info)
+
+
+# --- the applications page: stored figures, and figures computed on demand -------------
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _application_figures(identity: tuple, _info: ModelInfo) -> dict | None:
+    from explorer.applications import stored_model_figures
+
+    return stored_model_figures(_info.dataset, _info.name, _info.folder)
+
+
+def application_figures(info: ModelInfo) -> dict | None:
+    """A model's application figures (shipped beside it, or computed here earlier), or None if neither.
+
+    Raises ApplicationsUnavailable for a damaged file that nothing computed since replaces."""
+    return _application_figures(info.identity, info)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _baselines(dataset: str, stamp: tuple) -> dict | None:
+    from explorer.applications import baselines_path, read_figures
+
+    return read_figures(baselines_path(dataset))
+
+
+def baselines(dataset: str) -> dict | None:
+    """The dataset's pixel and PCA baselines, or None if none are stored (ApplicationsUnavailable if damaged)."""
+    from explorer.applications import baselines_path
+
+    try:
+        info = baselines_path(dataset).stat()
+    except OSError:
+        return None
+    return _baselines(dataset, (info.st_size, info.st_mtime_ns))
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def application_splits(dataset: str):
+    """The training split (the labelled pool) and the test splits, from this machine only (no download)."""
+    from explorer.applications import load_splits
+
+    return load_splits(dataset, download=False)
+
+
+# One computation at a time per server: a room that presses "Compute" together waits for
+# one, and the others then find its figures.
+_applications_gate = threading.Lock()
+
+
+def compute_application_figures(info: ModelInfo, progress) -> dict:
+    """Measure a model's application figures here and keep them in the disk cache (never in its folder)."""
+    from explorer.applications import cached_figures_path, measure_model, weights_fingerprint, write_figures
+
+    with _applications_gate:
+        try:
+            figures = application_figures(info)
+        except ExplorerError:
+            figures = None  # damaged: computed anew below, the damaged file left as it is
+        if figures is not None:
+            return figures
+        splits = application_splits(info.dataset)
+        fingerprint = weights_fingerprint(info.folder)
+        figures = {**measure_model(model(info), splits, progress=progress), "weights": fingerprint}
+        path = cached_figures_path(info.dataset, info.name, fingerprint)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_figures(path, figures)
+        _application_figures.clear()
+        return figures

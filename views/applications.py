@@ -1,0 +1,182 @@
+"""Applications: what the codes buy you — few-label classification, clustering, dimensionality
+reduction and anomaly detection, every model of the dataset against pixels and PCA."""
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from explorer.applications import ApplicationsUnavailable, accuracy_at, unpack_images
+from explorer.errors import DatasetUnavailable, ExplorerError
+from explorer.figures import CLASS_COLOURS
+from explorer.i18n import dataset_title, t
+from explorer.kinds import KINDS
+from webapp import loaders
+from webapp.page import PageInput, explain, open_page, show_error
+from webapp.widgets import model_label
+
+SHOWN_N = (1, 10, 100)  # labelled images per class in the table (10, 100 and 1,000 labels)
+BASELINE_STYLE = {"pixels": "dot", "pca": "dash"}
+
+
+def baseline_label(name: str) -> str:
+    return t("apps.pixels") if name == "pixels" else t("apps.pca", d=name.split("-", 1)[1])
+
+
+def kind_colour(kind: str) -> str:
+    return CLASS_COLOURS[list(KINDS).index(kind) % len(CLASS_COLOURS)] if kind in KINDS else "#555555"
+
+
+def percent(pair) -> str:
+    return "–" if pair is None else f"{100 * pair[0]:.1f} ± {100 * pair[1]:.1f}"
+
+
+def render(page: PageInput) -> None:
+    view = page.view
+    figures, missing = {}, []
+    for info in view.models:
+        try:
+            stored = loaders.application_figures(info)
+        except ApplicationsUnavailable as err:
+            st.warning(explain(err, model_label(info)), icon=":material/warning:")
+            stored = None
+        if stored is None:
+            missing.append(info)
+        else:
+            figures[info] = stored
+    try:
+        baselines = loaders.baselines(view.dataset)
+    except ApplicationsUnavailable as err:
+        show_error(err, dataset_title(view.dataset))
+        baselines = None
+    baseline_features = (baselines or {}).get("features", {})
+    if missing:
+        compute_panel(missing)
+    if not figures and not baseline_features:
+        st.info(t("apps.none"))
+        return
+    rows = [(model_label(info), info.kind, f) for info, f in figures.items()]
+    rows += [(baseline_label(name), name.split("-")[0], f) for name, f in baseline_features.items()]
+
+    st.header(t("apps.classify_heading"))
+    st.caption(t("apps.classify_intro"))
+    st.plotly_chart(accuracy_figure(rows), key="apps_accuracy", config={"displaylogo": False})
+    st.dataframe({t("apps.col_features"): [r[0] for r in rows],
+                  **{t("apps.col_accuracy", n=n, total=n * len(view.class_names)):
+                     [percent(accuracy_at(r[2], n)) for r in rows] for n in SHOWN_N}}, hide_index=True)
+    st.caption(t("apps.classify_caption", draws=rows[0][2]["protocol"]["draws"]))
+
+    st.header(t("apps.cluster_heading"))
+    st.caption(t("apps.cluster_intro"))
+    st.dataframe({t("apps.col_features"): [r[0] for r in rows],
+                  t("apps.col_nmi"): [round(r[2]["clustering"]["nmi"], 3) for r in rows],
+                  t("apps.col_ari"): [round(r[2]["clustering"]["ari"], 3) for r in rows],
+                  t("apps.col_cluster_acc"): [round(100 * r[2]["clustering"]["accuracy"], 1) for r in rows]},
+                 hide_index=True)
+    chosen = st.selectbox(t("apps.cluster_pick"), range(len(rows)), format_func=lambda i: rows[i][0],
+                          key="apps_cluster_features")
+    clusters_panel(rows[chosen][2]["clustering"], view.class_names, rows[chosen][0])
+
+    st.header(t("apps.reduce_heading"))
+    st.caption(t("apps.reduce_intro"))
+    curve = (baselines or {}).get("pca_curve")
+    st.plotly_chart(reduction_figure(curve, figures), key="apps_reduction", config={"displaylogo": False})
+    if curve:
+        pca = dict(zip(curve["dim"], curve["mse"]))
+        compared = [(info, f) for info, f in figures.items() if info.latent_dim in pca]
+        st.dataframe({t("apps.col_model"): [model_label(info) for info, _ in compared],
+                      t("apps.col_model_mse"): [round(f["reconstruction_mse"], 4) for _, f in compared],
+                      t("apps.col_pca_mse"): [round(pca[info.latent_dim], 4) for info, _ in compared],
+                      t("apps.col_ratio"): [round(pca[info.latent_dim] / f["reconstruction_mse"], 2)
+                                            for info, f in compared]}, hide_index=True)
+        st.caption(t("apps.reduce_caption"))
+    else:
+        st.info(t("apps.no_baselines"))
+
+    st.header(t("apps.anomaly_heading"))
+    scored = [(info, f["anomaly_auc"]) for info, f in figures.items() if f.get("anomaly_auc") is not None]
+    st.caption(t("apps.anomaly_intro", other=dataset_title(other_dataset(view.dataset))))
+    if scored:
+        st.dataframe({t("apps.col_model"): [model_label(info) for info, _ in scored],
+                      t("apps.col_auc"): [round(auc, 3) for _, auc in scored]}, hide_index=True)
+    st.page_link("views/anomaly.py", label=t("apps.anomaly_link"), icon=":material/report:")
+
+
+def other_dataset(dataset: str) -> str:
+    from explorer.data import DATASETS
+
+    return next(d for d in DATASETS if d != dataset)
+
+
+def accuracy_figure(rows) -> go.Figure:
+    fig = go.Figure()
+    for label, kind, f in rows:
+        few = f["few_labels"]
+        accuracy = np.asarray(few["accuracy"], dtype=float)
+        baseline = kind in BASELINE_STYLE
+        fig.add_trace(go.Scatter(
+            x=few["n"], y=accuracy.mean(axis=1), error_y={"type": "data", "array": accuracy.std(axis=1)},
+            mode="lines+markers", name=label,
+            line={"dash": BASELINE_STYLE[kind], "color": "#444444"} if baseline else {"color": kind_colour(kind)},
+            hovertemplate=t("apps.accuracy_hover", label=label)))
+    fig.update_layout(height=460, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_type="log",
+                      xaxis_title=t("apps.axis_labels"), yaxis_title=t("apps.axis_accuracy"), yaxis_range=[0, 1])
+    return fig
+
+
+def clusters_panel(clustering: dict, class_names: list[str], label: str) -> None:
+    table = np.asarray(clustering["contingency"])
+    clusters = [t("apps.cluster_name", k=k + 1) for k in range(len(table))]
+    left, right = st.columns([3, 2])
+    heat = go.Figure(go.Heatmap(z=table, x=class_names, y=clusters, colorscale="Blues",
+                                hovertemplate=t("apps.contingency_hover")))
+    heat.update_layout(height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=t("apps.contingency", label=label),
+                       yaxis_autorange="reversed", xaxis_title=t("apps.axis_class"))
+    left.plotly_chart(heat, key="apps_contingency", config={"displaylogo": False})
+    with right:
+        st.markdown(t("apps.centres"))
+        centres = unpack_images(clustering["centres"])
+        majority = table.argmax(axis=1)
+        st.image(list(centres), width=64, caption=[t("apps.centre_caption", k=k + 1, label=class_names[c])
+                                                   for k, c in enumerate(majority)])
+
+
+def reduction_figure(curve: dict | None, figures: dict) -> go.Figure:
+    fig = go.Figure()
+    if curve:
+        fig.add_trace(go.Scatter(x=curve["dim"], y=curve["mse"], mode="lines", name=t("apps.pca_curve"),
+                                 line={"color": "#444444"}, hovertemplate=t("apps.mse_hover")))
+    for kind in KINDS:
+        points = [(info, f) for info, f in figures.items() if info.kind == kind]
+        if points:
+            fig.add_trace(go.Scatter(
+                x=[info.latent_dim for info, _ in points], y=[f["reconstruction_mse"] for _, f in points],
+                mode="markers", name=t(KINDS[kind].title_key), text=[model_label(info) for info, _ in points],
+                marker={"size": 11, "color": kind_colour(kind)}, hovertemplate=t("apps.model_mse_hover")))
+    fig.update_layout(height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_title=t("apps.axis_dim"),
+                      yaxis_title=t("apps.axis_mse"), yaxis_type="log")
+    return fig
+
+
+def compute_panel(missing) -> None:
+    """Models with no stored figures: say which, and measure them here on request, with progress."""
+    st.info(t("apps.missing", models=", ".join(model_label(info) for info in missing)), icon=":material/info:")
+    if not st.button(t("apps.compute", n=len(missing)), key="apps_compute"):
+        return
+    bar = st.progress(0.0)
+    for k, info in enumerate(missing):
+        label = model_label(info)
+        report = lambda fraction, step, k=k, label=label: bar.progress(  # noqa: E731
+            min(1.0, (k + fraction) / len(missing)), text=t("apps.computing", model=label, step=t(f"apps.step_{step}")))
+        try:
+            loaders.compute_application_figures(info, report)
+        except DatasetUnavailable as err:
+            show_error(err, dataset_title(info.dataset))
+            return
+        except ExplorerError as err:
+            show_error(err, label)
+    bar.empty()
+    st.rerun()
+
+
+if __name__ == "__main__":
+    render(open_page("apps.title", "apps.intro"))
