@@ -236,3 +236,20 @@ def test_figure7_draws_both_panels(server, page):
     page.locator(".stPlotlyChart .gtitle", has_text="WAE-MMD · z2").wait_for(timeout=90_000)
     wait_idle(page, timeout=90)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_applications_page_draws_its_charts_and_cluster_centres(server, page):
+    page.goto(f"{server.url}/applications?dataset=fashion-mnist")
+    page.wait_for_function("""() => {
+      const charts = Array.from(document.querySelectorAll('.stPlotlyChart .js-plotly-plot'));
+      return charts.length === 3 && charts.every(gd => gd._fullData && gd._fullData.length > 0);
+    }""", timeout=90_000)
+    wait_idle(page, timeout=90)
+    names = page.evaluate("""() => document.querySelector('.stPlotlyChart .js-plotly-plot')._fullData.map(t => t.name)""")
+    assert "pixels (784-d)" in names and "PCA, 16 components" in names and "VAE · z16" in names
+    # the ten decoded centres are real images the browser has loaded from the server
+    centres = page.locator('[data-testid="stImage"] img')
+    centres.nth(9).wait_for(timeout=30_000)
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('[data-testid="stImage"] img'))
+                                      .filter(img => img.complete && img.naturalWidth > 0).length >= 10""")
+    assert page.locator('[data-testid="stException"]').count() == 0

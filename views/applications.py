@@ -18,6 +18,12 @@ SHOWN_N = (1, 10, 100)  # labelled images per class in the table (10, 100 and 1,
 BASELINE_STYLE = {"pixels": "dot", "pca": "dash"}
 
 
+def table(columns: dict) -> None:
+    """A sortable table tall enough for every row (the default shows ten and scrolls the rest)."""
+    rows = len(next(iter(columns.values()), []))
+    st.dataframe(columns, hide_index=True, height=36 * (rows + 1) + 3)
+
+
 def baseline_label(name: str) -> str:
     return t("apps.pixels") if name == "pixels" else t("apps.pca", d=name.split("-", 1)[1])
 
@@ -60,18 +66,17 @@ def render(page: PageInput) -> None:
     st.header(t("apps.classify_heading"))
     st.caption(t("apps.classify_intro"))
     st.plotly_chart(accuracy_figure(rows), key="apps_accuracy", config={"displaylogo": False})
-    st.dataframe({t("apps.col_features"): [r[0] for r in rows],
-                  **{t("apps.col_accuracy", n=n, total=n * len(view.class_names)):
-                     [percent(accuracy_at(r[2], n)) for r in rows] for n in SHOWN_N}}, hide_index=True)
+    table({t("apps.col_features"): [r[0] for r in rows],
+           **{t("apps.col_accuracy", n=n, total=n * len(view.class_names)):
+              [percent(accuracy_at(r[2], n)) for r in rows] for n in SHOWN_N}})
     st.caption(t("apps.classify_caption", draws=rows[0][2]["protocol"]["draws"]))
 
     st.header(t("apps.cluster_heading"))
     st.caption(t("apps.cluster_intro"))
-    st.dataframe({t("apps.col_features"): [r[0] for r in rows],
-                  t("apps.col_nmi"): [round(r[2]["clustering"]["nmi"], 3) for r in rows],
-                  t("apps.col_ari"): [round(r[2]["clustering"]["ari"], 3) for r in rows],
-                  t("apps.col_cluster_acc"): [round(100 * r[2]["clustering"]["accuracy"], 1) for r in rows]},
-                 hide_index=True)
+    table({t("apps.col_features"): [r[0] for r in rows],
+           t("apps.col_nmi"): [round(r[2]["clustering"]["nmi"], 3) for r in rows],
+           t("apps.col_ari"): [round(r[2]["clustering"]["ari"], 3) for r in rows],
+           t("apps.col_cluster_acc"): [round(100 * r[2]["clustering"]["accuracy"], 1) for r in rows]})
     chosen = st.selectbox(t("apps.cluster_pick"), range(len(rows)), format_func=lambda i: rows[i][0],
                           key="apps_cluster_features")
     clusters_panel(rows[chosen][2]["clustering"], view.class_names, rows[chosen][0])
@@ -83,11 +88,10 @@ def render(page: PageInput) -> None:
     if curve:
         pca = dict(zip(curve["dim"], curve["mse"]))
         compared = [(info, f) for info, f in figures.items() if info.latent_dim in pca]
-        st.dataframe({t("apps.col_model"): [model_label(info) for info, _ in compared],
-                      t("apps.col_model_mse"): [round(f["reconstruction_mse"], 4) for _, f in compared],
-                      t("apps.col_pca_mse"): [round(pca[info.latent_dim], 4) for info, _ in compared],
-                      t("apps.col_ratio"): [round(pca[info.latent_dim] / f["reconstruction_mse"], 2)
-                                            for info, f in compared]}, hide_index=True)
+        table({t("apps.col_model"): [model_label(info) for info, _ in compared],
+               t("apps.col_model_mse"): [round(f["reconstruction_mse"], 4) for _, f in compared],
+               t("apps.col_pca_mse"): [round(pca[info.latent_dim], 4) for info, _ in compared],
+               t("apps.col_ratio"): [round(pca[info.latent_dim] / f["reconstruction_mse"], 2) for info, f in compared]})
         st.caption(t("apps.reduce_caption"))
     else:
         st.info(t("apps.no_baselines"))
@@ -96,8 +100,8 @@ def render(page: PageInput) -> None:
     scored = [(info, f["anomaly_auc"]) for info, f in figures.items() if f.get("anomaly_auc") is not None]
     st.caption(t("apps.anomaly_intro", other=dataset_title(other_dataset(view.dataset))))
     if scored:
-        st.dataframe({t("apps.col_model"): [model_label(info) for info, _ in scored],
-                      t("apps.col_auc"): [round(auc, 3) for _, auc in scored]}, hide_index=True)
+        table({t("apps.col_model"): [model_label(info) for info, _ in scored],
+               t("apps.col_auc"): [round(auc, 3) for _, auc in scored]})
     st.page_link("views/anomaly.py", label=t("apps.anomaly_link"), icon=":material/report:")
 
 
@@ -109,15 +113,19 @@ def other_dataset(dataset: str) -> str:
 
 def accuracy_figure(rows) -> go.Figure:
     fig = go.Figure()
+    largest = max((f.get("latent_dim") or 0 for _, kind, f in rows if kind not in BASELINE_STYLE), default=0)
     for label, kind, f in rows:
         few = f["few_labels"]
         accuracy = np.asarray(few["accuracy"], dtype=float)
-        baseline = kind in BASELINE_STYLE
+        if kind in BASELINE_STYLE:
+            style = {"line": {"dash": BASELINE_STYLE[kind], "color": "#444444"}}
+        else:  # colour by kind; the smaller codes thinner, with open markers
+            small = (f.get("latent_dim") or 0) < largest
+            style = {"line": {"color": kind_colour(kind), "width": 1.5 if small else 2.5},
+                     "marker": {"symbol": "circle-open" if small else "circle", "size": 7}}
         fig.add_trace(go.Scatter(
             x=few["n"], y=accuracy.mean(axis=1), error_y={"type": "data", "array": accuracy.std(axis=1)},
-            mode="lines+markers", name=label,
-            line={"dash": BASELINE_STYLE[kind], "color": "#444444"} if baseline else {"color": kind_colour(kind)},
-            hovertemplate=t("apps.accuracy_hover", label=label)))
+            mode="lines+markers", name=label, hovertemplate=t("apps.accuracy_hover", label=label), **style))
     fig.update_layout(height=460, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_type="log",
                       xaxis_title=t("apps.axis_labels"), yaxis_title=t("apps.axis_accuracy"), yaxis_range=[0, 1])
     return fig
@@ -130,7 +138,8 @@ def clusters_panel(clustering: dict, class_names: list[str], label: str) -> None
     heat = go.Figure(go.Heatmap(z=table, x=class_names, y=clusters, colorscale="Blues",
                                 hovertemplate=t("apps.contingency_hover")))
     heat.update_layout(height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=t("apps.contingency", label=label),
-                       yaxis_autorange="reversed", xaxis_title=t("apps.axis_class"))
+                       yaxis_autorange="reversed", xaxis_title=t("apps.axis_class"),
+                       xaxis={"type": "category", "dtick": 1}, yaxis={"type": "category"})
     left.plotly_chart(heat, key="apps_contingency", config={"displaylogo": False})
     with right:
         st.markdown(t("apps.centres"))
