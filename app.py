@@ -31,6 +31,7 @@ PAGES = [
     st.Page("views/figure7.py", title=t("nav.figure7"), icon=":material/join_inner:", url_path="figure7"),
     st.Page("views/model_card.py", title=t("nav.card"), icon=":material/badge:", url_path="card"),
     st.Page("views/quality.py", title=t("nav.quality"), icon=":material/leaderboard:", url_path="quality"),
+    st.Page("views/own_image.py", title=t("nav.own"), icon=":material/draw:", url_path="your-image"),
     st.Page("views/applications.py", title=t("nav.apps"), icon=":material/insights:", url_path="applications"),
 ]
 # Streamlit serves the default page at "/" only; a typed or bookmarked "/map" (the map's

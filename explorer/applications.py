@@ -12,8 +12,8 @@
   cluster accuracy (clusters matched to classes by the Hungarian method), the contingency table,
   and each cluster's centre decoded as an image.
 - **Dimensionality reduction**: test reconstruction MSE of PCA at every size from 1 to 64, beside
-  each autoencoder's at its latent size (the survey's opening point: a linear AE spans PCA's space,
-  a non-linear one can do better).
+  each autoencoder's at its latent size, and a linear autoencoder trained here at the same sizes
+  (the survey's opening point: a linear AE spans PCA's space, a non-linear one can do better).
 - **Anomaly detection**: the AUC of reconstruction error separating the other dataset's test images
   from this dataset's.
 
@@ -170,6 +170,31 @@ def pca_reconstruction_curve(train: np.ndarray, test: np.ndarray, max_dim: int =
     return np.maximum(energy[:, None] - captured, 0.0).mean(axis=0) / train.shape[1]
 
 
+def linear_autoencoder_mse(train: np.ndarray, test: np.ndarray, dim: int, epochs: int = 40, lr: float = 2e-3,
+                           batch_size: int = 256, seed: int = 0) -> float:
+    """Test MSE per pixel of a linear autoencoder (one linear map each way, squared error) trained by Adam.
+
+    Its optimum spans the subspace of PCA's first ``dim`` components (Baldi & Hornik 1989; the
+    survey's opening point), so a trained one lands on PCA's curve: how close is what this measures.
+    """
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    x = torch.as_tensor(train.reshape(len(train), -1), dtype=torch.float32)
+    y = torch.as_tensor(test.reshape(len(test), -1), dtype=torch.float32)
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(x.shape[1], dim), torch.nn.Linear(dim, x.shape[1]))
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(epochs):
+        for rows in torch.randperm(len(x), generator=g).split(batch_size):
+            loss = torch.nn.functional.mse_loss(model(x[rows]), x[rows])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    with torch.no_grad():
+        return float(torch.nn.functional.mse_loss(model(y), y))
+
+
 def pca_features(train: np.ndarray, test: np.ndarray, dim: int):
     """PCA codes of size ``dim`` (fitted on ``train``) for both sets, and the fitted PCA."""
     from sklearn.decomposition import PCA
@@ -285,6 +310,8 @@ def measure_baselines(splits: Splits, sizes: list[int], draws: int = DRAWS, seed
                                  "reconstruction_mse": mse}
     curve = pca_reconstruction_curve(train, test)
     out["pca_curve"] = {"dim": list(range(1, len(curve) + 1)), "mse": curve.tolist()}
+    progress(0.95, "encode")
+    out["linear_ae"] = {"dim": sizes, "mse": [linear_autoencoder_mse(train, test, d, seed=seed) for d in sizes]}
     return out
 
 
@@ -341,8 +368,9 @@ def _check_shape(figures: dict) -> None:
         float(c["nmi"]), float(c["ari"]), float(c["accuracy"])
         if np.asarray(c["contingency"]).ndim != 2 or len(unpack_images(c["centres"])) != len(c["contingency"]):
             raise ValueError("clustering")
-    if "pca_curve" in figures and len(figures["pca_curve"]["dim"]) != len(figures["pca_curve"]["mse"]):
-        raise ValueError("pca_curve")
+    for curve in ("pca_curve", "linear_ae"):
+        if curve in figures and len(figures[curve]["dim"]) != len(figures[curve]["mse"]):
+            raise ValueError(curve)
 
 
 def model_figures_path(folder: Path) -> Path:

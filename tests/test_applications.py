@@ -161,6 +161,7 @@ def test_the_command_measures_every_model_and_the_baselines_into_their_files(fak
     # the synthetic digits are separable from their pixels: the pixel baseline learns them from 10 per class
     assert np.mean(baselines["features"]["pixels"]["few_labels"]["accuracy"][-1]) > 0.9
     assert len(baselines["pca_curve"]["mse"]) == 64 and np.all(np.diff(baselines["pca_curve"]["mse"]) <= 1e-9)
+    assert baselines["linear_ae"]["dim"] == [2, 4] and all(m > 0 for m in baselines["linear_ae"]["mse"])
     assert not (fake_pretrained / "fashion-mnist" / "baselines.json").exists()
 
     assert main(["--table"]) == 0
@@ -242,3 +243,17 @@ def test_the_readme_table_is_the_shipped_figures():
     table = applications.applications_table()
     assert table.count("\n| ") >= 2 * 12  # nine models and three baselines per dataset
     assert text[start : text.index(applications.README_END)] == "\n" + table + "\n"
+
+
+def test_a_linear_autoencoder_trained_by_gradient_descent_lands_on_the_pca_curve():
+    from explorer.applications import linear_autoencoder_mse
+
+    rng = np.random.default_rng(0)
+    basis = rng.normal(size=(5, 30))
+    scales = np.array([3.0, 2.0, 1.5, 1.0, 0.5])[:, None]
+    train = rng.normal(size=(2000, 5)) @ (scales * basis) + 0.05 * rng.normal(size=(2000, 30))
+    test = rng.normal(size=(500, 5)) @ (scales * basis) + 0.05 * rng.normal(size=(500, 30))
+    pca = pca_reconstruction_curve(train, test, max_dim=5)
+    linear = linear_autoencoder_mse(train, test, dim=3, epochs=60, lr=1e-2)
+    assert linear == pytest.approx(pca[2], rel=0.05)  # the best linear code of size 3, found by descent
+    assert linear < 0.8 * pca[1]  # and better than any code of size 2

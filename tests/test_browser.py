@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from explorer.catalog import list_models
@@ -252,4 +253,42 @@ def test_the_applications_page_draws_its_charts_and_cluster_centres(server, page
     centres.nth(9).wait_for(timeout=30_000)
     page.wait_for_function("""() => Array.from(document.querySelectorAll('[data-testid="stImage"] img'))
                                       .filter(img => img.complete && img.naturalWidth > 0).length >= 10""")
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def own_image_answered(page) -> None:
+    """Until the page shows what the model receives and every chosen model's reconstruction error."""
+    page.get_by_text("What the model receives").wait_for(timeout=90_000)
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=90_000)
+    wait_idle(page, timeout=90)
+
+
+def test_an_uploaded_png_is_reconstructed_by_every_model(server, page, tmp_path):
+    from PIL import Image
+
+    digit = np.zeros((120, 90), np.uint8)
+    digit[20:100, 40:52] = 255  # a "1", light on dark
+    path = tmp_path / "one.png"
+    Image.fromarray(255 - digit).save(path)  # as a photo of ink on paper: dark on light
+    page.goto(f"{server.url}/your-image?dataset=mnist&model=ae-z16")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    own_image_answered(page)
+    assert page.locator('[data-testid="stMetric"]').count() == 3  # the AE, the VAE and the WAE side by side
+    assert page.locator('[data-testid="stImageCaption"]', has_text="MSE").count() >= 3
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_stroke_drawn_on_the_canvas_reaches_the_models(server, page):
+    page.goto(f"{server.url}/your-image?dataset=mnist&model=ae-z16")
+    page.get_by_text("Draw", exact=True).click()
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(timeout=60_000)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 140, box["y"] + 50)
+    page.mouse.down()
+    for k in range(1, 21):  # a vertical stroke, in steps as a hand draws it
+        page.mouse.move(box["x"] + 140 + k, box["y"] + 50 + 9 * k)
+    page.mouse.up()
+    own_image_answered(page)
+    assert page.locator('[data-testid="stMetric"]').count() >= 1
     assert page.locator('[data-testid="stException"]').count() == 0

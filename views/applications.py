@@ -83,8 +83,8 @@ def render(page: PageInput) -> None:
 
     st.header(t("apps.reduce_heading"))
     st.caption(t("apps.reduce_intro"))
-    curve = (baselines or {}).get("pca_curve")
-    st.plotly_chart(reduction_figure(curve, figures), key="apps_reduction", config={"displaylogo": False})
+    curve, linear = (baselines or {}).get("pca_curve"), (baselines or {}).get("linear_ae")
+    st.plotly_chart(reduction_figure(curve, linear, figures), key="apps_reduction", config={"displaylogo": False})
     if curve:
         pca = dict(zip(curve["dim"], curve["mse"]))
         compared = [(info, f) for info, f in figures.items() if info.latent_dim in pca]
@@ -93,6 +93,10 @@ def render(page: PageInput) -> None:
                t("apps.col_pca_mse"): [round(pca[info.latent_dim], 4) for info, _ in compared],
                t("apps.col_ratio"): [round(pca[info.latent_dim] / f["reconstruction_mse"], 2) for info, f in compared]})
         st.caption(t("apps.reduce_caption"))
+        if linear:
+            st.caption(t("apps.linear_caption", points="; ".join(
+                t("apps.linear_point", d=d, linear=m, pca=pca[d], gap=100 * (m / pca[d] - 1))
+                for d, m in zip(linear["dim"], linear["mse"]) if d in pca)))
     else:
         st.info(t("apps.no_baselines"))
 
@@ -149,11 +153,15 @@ def clusters_panel(clustering: dict, class_names: list[str], label: str) -> None
                                                    for k, c in enumerate(majority)])
 
 
-def reduction_figure(curve: dict | None, figures: dict) -> go.Figure:
+def reduction_figure(curve: dict | None, linear: dict | None, figures: dict) -> go.Figure:
     fig = go.Figure()
     if curve:
         fig.add_trace(go.Scatter(x=curve["dim"], y=curve["mse"], mode="lines", name=t("apps.pca_curve"),
                                  line={"color": "#444444"}, hovertemplate=t("apps.mse_hover")))
+    if linear:
+        fig.add_trace(go.Scatter(x=linear["dim"], y=linear["mse"], mode="markers", name=t("apps.linear_ae"),
+                                 marker={"symbol": "diamond-open", "size": 13, "color": "#444444", "line": {"width": 2}},
+                                 hovertemplate=t("apps.mse_hover")))
     for kind in KINDS:
         points = [(info, f) for info, f in figures.items() if info.kind == kind]
         if points:

@@ -31,9 +31,17 @@ def render(page: PageInput) -> None:
         a, b = np.random.default_rng().choice(len(images), 2, replace=False)
         st.session_state["a"], st.session_state["b"] = int(a), int(b)
 
+    own = state.own_image(view.dataset)  # made on the Your own image page, this session
+    if state.starts_from_own_image("interpolate") and own is not None:
+        st.session_state["interp_own"] = True
     pick_a, pick_b, settings = st.columns([1.2, 1.2, 1.6])
     with pick_a:
-        index_a = image_picker(t("interp.a"), "a", images, labels, view.class_names, default=0)
+        from_own = own is not None and st.toggle(t("interp.own"), key="interp_own", help=t("interp.own_help"))
+        if from_own:
+            st.image(own, width=84, caption=t("interp.own_caption"))
+            index_a = None
+        else:
+            index_a = image_picker(t("interp.a"), "a", images, labels, view.class_names, default=0)
     with pick_b:
         index_b = image_picker(t("interp.b"), "b", images, labels, view.class_names, default=1)
     with settings:
@@ -50,7 +58,8 @@ def render(page: PageInput) -> None:
         st.info(t("interp.no_models"))
         st.stop()
 
-    pair = to_float(torch.from_numpy(np.array(images[[index_a, index_b]])))
+    start = own if from_own else images[index_a]
+    pair = to_float(torch.from_numpy(np.stack([start, images[index_b]])))
     fade = crossfade(pair[0], pair[1], steps)
     paths, strips = {}, {}
     for info in models:
@@ -85,7 +94,7 @@ def render(page: PageInput) -> None:
     st.markdown(t("page.model_heading", model=t("interp.crossfade")))
     st.image(grid(fade, ncols=steps), width="stretch")
     everything = grid(torch.cat([strips[m.name] for m in drawn] + [fade]), ncols=steps)
-    image_download(t("download.png"), everything, f"interpolation-{view.dataset}-{index_a}-{index_b}.png", "interp_dl")
+    image_download(t("download.png"), everything, f"interpolation-{view.dataset}-{'own' if from_own else index_a}-{index_b}.png", "interp_dl")
 
     # --- the path drawn on the map ----------------------------------------------------
     st.subheader(t("interp.on_map"))
@@ -106,7 +115,7 @@ def render(page: PageInput) -> None:
         path_xy = place_on_map(path, codes, latent_map.xy, k=5)
         st.caption(t("interp.on_map_approx"))
     fig = latent_map_figure(latent_map.xy, labels[latent_map.indices], view.class_names, latent_map.indices,
-                            selected=[index_a, index_b], height=520, marker_size=3)
+                            selected=[index_b] if from_own else [index_a, index_b], height=520, marker_size=3)
     fig.add_trace(go.Scatter(x=path_xy[:, 0], y=path_xy[:, 1], mode="lines+markers", name=t("interp.path"),
                              line={"color": "black", "width": 2}, marker={"size": 6, "color": "black"}))
     fig.update_layout(dragmode="pan")

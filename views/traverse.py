@@ -8,7 +8,7 @@ from explorer.data import to_float
 from explorer.i18n import t
 from explorer.images import grid
 from explorer.latent import decode, dimensions_by_variance, encode, traversal_grid
-from webapp import loaders
+from webapp import loaders, state
 from webapp.page import PageInput, model_or_error, open_page
 from webapp.widgets import image_download, image_picker
 
@@ -25,13 +25,22 @@ def render(page: PageInput) -> None:
     centre, scale = codes.mean(dim=0), codes.std(dim=0).clamp_min(1e-6)
     order = dimensions_by_variance(codes)[:MAX_SLIDERS].tolist()
 
+    own = state.own_image(view.dataset)  # made on the Your own image page, this session
+    sources = ["image", "zero"] + (["own"] if own is not None else [])
+    if state.starts_from_own_image("traverse") and own is not None:
+        st.session_state["trav_source"] = "own"
+    elif st.session_state.get("trav_source") not in (None, *sources):  # "own" kept from another dataset
+        st.session_state["trav_source"] = "image"
     source_col, base_col = st.columns([1, 2])
     with source_col:
-        source = st.radio(t("trav.base"), ["image", "zero"], key="trav_source", format_func=lambda s: t(f"trav.base_{s}"))
+        source = st.radio(t("trav.base"), sources, key="trav_source", format_func=lambda s: t(f"trav.base_{s}"))
     with base_col:
         if source == "image":
             index = image_picker(t("trav.image"), "img", images, labels, view.class_names, default=0)
             base = encode(model, to_float(torch.from_numpy(np.array(images[[index]]))))[0]
+        elif source == "own":
+            st.image(own, width=84, caption=t("interp.own_caption"))
+            base = encode(model, to_float(torch.from_numpy(own[None])))[0]
         else:
             base = torch.zeros(codes.shape[1])
 

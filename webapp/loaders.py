@@ -151,6 +151,20 @@ def umap_map(info: ModelInfo, n_points: int, n_neighbors: int, min_dist: float, 
         return latent_map, False
 
 
+@st.cache_data(show_spinner=False, max_entries=24)
+def _test_errors(identity: tuple, _info: ModelInfo) -> np.ndarray:
+    import torch
+
+    from explorer.denoise import reconstruction_errors
+
+    return reconstruction_errors(model(_info), torch.from_numpy(np.array(test_split(_info.dataset)[0])))
+
+
+def test_errors(info: ModelInfo) -> np.ndarray:
+    """Each test image's reconstruction MSE under the model: the anomaly score's reference distribution."""
+    return _test_errors(info.identity, info)
+
+
 @st.cache_resource(show_spinner=False, max_entries=24)
 def _gmm_sampler(identity: tuple, _info: ModelInfo):
     from explorer.samplers import GMM_FILE, GaussianMixtureSampler

@@ -19,6 +19,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from explorer.catalog import ModelInfo
@@ -201,3 +202,32 @@ def image_index(key: str, n_images: int, default: int) -> int:
 
 def keep_image_index(key: str, index: int) -> None:
     st.query_params[key] = str(int(index))
+
+
+# --- the visitor's own image: kept in the session only (never on disk, never in the URL) ----
+
+OWN_IMAGE = "_own_image"
+OWN_IMAGE_START = "_own_image_start"  # the page that should start from it on its next run
+
+
+def own_image(dataset: str) -> np.ndarray | None:
+    """The visitor's prepared image (uint8 28×28) for ``dataset``, if they made one this session."""
+    kept = st.session_state.get(OWN_IMAGE)
+    return kept[1] if kept is not None and kept[0] == dataset else None
+
+
+def set_own_image(dataset: str, image: np.ndarray) -> None:
+    st.session_state[OWN_IMAGE] = (dataset, image)
+
+
+def start_from_own_image(page: str) -> None:
+    """Ask ``page`` ("interpolate" or "traverse") to start from the own image on its next run."""
+    st.session_state[OWN_IMAGE_START] = page
+
+
+def starts_from_own_image(page: str) -> bool:
+    """True once, on the run after :func:`start_from_own_image` named ``page``."""
+    if st.session_state.get(OWN_IMAGE_START) != page:
+        return False
+    del st.session_state[OWN_IMAGE_START]
+    return True
