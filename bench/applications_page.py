@@ -4,7 +4,8 @@
 
 One server; each repeat is a fresh browser context that opens the latent map (the first
 page, as a visitor does), then clicks "Applications" in the sidebar; the clock stops when
-the page's three Plotly charts hold their data and the script has finished. The reference,
+the page's three Plotly charts hold their data, its tables their rows, and the script has
+finished. The reference,
 timed the same way in the same contexts: a click to the Quality table (one chart, two
 tables), what any page switch costs here. Printed: each time and the medians (goal: under
 a second). The figures are read from the shipped files; nothing is measured on the page.
@@ -22,9 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser_support import MAP_POINTS_JS, SCRIPT_IDLE_JS, AppServer, launch_browser  # noqa: E402
 
+# Drawn: the page's charts hold their data, and every table has its rows (a plain table) or its
+# canvas (an interactive grid).
 CHARTS_DRAWN_JS = """(n) => {
   const charts = Array.from(document.querySelectorAll('.stPlotlyChart .js-plotly-plot'));
-  return charts.length >= n && charts.every(gd => gd._fullData && gd._fullData.length > 0);
+  const tables = Array.from(document.querySelectorAll('[data-testid="stTable"]'));
+  const grids = Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'));
+  return charts.length >= n && charts.every(gd => gd._fullData && gd._fullData.length > 0)
+    && tables.every(t => t.querySelector('tbody tr')) && grids.every(g => g.querySelector('canvas'));
 }"""
 PAGES = {"Applications": 3, "Quality table": 1}  # the sidebar link → the charts the page draws
 

@@ -193,7 +193,7 @@ def test_the_page_draws_the_stored_figures_of_every_model(fake_pretrained):
     assert not at.exception
     assert [h.value for h in at.header] == ["Classification with few labels", "Clustering", "Dimensionality reduction",
                                             "Anomaly detection"]
-    accuracy = at.dataframe[0].value
+    accuracy = at.table[0].value
     assert dict(zip(accuracy.iloc[:, 0], accuracy.iloc[:, 1])) == {
         "VAE · z4": "20.0 ± 0.0", "Autoencoder · z2": "30.0 ± 0.0", "WAE-MMD · z4": "40.0 ± 0.0"}
     assert not at.button  # nothing left to compute
@@ -213,7 +213,7 @@ def test_a_model_without_figures_is_measured_on_request_from_the_training_split(
     at.button(key="apps_compute").click().run()
     assert not at.exception and not at.error
     assert not at.button  # every model has its figures now
-    assert set(at.dataframe[0].value.iloc[:, 0]) == {"VAE · z4", "Autoencoder · z2", "WAE-MMD · z4"}
+    assert set(at.table[0].value.iloc[:, 0]) == {"VAE · z4", "Autoencoder · z2", "WAE-MMD · z4"}
     # kept in the cache, keyed by the weights; the model's own folder is not written to
     assert not (fake_pretrained / "mnist" / "ae-z2" / "applications.json").exists()
     assert cached_figures_path("mnist", "ae-z2", weights_fingerprint(fake_pretrained / "mnist" / "ae-z2")).is_file()

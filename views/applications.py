@@ -19,9 +19,9 @@ BASELINE_STYLE = {"pixels": "dot", "pca": "dash"}
 
 
 def table(columns: dict) -> None:
-    """A sortable table tall enough for every row (the default shows ten and scrolls the rest)."""
-    rows = len(next(iter(columns.values()), []))
-    st.dataframe(columns, hide_index=True, height=36 * (rows + 1) + 3)
+    """A plain table of every row: a dozen rows need no sorting or scrolling, and an HTML table
+    costs the browser a fraction of an interactive grid (four of them on this page)."""
+    st.table(columns, border="horizontal", hide_index=True)
 
 
 def baseline_label(name: str) -> str:
@@ -74,9 +74,9 @@ def render(page: PageInput) -> None:
     st.header(t("apps.cluster_heading"))
     st.caption(t("apps.cluster_intro"))
     table({t("apps.col_features"): [r[0] for r in rows],
-           t("apps.col_nmi"): [round(r[2]["clustering"]["nmi"], 3) for r in rows],
-           t("apps.col_ari"): [round(r[2]["clustering"]["ari"], 3) for r in rows],
-           t("apps.col_cluster_acc"): [round(100 * r[2]["clustering"]["accuracy"], 1) for r in rows]})
+           t("apps.col_nmi"): [f'{r[2]["clustering"]["nmi"]:.3f}' for r in rows],
+           t("apps.col_ari"): [f'{r[2]["clustering"]["ari"]:.3f}' for r in rows],
+           t("apps.col_cluster_acc"): [f'{100 * r[2]["clustering"]["accuracy"]:.1f}' for r in rows]})
     chosen = st.selectbox(t("apps.cluster_pick"), range(len(rows)), format_func=lambda i: rows[i][0],
                           key="apps_cluster_features")
     clusters_panel(rows[chosen][2]["clustering"], view.class_names, rows[chosen][0])
@@ -89,9 +89,9 @@ def render(page: PageInput) -> None:
         pca = dict(zip(curve["dim"], curve["mse"]))
         compared = [(info, f) for info, f in figures.items() if info.latent_dim in pca]
         table({t("apps.col_model"): [model_label(info) for info, _ in compared],
-               t("apps.col_model_mse"): [round(f["reconstruction_mse"], 4) for _, f in compared],
-               t("apps.col_pca_mse"): [round(pca[info.latent_dim], 4) for info, _ in compared],
-               t("apps.col_ratio"): [round(pca[info.latent_dim] / f["reconstruction_mse"], 2) for info, f in compared]})
+               t("apps.col_model_mse"): [f'{f["reconstruction_mse"]:.4f}' for _, f in compared],
+               t("apps.col_pca_mse"): [f"{pca[info.latent_dim]:.4f}" for info, _ in compared],
+               t("apps.col_ratio"): [f'{pca[info.latent_dim] / f["reconstruction_mse"]:.2f}' for info, f in compared]})
         st.caption(t("apps.reduce_caption"))
         if linear:
             st.caption(t("apps.linear_caption", points="; ".join(
@@ -105,7 +105,7 @@ def render(page: PageInput) -> None:
     st.caption(t("apps.anomaly_intro", other=dataset_title(other_dataset(view.dataset))))
     if scored:
         table({t("apps.col_model"): [model_label(info) for info, _ in scored],
-               t("apps.col_auc"): [round(auc, 3) for _, auc in scored]})
+               t("apps.col_auc"): [f"{auc:.3f}" for _, auc in scored]})
     st.page_link("views/anomaly.py", label=t("apps.anomaly_link"), icon=":material/report:")
 
 
