@@ -292,3 +292,21 @@ def test_a_stroke_drawn_on_the_canvas_reaches_the_models(server, page):
     own_image_answered(page)
     assert page.locator('[data-testid="stMetric"]').count() >= 1
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_file_over_the_upload_limit_is_refused_in_the_page_and_it_stays_usable(server, page, tmp_path):
+    from PIL import Image
+
+    big = tmp_path / "huge.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(6 * 1024 * 1024))  # over server.maxUploadSize (5 MB)
+    page.goto(f"{server.url}/your-image?dataset=mnist&model=ae-z16")
+    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    uploader.set_input_files(str(big))
+    page.get_by_text("5.0MB or smaller", exact=False).wait_for(timeout=30_000)  # Streamlit's own line
+    assert page.locator('[data-testid="stException"]').count() == 0
+    digit = np.zeros((60, 40), np.uint8)
+    digit[10:50, 18:24] = 255
+    good = tmp_path / "one.png"
+    Image.fromarray(digit).save(good)
+    uploader.set_input_files(str(good))
+    own_image_answered(page)
