@@ -256,9 +256,14 @@ def load_split(name: str, split: str, root: Path | None = None,
 
 
 def to_float(images: "torch.Tensor") -> "torch.Tensor":
-    """uint8 N×28×28 → float N×1×28×28 in [0, 1], the models' input."""
+    """uint8 images → float N×C×H×W in [0, 1], the models' input. Images are stored and shown as
+    N×H×W (grey) or N×H×W×3 (RGB); N×C×H×W passes through."""
     x = images.float().div_(255.0)
-    return x.unsqueeze(1) if x.dim() == 3 else x
+    if x.dim() == 3:
+        return x.unsqueeze(1)
+    if x.dim() == 4 and x.shape[-1] == 3 and x.shape[1] != 3:  # channels last: an RGB image as stored
+        return x.permute(0, 3, 1, 2).contiguous()
+    return x
 
 
 # --- the test split shipped with the app -------------------------------------------

@@ -1,7 +1,7 @@
 """The autoencoder family of the survey (Bank, Koenigstein & Giryes 2020), on one conv backbone.
 
-Every model maps 1×28×28 images in [0, 1] to a code ``z`` of ``latent_dim`` numbers
-and back. ``loss(x)`` returns its named terms: ``loss`` (what is minimised),
+Every model maps C×H×H images in [0, 1] (1×28×28 for the shipped zoo; grey or RGB, 8 to 128
+pixels a side for a user's data) to a code ``z`` of ``latent_dim`` numbers and back. ``loss(x)`` returns its named terms: ``loss`` (what is minimised),
 ``recon`` (reconstruction, Bernoulli negative log-likelihood summed over pixels,
 averaged over the batch) and, for the regularised kinds, the regulariser under
 its own name (``sparsity``, ``contractive``, ``kl``, ``mmd``).
@@ -27,6 +27,18 @@ MAX_LATENT_DIM = 1024
 MAX_CHANNELS = 256
 MAX_HIDDEN = 2048
 MAX_WEIGHT = 1e6
+IMAGE_SIZES = (8, 128)  # the side of a square image, in pixels
+MAX_STAGES = 4
+
+
+def conv_stages(size: int) -> list[int]:
+    """The image side after each stride-2 stage of the backbone: halve while the side is even and at
+    least 14, at least once (28 → 14 → 7: two stages; 32 → 16 → 8: two; 64 → 32 → 16 → 8: three;
+    8 → 4: one)."""
+    sides = [size]
+    while sides[-1] % 2 == 0 and (sides[-1] >= 14 or len(sides) == 1) and len(sides) <= MAX_STAGES:
+        sides.append(sides[-1] // 2)
+    return sides
 
 
 def _bounded_int(name: str, value, low: int, high: int) -> int:
@@ -62,8 +74,10 @@ class ModelConfig:
     kind: str = "ae"
     dataset: str = "mnist"
     latent_dim: int = 16
-    channels: tuple[int, int] = (32, 64)  # the two conv layers (28→14→7)
+    channels: tuple[int, ...] = (32, 64)  # the conv stages' widths; the last repeats for extra stages
     hidden: int = 128  # the dense layer between the convs and the code
+    image_channels: int = 1  # 1 grey, 3 RGB
+    image_size: int = 28  # the side of the square images
     # dae: the corruption applied to the input during training
     noise: str = "gaussian"
     noise_level: float = 0.4
@@ -88,10 +102,15 @@ class ModelConfig:
             raise ValueError(f"dataset must be a name, not {self.dataset!r}")
         self.latent_dim = _bounded_int("latent size", self.latent_dim, 1, MAX_LATENT_DIM)
         channels = tuple(self.channels) if isinstance(self.channels, (list, tuple)) else ()
-        if len(channels) != 2:
-            raise ValueError(f"channels must be two numbers, not {self.channels!r}")
+        if not 1 <= len(channels) <= MAX_STAGES:
+            raise ValueError(f"channels must be 1 to {MAX_STAGES} numbers, not {self.channels!r}")
         self.channels = tuple(_bounded_int("channels", c, 1, MAX_CHANNELS) for c in channels)
         self.hidden = _bounded_int("hidden width", self.hidden, 1, MAX_HIDDEN)
+        if self.image_channels not in (1, 3):
+            raise ValueError(f"image channels must be 1 (grey) or 3 (RGB), not {self.image_channels!r}")
+        self.image_size = _bounded_int("image size", self.image_size, *IMAGE_SIZES)
+        if self.image_size % 2:
+            raise ValueError(f"image size must be even (the backbone halves it), not {self.image_size}")
         if self.noise not in CORRUPTIONS:
             raise ValueError(f"noise must be one of {', '.join(CORRUPTIONS)}, not {self.noise!r}")
         if self.sparsity not in ("kl", "l1"):
@@ -121,16 +140,30 @@ class ModelConfig:
         """The checkpoint folder name: ``<kind>-z<latent>``."""
         return f"{self.kind}-z{self.latent_dim}"
 
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return self.image_channels, self.image_size, self.image_size
+
+    def stage_widths(self) -> list[int]:
+        """The width of each conv stage (``channels``, its last repeated for the extra stages)."""
+        stages = len(conv_stages(self.image_size)) - 1
+        return [self.channels[min(k, len(self.channels) - 1)] for k in range(stages)]
+
 
 class ConvEncoder(nn.Module):
+    """Stride-2 convolutions (4×4) down to a side of 7 or 8 (see :func:`conv_stages`), then two dense layers."""
+
     def __init__(self, config: ModelConfig, out_dim: int):
         super().__init__()
-        c1, c2 = config.channels
+        sides, widths = conv_stages(config.image_size), config.stage_widths()
+        layers, previous = [], config.image_channels
+        for width in widths:  # 28 → 14 → 7 for the shipped zoo
+            layers += [nn.Conv2d(previous, width, 4, stride=2, padding=1), nn.ReLU()]
+            previous = width
         self.net = nn.Sequential(
-            nn.Conv2d(1, c1, 4, stride=2, padding=1), nn.ReLU(),  # 28 → 14
-            nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.ReLU(),  # 14 → 7
+            *layers,
             nn.Flatten(),
-            nn.Linear(c2 * 7 * 7, config.hidden), nn.ReLU(),
+            nn.Linear(previous * sides[-1] ** 2, config.hidden), nn.ReLU(),
             nn.Linear(config.hidden, out_dim),
         )
 
@@ -143,13 +176,18 @@ class ConvDecoder(nn.Module):
 
     def __init__(self, config: ModelConfig):
         super().__init__()
-        c1, c2 = config.channels
+        sides, widths = conv_stages(config.image_size), config.stage_widths()
+        layers = []
+        outputs = [*reversed(widths[:-1]), config.image_channels]
+        for k, (width, out) in enumerate(zip(reversed(widths), outputs)):
+            layers.append(nn.ConvTranspose2d(width, out, 4, stride=2, padding=1))  # 7 → 14 → 28
+            if k < len(widths) - 1:
+                layers.append(nn.ReLU())
         self.net = nn.Sequential(
             nn.Linear(config.latent_dim, config.hidden), nn.ReLU(),
-            nn.Linear(config.hidden, c2 * 7 * 7), nn.ReLU(),
-            nn.Unflatten(1, (c2, 7, 7)),
-            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.ReLU(),  # 7 → 14
-            nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # 14 → 28
+            nn.Linear(config.hidden, widths[-1] * sides[-1] ** 2), nn.ReLU(),
+            nn.Unflatten(1, (widths[-1], sides[-1], sides[-1])),
+            *layers,
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

@@ -18,8 +18,10 @@ import numpy as np
 from explorer.errors import ExplorerError
 
 
-def read_npz(path: Path, names: tuple[str, ...], error: type[ExplorerError]) -> dict[str, np.ndarray]:
-    """The arrays ``names`` of the archive at ``path``, each read whole, with ``allow_pickle=False``."""
+def read_npz(path: Path, names: tuple[str, ...], error: type[ExplorerError],
+             optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """The arrays ``names`` (and those of ``optional`` that are there) of the archive at ``path``,
+    each read whole, with ``allow_pickle=False``."""
     path = Path(path)
     if not path.is_file():
         raise error("file is missing", path)
@@ -37,7 +39,7 @@ def read_npz(path: Path, names: tuple[str, ...], error: type[ExplorerError]) -> 
             missing = [name for name in names if f"{name}.npy" not in members]
             if missing:
                 raise error(f"has no {', '.join(missing)} array", path)
-            for name in names:
+            for name in (*names, *(n for n in optional if f"{n}.npy" in members)):
                 with archive.open(f"{name}.npy") as member:
                     arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
                     # numpy stops at the array's last byte; zipfile checks the member's CRC only

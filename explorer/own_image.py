@@ -47,8 +47,9 @@ class Prepared:
     inverted: bool
 
 
-def read_image(data: bytes) -> np.ndarray:
-    """The image in ``data`` as float grey levels in [0, 1] (H×W); its first frame if animated."""
+def open_image(data: bytes):
+    """The Pillow image in ``data``, decoded (its first frame if animated), after every guard:
+    the file's size, the pixel count from its header, Pillow's bomb limit, the side and the shape."""
     from PIL import Image, UnidentifiedImageError
 
     if not data:
@@ -80,12 +81,19 @@ def read_image(data: bytes) -> np.ndarray:
             image.seek(0)  # an animated GIF or WebP: its first frame
             image.draft(None, (WORKING_SIDE, WORKING_SIDE))  # JPEG: decode at a reduced scale
             image.load()
-            grey = _grey_levels(image)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageRejected("too_many_pixels", "the image has too many pixels", limit=MAX_PIXELS) from None
         except (OSError, ValueError, SyntaxError, EOFError):
             raise ImageRejected("damaged", "the image is damaged or truncated") from None
-    return grey
+    return image
+
+
+def read_image(data: bytes) -> np.ndarray:
+    """The image in ``data`` as float grey levels in [0, 1] (H×W); its first frame if animated."""
+    try:
+        return _grey_levels(open_image(data))
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise ImageRejected("damaged", "the image is damaged or truncated") from None
 
 
 def _grey_levels(image) -> np.ndarray:

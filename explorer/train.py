@@ -1,6 +1,13 @@
 """Train one autoencoder of the family and save it as a checkpoint folder.
 
     python -m explorer.train --dataset fashion-mnist --model vae --latent-dim 16 --epochs 30
+    python -m explorer.train --data PATH [--name NAME] [--size 32] --model vae --latent-dim 16 [--zoo DIR]
+
+``--data`` trains on a user's images (explorer.userdata: a folder of class sub-folders, a flat
+folder, or an ``.npz``): grey or RGB, square, of the size in the data or ``--size``; the conv
+backbone adapts (explorer.models.conv_stages). A seeded share (``--test-fraction``) is held out
+and exported as ``<zoo>/<name>/test.npz``, the way the shipped test splits are, and the
+checkpoint goes to ``<zoo>/<name>/<model>-z<latent>``.
 
 The run is reproducible with ``--seed``. Every argument and the output folder are
 checked before the data is read: ``--out`` may name a new or empty folder, or (with
@@ -12,6 +19,7 @@ interrupted run never leaves a half checkpoint or loses the old one.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import time
@@ -21,12 +29,22 @@ import torch
 from tqdm import tqdm
 
 from explorer.checkpoint import round_to_storage, save_pretrained
-from explorer.cli import DEVICES, ArgumentParser, fail, non_negative_int, positive_float, positive_int, resolve_device
+from explorer.cli import (
+    DEVICES,
+    ArgumentParser,
+    fail,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    resolve_device,
+    whole_number,
+)
 from explorer.data import DATASETS, load_split, pretrained_dir, to_float
 from explorer.errors import CheckpointError, DatasetUnavailable, TrainingDiverged
 from explorer.evaluate import evaluate_model
 from explorer.folders import check_output_folder
-from explorer.models import MODELS, AutoEncoder, ModelConfig, build_model, count_parameters
+from explorer.models import IMAGE_SIZES, MODELS, AutoEncoder, ModelConfig, build_model, count_parameters
+from explorer.userdata import export_test_split, hold_out, load_image_set
 
 
 def train_model(
@@ -89,7 +107,9 @@ HYPER_PARAMETERS = (("noise", str), ("noise-level", float), ("sparsity", str), (
 
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="python -m explorer.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", required=True, choices=list(DATASETS))
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", choices=list(DATASETS))
+    source.add_argument("--data", type=Path, help="your images: a folder (class sub-folders or flat) or an .npz")
     parser.add_argument("--model", required=True, choices=list(MODELS))
     parser.add_argument("--latent-dim", type=positive_int, default=16)
     parser.add_argument("--epochs", type=positive_int, default=20)
@@ -102,18 +122,56 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--overwrite", action="store_true", help="replace the checkpoint already in the output folder")
     parser.add_argument("--train-limit", type=positive_int, default=None, help="train on the first N images only")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (per-epoch lines only)")
+    own = parser.add_argument_group("with --data")
+    own.add_argument("--name", type=dataset_name, default=None, help="the dataset's name in the zoo (default: PATH's)")
+    own.add_argument("--size", type=whole_number(*IMAGE_SIZES), default=None, help="resize the images to SIZE×SIZE")
+    own.add_argument("--test-fraction", type=fraction, default=0.1, help="the share held out as the test split")
+    own.add_argument("--zoo", type=Path, default=Path("user-zoo"), help="the zoo folder (default: ./user-zoo)")
     hyper = parser.add_argument_group("hyper-parameters (defaults in explorer.models.ModelConfig)")
     for name, kind in HYPER_PARAMETERS:
         hyper.add_argument(f"--{name}", type=kind, default=None)
     return parser
 
 
+def dataset_name_of(path: Path) -> str | None:
+    """The name a dataset takes from its folder or file, if it is a usable one."""
+    import argparse
+
+    try:
+        return dataset_name(path.stem if path.suffix == ".npz" else path.name)
+    except argparse.ArgumentTypeError:
+        return None
+
+
+def dataset_name(text: str) -> str:
+    """A dataset's name in a zoo: a folder name and a URL value (letters, digits, '-', '_')."""
+    import argparse
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}", text):
+        raise argparse.ArgumentTypeError(f"use up to 40 letters, digits, '-' or '_', not {text!r}")
+    return text
+
+
+def fraction(text: str) -> float:
+    import argparse
+
+    value = positive_float(text)
+    if value >= 0.5:
+        raise argparse.ArgumentTypeError(f"must be below 0.5, got {text}")
+    return value
+
+
 def reproduce_command(config: ModelConfig, training: dict) -> str:
     """The command line that trains this checkpoint again: the hyper-parameters that differ from
     the defaults, and the training settings recorded in its config.json."""
     default = ModelConfig(kind=config.kind, dataset=config.dataset, latent_dim=config.latent_dim)
-    words = ["python", "-m", "explorer.train", "--dataset", config.dataset, "--model", config.kind,
-             "--latent-dim", str(config.latent_dim)]
+    source = (["--data", training["data"], "--name", config.dataset] if training.get("data")
+              else ["--dataset", config.dataset])
+    words = ["python", "-m", "explorer.train", *source, "--model", config.kind, "--latent-dim", str(config.latent_dim)]
+    for flag, key in (("--size", "size"), ("--test-fraction", "test_fraction")):
+        if training.get(key) is not None and training.get("data"):
+            words += [flag, f"{training[key]:g}"]
     for flag, key in (("--epochs", "epochs"), ("--batch-size", "batch_size"), ("--lr", "lr"), ("--seed", "seed")):
         if key in training:
             words += [flag, f"{training[key]:g}" if isinstance(training[key], float) else str(training[key])]
@@ -132,24 +190,53 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     overrides = {key: getattr(args, key) for key in (name.replace("-", "_") for name, _ in HYPER_PARAMETERS)
                  if getattr(args, key) is not None}
+    name = None
+    if args.data is not None:
+        name = args.name or dataset_name_of(args.data)
+        if name is None:
+            parser.error(f"--data {args.data.name!r} is not a usable dataset name: pass --name")
+        if name in DATASETS:
+            parser.error(f"--name {name} is a shipped dataset's name: choose another")
+    dataset = args.dataset or name
     try:
-        config = ModelConfig(kind=args.model, dataset=args.dataset, latent_dim=args.latent_dim, **overrides)
+        config = ModelConfig(kind=args.model, dataset=dataset, latent_dim=args.latent_dim, **overrides)
         device = resolve_device(args.device)
     except ValueError as err:
         parser.error(str(err))
-    out = args.out or pretrained_dir() / args.dataset / config.name
+    out = args.out or (args.zoo / dataset if args.data is not None else pretrained_dir() / dataset) / config.name
     try:
         check_output_folder(out, overwrite=args.overwrite)
     except CheckpointError as err:
         return fail(f"--out {err}")
-    try:
-        train_images, _ = load_split(args.dataset, "train", args.data_root)
-        test_images, _ = load_split(args.dataset, "test", args.data_root)
-    except DatasetUnavailable as err:
-        return fail(str(err))
+    own_data = None
+    if args.data is not None:  # the image shape comes from the data
+        try:
+            own_data = load_image_set(args.data, args.size)
+            config = dataclasses.replace(config, image_channels=own_data.channels, image_size=own_data.size)
+        except DatasetUnavailable as err:
+            return fail(str(err))
+        except ValueError as err:
+            return fail(f"{err}: pass --size")
+    if own_data is not None:
+        if own_data.skipped:
+            print(f"skipped {len(own_data.skipped)} file(s) that are not readable images, "
+                  f"the first: {own_data.skipped[0]}", file=sys.stderr)
+        train_set, test_set = hold_out(own_data, args.test_fraction, args.seed)
+        try:
+            export_test_split(test_set, out.parent, title=name, source=f"{args.data.name}, held out with seed {args.seed}")
+        except DatasetUnavailable as err:
+            return fail(str(err))
+        train_images, test_images = torch.from_numpy(train_set.images), torch.from_numpy(test_set.images)
+    else:
+        try:
+            train_images, _ = load_split(args.dataset, "train", args.data_root)
+            test_images, _ = load_split(args.dataset, "test", args.data_root)
+        except DatasetUnavailable as err:
+            return fail(str(err))
     if args.train_limit:
         train_images = train_images[: args.train_limit]
-    print(f"training {config.name} on {args.dataset} ({len(train_images)} images) on {device}", file=sys.stderr)
+    print(f"training {config.name} on {dataset} ({len(train_images)} images of {'×'.join(map(str, config.image_shape))}) "
+          f"on {device}", file=sys.stderr)
     try:
         model, history = train_model(
             config, train_images, args.epochs, args.batch_size, args.lr, args.seed, device,
@@ -179,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
         "optimiser": "Adam", "train_images": len(train_images), "train_limit": args.train_limit, "device": str(device),
     }
+    if own_data is not None:
+        training.update(data=str(args.data), size=args.size, test_fraction=args.test_fraction,
+                        skipped_files=len(own_data.skipped))
     try:
         save_pretrained(model.cpu(), out, metrics=metrics, training=training)
     except (CheckpointError, OSError) as err:
