@@ -1,10 +1,11 @@
-"""Autoencoder Explorer: `streamlit run app.py`.
+"""Autoencoder Explorer: `streamlit run app.py [-- --zoo DIR …]`.
 
 The navigation table and the sidebar only. A page is one file in views/ (a ``render``
 function, run when the file is the page) and one line in PAGES; everything Streamlit
 that pages share is in webapp/.
 """
 
+import sys
 from pathlib import Path
 
 import streamlit as st
@@ -12,11 +13,13 @@ import streamlit as st
 from explorer.i18n import set_language, t
 from webapp import state
 from webapp.widgets import sidebar
+from webapp.zoos import open_zoos
 
 # The icon ships with the app: a Material icon here would make the browser fetch the
 # favicon from a font host, which a lecture room without a network cannot reach.
 PAGE_ICON = str(Path(__file__).resolve().parent / "assets" / "page-icon.png")
 
+open_zoos(sys.argv[1:])  # `-- --zoo DIR` opens a zoo of your own beside the shipped one
 set_language(state.language())
 st.set_page_config(page_title=t("app.title"), page_icon=PAGE_ICON, layout="wide")
 

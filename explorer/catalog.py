@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explorer.data import DATASETS, pretrained_dir
+from explorer.data import all_datasets, zoo_of
 from explorer.folders import CHECKPOINT_FILES, recover
 from explorer.i18n import t
 from explorer.kinds import BASELINE_KIND, COMPARISON_KINDS, KINDS, MODEL_KINDS
@@ -109,9 +109,9 @@ def _test_figures(folder: Path) -> dict:
 
 def list_models(dataset: str, root: Path | None = None) -> list[ModelInfo]:
     """Every checkpoint folder of ``dataset``, available or not, by latent size then kind."""
-    if dataset not in DATASETS:
+    if dataset not in all_datasets():
         return []
-    root = Path(root or pretrained_dir()).resolve()
+    root = Path(root or zoo_of(dataset)).resolve()
     base = root / dataset
     if not base.is_dir():
         return []

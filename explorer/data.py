@@ -19,6 +19,7 @@ only the shipped arrays, and ``import torch`` costs more than a second.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import shutil
@@ -96,11 +97,75 @@ DATASETS: dict[str, DatasetSpec] = {
 }
 
 
+ZOO_ENV = "EXPLORER_ZOO"  # more zoo folders beside the shipped one (os.pathsep between them)
+
+
+def zoo_folders() -> list[Path]:
+    """The user's zoo folders (``$EXPLORER_ZOO``), opened beside the shipped one, in that order."""
+    return [Path(p).expanduser() for p in os.environ.get(ZOO_ENV, "").split(os.pathsep) if p.strip()]
+
+
+def _zoo_stamp() -> tuple:
+    """What a scan of the user's zoos depends on: their paths and modification times (a new dataset
+    folder, or a test split written into one, changes them)."""
+    stamp = []
+    for root in zoo_folders():
+        try:
+            stamp.append((str(root), root.stat().st_mtime_ns,
+                          tuple(sorted((p.name, p.stat().st_mtime_ns) for p in root.iterdir() if p.is_dir()))))
+        except OSError:
+            stamp.append((str(root), 0, ()))
+    return tuple(stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _user_datasets(stamp: tuple) -> dict[str, tuple[DatasetSpec, Path]]:
+    found: dict[str, tuple[DatasetSpec, Path]] = {}
+    for root in zoo_folders():
+        if not root.is_dir():
+            continue
+        for folder in sorted(root.iterdir()):
+            if folder.name in DATASETS or folder.name in found or not (folder / "test.npz").is_file():
+                continue  # a shipped dataset's name, or a name already taken by an earlier zoo, is not shadowed
+            try:
+                meta = read_npz(folder / "test.npz", (), DatasetUnavailable, optional=("title", "class_names", "source"))
+            except DatasetUnavailable:
+                meta = {}  # listed all the same: opening it says what is wrong with its test split
+            names = tuple(str(n) for n in np.asarray(meta.get("class_names", np.array([]))).tolist())
+            found[folder.name] = (DatasetSpec(
+                name=folder.name, title=str(meta.get("title", folder.name)), torchvision_class="",
+                class_names=names, source=str(meta.get("source", "")), licence="", offline_hint=""), root)
+    return found
+
+
+def user_datasets() -> dict[str, tuple[DatasetSpec, Path]]:
+    """The datasets in the user's zoo folders: a folder with a test.npz, by its name, with its zoo."""
+    return _user_datasets(_zoo_stamp())
+
+
+SHIPPED_ENV = "EXPLORER_SHIPPED"  # "0": the user's zoos in place of the shipped one
+
+
+def all_datasets() -> dict[str, DatasetSpec]:
+    """The shipped datasets (unless ``$EXPLORER_SHIPPED`` is 0 and a zoo of the user's has one), then
+    those of the user's zoos."""
+    user = {name: spec for name, (spec, _) in user_datasets().items()}
+    shipped = {} if os.environ.get(SHIPPED_ENV) == "0" and user else DATASETS
+    return {**shipped, **user}
+
+
 def dataset_spec(name: str) -> DatasetSpec:
-    try:
+    if name in DATASETS:
         return DATASETS[name]
-    except KeyError:
-        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}") from None
+    found = user_datasets().get(name)
+    if found is None:
+        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(all_datasets())}")
+    return found[0]
+
+
+def zoo_of(name: str) -> Path:
+    """The zoo folder that holds ``name``'s test split and checkpoints."""
+    return user_datasets()[name][1] if name not in DATASETS and name in user_datasets() else pretrained_dir()
 
 
 def default_data_root() -> Path:
@@ -270,7 +335,7 @@ def to_float(images: "torch.Tensor") -> "torch.Tensor":
 
 
 def shipped_test_path(name: str) -> Path:
-    return pretrained_dir() / dataset_spec(name).name / "test.npz"
+    return zoo_of(name) / dataset_spec(name).name / "test.npz"
 
 
 def export_test_split(name: str, root: Path | None = None, out: Path | None = None) -> Path:
@@ -308,7 +373,8 @@ def load_shipped_arrays(name: str, path: Path | None = None) -> tuple[np.ndarray
     """
     spec = dataset_spec(name)
     path = Path(path) if path is not None else shipped_test_path(name)
-    rebuild = f"rebuild it with `python -m explorer.data export {spec.name}`"
+    rebuild = (f"rebuild it with `python -m explorer.data export {spec.name}`" if name in DATASETS
+               else "train a model on the data again to rewrite it (explorer.train --data)")
     if not path.is_file():
         raise DatasetUnavailable(f"the shipped test split of {spec.title} is missing; {rebuild}", path)
     try:
@@ -316,13 +382,17 @@ def load_shipped_arrays(name: str, path: Path | None = None) -> tuple[np.ndarray
     except DatasetUnavailable as err:
         raise DatasetUnavailable(f"{err.reason}; {rebuild}", path) from None
     images, labels = arrays["images"], arrays["labels"]
-    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
-        raise DatasetUnavailable(f"holds images of shape {images.shape}, not N×28×28; {rebuild}", path)
+    square = images.ndim in (3, 4) and images.shape[1] == images.shape[2] and (images.ndim == 3 or images.shape[3] == 3)
+    if not square or len(images) == 0 or (name in DATASETS and images.shape[1:] != (28, 28)):
+        expected = "N×28×28" if name in DATASETS else "N×S×S or N×S×S×3"
+        raise DatasetUnavailable(f"holds images of shape {images.shape}, not {expected}; {rebuild}", path)
     if labels.shape != (len(images),):
         raise DatasetUnavailable(f"holds {labels.shape} labels for {len(images)} images; {rebuild}", path)
     if images.dtype != np.uint8 or not np.issubdtype(labels.dtype, np.integer):
         raise DatasetUnavailable(f"holds {images.dtype} images and {labels.dtype} labels, not uint8 and integers; "
                                  f"{rebuild}", path)
+    if not spec.class_names and (labels == -1).all():  # unlabelled: one class, drawn in one colour
+        return images, np.zeros(len(labels), dtype=np.int64)
     if labels.min() < 0 or labels.max() >= len(spec.class_names):
         raise DatasetUnavailable(f"holds labels outside 0–{len(spec.class_names) - 1}; {rebuild}", path)
     return images, labels.astype(np.int64)

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from explorer.corrupt import corrupt
+from explorer.data import to_float
 from explorer.latent import reconstruct
 from explorer.measure import mse_per_image, psnr_per_image, ssim_per_image
 from explorer.models import AutoEncoder
@@ -32,17 +33,19 @@ def noise_curve(models: dict[str, AutoEncoder], clean: torch.Tensor, kind: str, 
 
 def reconstruction_errors(model: AutoEncoder, images: torch.Tensor) -> np.ndarray:
     """Per-image reconstruction MSE: the anomaly score of each image."""
-    x = images.float().div(255).unsqueeze(1) if images.dtype == torch.uint8 else images
+    x = to_float(images) if images.dtype == torch.uint8 else images
     return mse_per_image(reconstruct(model, x), x).numpy()
 
 
 def out_of_distribution(images: torch.Tensor, other: torch.Tensor | None, seed: int = 0) -> dict[str, torch.Tensor]:
     """Inputs a model of ``images`` never saw: the other dataset, uniform noise, upside-down and inverted images."""
     g = torch.Generator().manual_seed(seed)
-    x = images.float().div(255).unsqueeze(1) if images.dtype == torch.uint8 else images
+    x = to_float(images) if images.dtype == torch.uint8 else images
     sets = {}
     if other is not None:
-        sets["other"] = other.float().div(255).unsqueeze(1) if other.dtype == torch.uint8 else other
+        other = to_float(other) if other.dtype == torch.uint8 else other
+        if other.shape[1:] == x.shape[1:]:  # another dataset of another shape is no comparison
+            sets["other"] = other
     sets["noise"] = torch.rand(x.shape, generator=g)
     sets["upside_down"] = torch.flip(x, dims=[2])
     sets["inverted"] = 1.0 - x

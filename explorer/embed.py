@@ -42,7 +42,12 @@ def fit_gmm(folder: Path, data_root: Path | None, seed: int):
     from explorer.latent import encode
     from explorer.samplers import GaussianMixtureSampler
 
+    from explorer.data import DATASETS
+
     model = load_pretrained(folder)
+    if model.config.dataset not in DATASETS:  # a zoo of your own ships its test split only
+        raise DatasetUnavailable("the training images of a dataset of your own are not in its zoo; the app fits "
+                                 "the mixture to the test codes instead", folder)
     images, _ = load_split(model.config.dataset, "train", data_root)
     return GaussianMixtureSampler.fit(encode(model, images).numpy(), n_components=10, seed=seed)
 

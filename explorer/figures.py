@@ -73,8 +73,14 @@ def _escape(text: str) -> str:
 
 
 def sprite_uri(image: np.ndarray, colour: str) -> str:
-    """A 28×28 image as a PNG in the class colour whose opacity is the ink (as the Projector's sprites)."""
+    """A grey image as a PNG in the class colour whose opacity is the ink (as the Projector's sprites);
+    a colour image as itself."""
     from PIL import Image
+
+    if image.ndim == 3:
+        buf = io.BytesIO()
+        Image.fromarray(image, "RGB").save(buf, format="PNG")
+        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
     rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
     rgba = np.zeros((*image.shape, 4), dtype=np.uint8)

@@ -35,10 +35,10 @@ def encode_posterior(model: AutoEncoder, images: torch.Tensor, batch_size: int =
 
 @torch.no_grad()
 def decode(model: AutoEncoder, z: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Images (N×1×28×28 in [0, 1], on the CPU) decoded from codes."""
+    """Images (N×C×H×W in [0, 1], on the CPU) decoded from codes."""
     device = _device(model)
     parts = [model.decode(z[i : i + batch_size].to(device, torch.float32)).cpu() for i in range(0, len(z), batch_size)]
-    return torch.cat(parts) if parts else torch.empty(0, 1, 28, 28)
+    return torch.cat(parts) if parts else torch.empty(0, *model.config.image_shape)
 
 
 @torch.no_grad()

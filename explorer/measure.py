@@ -19,9 +19,10 @@ def ssim_per_image(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Structural similarity (Wang et al. 2004) of each pair, by scikit-image, data range 1."""
     from skimage.metrics import structural_similarity
 
-    a_np = a.detach().float().cpu().reshape(len(a), -1, a.shape[-1]).numpy()
-    b_np = b.detach().float().cpu().reshape(len(b), -1, b.shape[-1]).numpy()
-    return torch.tensor([float(structural_similarity(x, y, data_range=1.0)) for x, y in zip(a_np, b_np)], dtype=torch.float32)
+    a_np = a.detach().float().cpu().reshape(len(a), -1, *a.shape[-2:]).numpy()  # N×C×H×W
+    b_np = b.detach().float().cpu().reshape(len(b), -1, *b.shape[-2:]).numpy()
+    return torch.tensor([float(structural_similarity(x, y, data_range=1.0, channel_axis=0)) for x, y in zip(a_np, b_np)],
+                        dtype=torch.float32)
 
 
 def roc(scores_normal, scores_anomalous) -> tuple["np.ndarray", "np.ndarray", float]:

@@ -157,9 +157,34 @@ def prepare(grey: np.ndarray, dataset: str) -> Prepared:
     return Prepared(image=np.rint(canvas * 255).astype(np.uint8), steps=steps, inverted=inverted)
 
 
-def prepare_bytes(data: bytes, dataset: str) -> Prepared:
-    """Read and prepare an uploaded or drawn image; ImageRejected says what is wrong with it."""
-    return prepare(read_image(data), dataset)
+def prepare_bytes(data: bytes, dataset: str, shape: tuple[int, int, int] = (1, 28, 28)) -> Prepared:
+    """Read and prepare an uploaded or drawn image for a model of ``dataset`` whose images are
+    ``shape`` (C×H×W); ImageRejected says what is wrong with it.
+
+    MNIST and Fashion-MNIST images are prepared as those datasets were made; a user's dataset, whose
+    making is unknown, gets the image as it is, fitted into its size (proportions kept, the border's
+    colour around it) in its channels."""
+    from explorer.data import DATASETS
+
+    if dataset in DATASETS:
+        return prepare(read_image(data), dataset)
+    return fit_picture(open_image(data), shape)
+
+
+def fit_picture(image, shape: tuple[int, int, int]) -> Prepared:
+    """An opened Pillow image fitted into C×S×S: grey or RGB as ``shape`` says, proportions kept."""
+    from PIL import Image, ImageOps
+
+    channels, side = shape[0], shape[1]
+    picture = image.convert("RGB" if channels == 3 else "L")
+    read = np.asarray(picture, dtype=np.float32) / 255
+    border = np.concatenate([read[0], read[-1], read[:, 0], read[:, -1]])
+    fill = tuple(int(v) for v in np.rint(np.median(border, axis=0) * 255).reshape(-1))
+    fitted = ImageOps.pad(picture, (side, side), method=Image.Resampling.LANCZOS,
+                          color=fill if channels == 3 else fill[0])
+    image_array = np.array(fitted, dtype=np.uint8)
+    return Prepared(image=image_array, steps=[("read", read), ("fitted", image_array.astype(np.float32) / 255)],
+                    inverted=False)
 
 
 def percentile_of(value: float, reference: np.ndarray) -> float:

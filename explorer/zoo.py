@@ -5,6 +5,7 @@
     python -m explorer.zoo train --missing        # train every entry not yet in pretrained/
     python -m explorer.zoo train --all            # retrain everything, one entry after the other
     python -m explorer.zoo train --missing --embed   # … and precompute each one's map.npz and gmm.npz
+    python -m explorer.zoo check DIR              # what the app can open in a zoo folder, and why not
 
 Each entry is trained by ``python -m explorer.train`` with the settings below, so a
 checkpoint's config.json and this list say the same thing.
@@ -15,9 +16,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from explorer.cli import ArgumentParser, positive_int
 from explorer.data import DATASETS, pretrained_dir
+from explorer.errors import DatasetUnavailable
 from explorer.kinds import KINDS
 
 ZOO_EPOCHS = 10
@@ -57,10 +60,55 @@ def zoo_entries() -> list[ZooEntry]:
     return entries
 
 
+def check(folder: Path) -> int:
+    """Print each dataset of a zoo folder and each checkpoint in it, usable or why not; exit 0 if
+    anything is usable, 1 if nothing is, 2 if the folder is not a zoo."""
+    import os
+
+    from explorer.catalog import list_models
+    from explorer.data import ZOO_ENV, load_shipped_arrays, user_datasets
+
+    if not folder.is_dir():
+        print(f"error: {folder}: not a folder", file=sys.stderr)
+        return 2
+    previous = os.environ.get(ZOO_ENV)
+    os.environ[ZOO_ENV] = str(folder)
+    try:
+        datasets = {name: spec for name, (spec, root) in user_datasets().items() if root == folder}
+        if not datasets:
+            print(f"error: {folder}: no dataset folder (a sub-folder with a test.npz, as explorer.train --data "
+                  "writes)", file=sys.stderr)
+            return 2
+        usable = 0
+        for name, spec in datasets.items():
+            try:
+                images, labels = load_shipped_arrays(name)
+                shape = "×".join(map(str, images.shape[1:]))
+                print(f"{name}: {spec.title}, {len(images):,} test images of {shape}, "
+                      f"{len(spec.class_names) or 'no'} classes")
+            except DatasetUnavailable as err:
+                print(f"{name}: unusable, test.npz {err.reason}")
+                continue
+            models = list_models(name)
+            if not models:
+                print("  no checkpoint folders (<kind>-z<latent>)")
+            for info in models:
+                usable += info.available
+                print(f"  {info.name:20s} {'usable' if info.available else 'unusable: ' + info.reason}")
+        return 0 if usable else 1
+    finally:
+        if previous is None:
+            os.environ.pop(ZOO_ENV, None)
+        else:
+            os.environ[ZOO_ENV] = previous
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="python -m explorer.zoo", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list")
+    p_check = sub.add_parser("check", help="what the app can open in a zoo folder (DIR), and why not")
+    p_check.add_argument("folder", type=Path, help="a zoo folder: datasets with a test.npz and checkpoint folders")
     p_train = sub.add_parser("train")
     p_train.add_argument("names", nargs="*", help="entries such as mnist/vae-z16")
     p_train.add_argument("--missing", action="store_true")
@@ -68,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--epochs", type=positive_int, default=ZOO_EPOCHS)
     p_train.add_argument("--embed", action="store_true", help="then write each entry's map.npz and gmm.npz")
     args = parser.parse_args(argv)
+    if args.command == "check":
+        return check(args.folder)
     entries = zoo_entries()
     if args.command == "list":
         for e in entries:

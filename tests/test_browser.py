@@ -310,3 +310,36 @@ def test_a_file_over_the_upload_limit_is_refused_in_the_page_and_it_stays_usable
     Image.fromarray(digit).save(good)
     uploader.set_input_files(str(good))
     own_image_answered(page)
+
+
+def test_the_map_of_a_zoo_of_your_own_draws_colour_thumbnails(browser, tmp_path):
+    from tests.test_user_zoo import make_user_zoo
+
+    zoo_folder = make_user_zoo(tmp_path)
+    own = AppServer(env={"EXPLORER_ZOO": str(zoo_folder), "EXPLORER_CACHE": str(tmp_path / "cache")})
+    try:
+        own.wait_healthy()
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(f"{own.url}/?dataset=shapes&model=ae-z2")
+        assert wait_for_map(page) == 8
+        wait_idle(page)
+        page.get_by_text("Show images on the map").click()
+        page.wait_for_function("""() => {
+          const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+          return gd && gd._fullLayout && (gd._fullLayout.images || []).length === 8;
+        }""", timeout=60_000)
+        sprites = page.locator(".stPlotlyChart svg image")
+        sprites.first.wait_for(state="attached", timeout=30_000)
+        href = sprites.first.get_attribute("href") or sprites.first.get_attribute("xlink:href")
+        assert href.startswith("data:image/png;base64,")
+        import base64
+        import io
+
+        from PIL import Image
+
+        assert Image.open(io.BytesIO(base64.b64decode(href.split(",", 1)[1]))).mode == "RGB"
+        assert page.locator('[data-testid="stException"]').count() == 0
+        context.close()
+    finally:
+        own.stop()

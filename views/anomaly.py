@@ -10,6 +10,7 @@ from explorer.data import DATASETS, to_float
 from explorer.denoise import out_of_distribution, reconstruction_errors
 from explorer.errors import DatasetUnavailable
 from explorer.i18n import dataset_title, t
+from explorer.images import pictures
 from explorer.latent import reconstruct
 from explorer.measure import roc
 from webapp import loaders
@@ -75,7 +76,7 @@ def render(page: PageInput) -> None:
         st.image([images[i] for i in worst], width=64,
                  caption=[t("map.original", index=i, label=view.class_names[int(labels[i])]) for i in worst])
         recon = reconstruct(model, to_float(torch.from_numpy(np.array(images[worst]))))
-        st.image([r[0].numpy() for r in recon], width=64, clamp=True,
+        st.image(pictures(recon), width=64,
                  caption=[t("map.error", mse=float(s["test"][i])) for i in worst])
 
 

@@ -11,6 +11,7 @@ from explorer.corrupt import CORRUPTIONS, corrupt
 from explorer.data import to_float
 from explorer.denoise import noise_curve, quality
 from explorer.i18n import t
+from explorer.images import pictures
 from explorer.latent import reconstruct
 from webapp import loaders, state
 from webapp.page import PageInput, model_or_error, open_page
@@ -66,11 +67,11 @@ def render(page: PageInput) -> None:
     for title, out in rows:
         st.markdown(t("page.model_heading", model=title))
         if out is clean:
-            st.image([o[0].numpy() for o in out], width=80, clamp=True,
+            st.image(pictures(out), width=80,
                      caption=[t("figure.clean_caption", index=i) for i in indices])
         else:
             q = quality(out, clean)
-            st.image([o[0].numpy() for o in out], width=80, clamp=True,
+            st.image(pictures(out), width=80,
                      caption=[t("denoise.caption", psnr=p, ssim=s) for p, s in zip(q["psnr"].tolist(), q["ssim"].tolist())])
 
     st.subheader(t("denoise.curve"))

@@ -10,6 +10,7 @@ from explorer.catalog import ModelInfo, siblings
 from explorer.data import to_float
 from explorer.figures import CLASS_COLOURS
 from explorer.i18n import t
+from explorer.images import pictures
 from explorer.kinds import KINDS
 from explorer.latent import reconstruct
 from explorer.losses import imq_mmd
@@ -176,7 +177,7 @@ def render(page: PageInput) -> None:
                 st.plotly_chart(fig, key=f"fig7_{info.name}", config={"displaylogo": False})
                 st.caption(t(f"fig7.reads_{info.kind}"))
                 recon = reconstruct(model, to_float(torch.from_numpy(np.array(images[[chosen]]))))
-                st.image([images[chosen], recon[0, 0].numpy()], width=84, clamp=True,
+                st.image([images[chosen], pictures(recon)[0]], width=84,
                          caption=[t("map.original", index=chosen, label=view.class_names[int(labels[chosen])]),
                                   t("fig7.reconstruction", model=model_label(info))])
                 table.append(figures)

@@ -77,8 +77,9 @@ def render(page: PageInput) -> None:
     # --- the scrubber: frames decoded once here, switched in the browser while dragged ----
     st.subheader(t("interp.scrubber"))
     st.caption(t("interp.scrubber_help", model=model_label(primary)))
-    frames = np.concatenate([to_uint8(strips[primary.name]), np.full((steps, 28, 4), 255, np.uint8), to_uint8(fade)],
-                            axis=2)
+    decoded, faded = to_uint8(strips[primary.name]), to_uint8(fade)
+    gap = np.full((steps, decoded.shape[1], 4, *decoded.shape[3:]), 255, np.uint8)  # a white bar between the panels
+    frames = np.concatenate([decoded, gap, faded], axis=2)
     scrubber = px.imshow(frames, animation_frame=0, binary_string=True, labels={"animation_frame": t("figure.step")})
     scrubber.update_layout(height=360, margin={"l": 0, "r": 0, "t": 30, "b": 0}, title=t("interp.scrubber_panels"))
     scrubber.update_xaxes(showticklabels=False)

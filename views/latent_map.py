@@ -8,6 +8,7 @@ import streamlit as st
 from explorer.errors import ExplorerError, MapUnavailable
 from explorer.figures import add_thumbnails, latent_map_figure
 from explorer.i18n import t
+from explorer.images import pictures
 from explorer.project import DEFAULT_UMAP
 from webapp import loaders, state
 from webapp.page import PageInput, model_or_error, open_page, show_error
@@ -128,7 +129,7 @@ def render(page: PageInput) -> None:
             recon = reconstruct(model, originals)
             errors = mse_per_image(recon, originals).tolist()
             st.markdown(t("page.model_heading", model=model_label(info)))
-            st.image([r[0].numpy() for r in recon], width=72, clamp=True, caption=[t("map.error", mse=e) for e in errors])
+            st.image(pictures(recon), width=72, caption=[t("map.error", mse=e) for e in errors])
 
     map_panel()
 

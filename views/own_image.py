@@ -6,10 +6,11 @@ import streamlit as st
 import torch
 
 from explorer.catalog import denoising_pair, siblings
-from explorer.data import to_float
+from explorer.data import DATASETS, to_float
 from explorer.errors import MapUnavailable
 from explorer.figures import latent_map_figure
 from explorer.i18n import t
+from explorer.images import pictures
 from explorer.latent import decode, encode
 from explorer.own_image import ImageRejected, percentile_of, prepare_bytes
 from explorer.project import place_on_map
@@ -31,14 +32,14 @@ def render(page: PageInput) -> None:
         st.info(t(f"own.waiting_{source}"), icon=":material/draw:")
         return
     try:
-        prepared = prepare_bytes(data, view.dataset)
+        prepared = prepare_bytes(data, view.dataset, image_shape(page.images))
     except ImageRejected as err:
         st.error(t(f"own.bad_{err.key}", **err.fields), icon=":material/error:")
         return
     state.set_own_image(view.dataset, prepared.image)
 
     st.subheader(t("own.steps_heading"))
-    st.caption(t(f"own.steps_{'mnist' if view.dataset == 'mnist' else 'other'}"))
+    st.caption(t(f"own.steps_{view.dataset if view.dataset in DATASETS else 'user'}", size=image_shape(page.images)[1]))
     names = [name for name, _ in prepared.steps]
     st.image([square(np.clip(step, 0, 1)) for _, step in prepared.steps], width=120,
              caption=[t(f"own.step_{name}", inverted=t("own.inverted") if prepared.inverted else t("own.not_inverted"))
@@ -63,11 +64,16 @@ def render(page: PageInput) -> None:
     denoiser_panel(view.models, x, models[0].latent_dim)
 
 
+def image_shape(images: np.ndarray) -> tuple[int, int, int]:
+    """C×H×W of the dataset's images (stored N×H×W grey or N×H×W×3 RGB)."""
+    return (3 if images.ndim == 4 else 1), images.shape[1], images.shape[2]
+
+
 def square(picture: np.ndarray) -> np.ndarray:
     """The picture centred on a square of its background (black), so the steps line up on the page."""
-    h, w = picture.shape
+    h, w = picture.shape[:2]
     side = max(h, w)
-    out = np.zeros((side, side), dtype=picture.dtype)
+    out = np.zeros((side, side, *picture.shape[2:]), dtype=picture.dtype)
     out[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = picture
     return out
 
@@ -97,7 +103,7 @@ def model_panel(info, x: torch.Tensor, page: PageInput) -> None:
     z = encode(model, x)
     recon = decode(model, z)
     error = float(((recon - x) ** 2).mean())
-    st.image([x[0, 0].numpy(), recon[0, 0].numpy()], width=96, clamp=True,
+    st.image(pictures(torch.cat([x, recon])), width=96,
              caption=[t("own.input"), t("map.error", mse=error)])
     unusual = percentile_of(error, loaders.test_errors(info))
     st.metric(t("own.unusual"), t("own.percentile", p=unusual), help=t("own.unusual_help"))
@@ -151,8 +157,8 @@ def denoiser_panel(models, x: torch.Tensor, latent_dim: int) -> None:
         model = model_or_error(info)
         if model is None:
             return
-        cleaned.append(decode(model, encode(model, x))[0, 0].numpy())
-    st.image([x[0, 0].numpy(), *cleaned], width=96, clamp=True,
+        cleaned.append(decode(model, encode(model, x)))
+    st.image(pictures(torch.cat([x, *cleaned])), width=96,
              caption=[t("own.input"), model_label(denoiser), model_label(plain)])
     st.caption(t("own.denoiser_caption"))
 

@@ -6,7 +6,7 @@ import torch
 
 from explorer.data import to_float
 from explorer.i18n import t
-from explorer.images import grid
+from explorer.images import grid, pictures
 from explorer.latent import decode, dimensions_by_variance, encode, traversal_grid
 from webapp import loaders, state
 from webapp.page import PageInput, model_or_error, open_page
@@ -69,7 +69,7 @@ def render(page: PageInput) -> None:
                 z[d] = columns[i % 4].slider(t("trav.dim", dim=d, sd=float(scale[d])), lo, hi, key=key, format="%.2f")
             st.button(t("trav.reset"), on_click=reset, icon=":material/restart_alt:", key="trav_reset")
         with right:
-            st.image(decode(model, z[None])[0, 0].numpy(), width=224, clamp=True, caption=t("trav.decoded"))
+            st.image(pictures(decode(model, z[None]))[0], width=224, caption=t("trav.decoded"))
 
     sliders_panel()
 

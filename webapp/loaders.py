@@ -22,6 +22,7 @@ from explorer.project import (
     MAP_FILE,
     LatentMap,
     file_fingerprint,
+    latent_plane_map,
     load_map,
     map_cache_key,
     map_cache_path,
@@ -106,12 +107,14 @@ def test_posteriors(info: ModelInfo) -> tuple[np.ndarray, np.ndarray]:
 def _shipped_map(identity: tuple, _info: ModelInfo) -> LatentMap | None:
     path = _info.folder / MAP_FILE
     if not path.is_file():
-        return None
+        # A 2-D code is its own map (a model trained on your data ships no map.npz): drawn exactly.
+        return latent_plane_map(test_codes(_info)) if _info.latent_dim == 2 else None
     return load_map(path, n_images=len(test_split(_info.dataset)[0]))
 
 
 def shipped_map(info: ModelInfo) -> LatentMap | None:
-    """The map shipped beside the model, checked against the test split; None if none ships.
+    """The map shipped beside the model, checked against the test split (for a latent-2 model without
+    one, its codes); None if there is none.
 
     Raises MapUnavailable for a damaged file.
     """

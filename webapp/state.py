@@ -6,7 +6,7 @@ does not pass is dropped (with a notice where a person would wonder). Pages neve
 
 | URL     | session key   | what                                              | written by        |
 | ------- | ------------- | ------------------------------------------------- | ----------------- |
-| dataset | DATASET       | the dataset (a key of explorer.data.DATASETS)     | the sidebar       |
+| dataset | DATASET       | the dataset (explorer.data.all_datasets())        | the sidebar       |
 | model   | MODEL         | the sidebar's model (a checkpoint name)           | the sidebar       |
 | sel     | SELECTION     | test indices selected on the map (≤ 200)          | the map           |
 | a, b    | "a", "b"      | interpolation endpoints                           | the image picker  |
@@ -23,7 +23,7 @@ import numpy as np
 import streamlit as st
 
 from explorer.catalog import ModelInfo
-from explorer.data import DATASETS, dataset_spec
+from explorer.data import all_datasets, dataset_spec
 from explorer.i18n import DEFAULT_LANGUAGE, LANGUAGES, class_names, dataset_title
 
 DEFAULT_DATASET = "mnist"
@@ -100,10 +100,12 @@ def init_from_url(available_models, bad_value_notice) -> None:
     if st.session_state.get(_READY):
         return
     notices = []
-    dataset = st.query_params.get("dataset", DEFAULT_DATASET)
-    if dataset not in DATASETS:
-        notices.append(bad_value_notice("dataset", printable(dataset), dataset_title(DEFAULT_DATASET)))
-        dataset = DEFAULT_DATASET
+    opened = all_datasets()
+    first = DEFAULT_DATASET if DEFAULT_DATASET in opened else next(iter(opened))
+    dataset = st.query_params.get("dataset", first)
+    if dataset not in opened:
+        notices.append(bad_value_notice("dataset", printable(dataset), dataset_title(first)))
+        dataset = first
     models = available_models(dataset)
     fallback = default_model(models)
     name = st.query_params.get("model")

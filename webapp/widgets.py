@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from explorer.catalog import ModelInfo
-from explorer.data import DATASETS
+from explorer.data import all_datasets
 from explorer.i18n import dataset_title, t
 from explorer.kinds import KINDS
 from webapp import loaders, state
@@ -33,7 +33,7 @@ def sidebar() -> View:
     with st.sidebar:
         st.markdown(t("app.heading", title=t("app.title")))
         st.caption(t("app.tagline"))
-        dataset = st.selectbox(t("sidebar.dataset"), list(DATASETS), key=state.DATASET,
+        dataset = st.selectbox(t("sidebar.dataset"), list(all_datasets()), key=state.DATASET,
                                format_func=dataset_title, on_change=_on_dataset_change)
         all_models = loaders.models_of(dataset)
         models = {m.name: m for m in all_models if m.available}

@@ -36,10 +36,26 @@ def t(key: str, **fields) -> str:
 
 
 def dataset_title(dataset: str) -> str:
-    """"MNIST", "Fashion-MNIST": the name a person reads."""
-    return t(f"dataset.{dataset}")
+    """"MNIST", "Fashion-MNIST": the name a person reads; a user's dataset by the title it was given."""
+    if f"dataset.{dataset}" in STRINGS[DEFAULT_LANGUAGE]:
+        return t(f"dataset.{dataset}")
+    from explorer.data import dataset_spec
+
+    try:
+        return dataset_spec(dataset).title
+    except ValueError:
+        return dataset
 
 
 def class_names(dataset: str, n_classes: int = 10) -> list[str]:
-    """The names of a dataset's classes, in the interface language ("0"–"9" for MNIST)."""
-    return [t(f"class.{dataset}.{c}") for c in range(n_classes)]
+    """The names of a dataset's classes, in the interface language ("0"–"9" for MNIST); a user's
+    dataset's as its data named them, or one class for unlabelled data."""
+    if f"class.{dataset}.0" in STRINGS[DEFAULT_LANGUAGE]:
+        return [t(f"class.{dataset}.{c}") for c in range(n_classes)]
+    from explorer.data import dataset_spec
+
+    try:
+        names = list(dataset_spec(dataset).class_names)
+    except ValueError:
+        names = []
+    return names or [t("class.unlabelled")]

@@ -1,0 +1,138 @@
+"""Your own zoo in the app: a zoo folder written by `explorer.train --data` (RGB and grey, labelled
+and not) opened beside the shipped one, every page drawn from it, and `explorer.zoo check`."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from explorer import train, zoo
+from explorer.data import SHIPPED_ENV, ZOO_ENV, all_datasets
+from tests.conftest import synthetic_digits
+from tests.test_damaged_files import PAGES
+from tests.test_userdata import squares
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def make_user_zoo(root: Path) -> Path:
+    """A zoo of two datasets trained for one epoch: RGB 32×32 with three named classes, and grey 28×28
+    without labels."""
+    zoo_folder = root / "my-zoo"
+    rgb, labels = squares(80, 32, 3)
+    np.savez(root / "shapes.npz", images=rgb, labels=labels, class_names=np.array(["red", "green", "blue"]))
+    np.savez(root / "doodles.npz", images=synthetic_digits(60, seed=5)[0])
+    for data, models in ((root / "shapes.npz", (("ae", 2), ("vae", 4), ("dae", 4))), (root / "doodles.npz", (("ae", 2),))):
+        for kind, latent in models:
+            assert train.main(["--data", str(data), "--model", kind, "--latent-dim", str(latent), "--epochs", "1",
+                               "--batch-size", "32", "--no-progress", "--zoo", str(zoo_folder)]) == 0
+    return zoo_folder
+
+
+@pytest.fixture(scope="module")
+def built_zoo(tmp_path_factory) -> Path:
+    return make_user_zoo(tmp_path_factory.mktemp("user-zoo"))
+
+
+@pytest.fixture
+def user_zoo(built_zoo, monkeypatch, tmp_path):
+    import streamlit as st
+
+    monkeypatch.setenv(ZOO_ENV, str(built_zoo))
+    monkeypatch.setenv("EXPLORER_CACHE", str(tmp_path / "cache"))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield built_zoo
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_page(page: str, dataset: str, model: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["dataset"] = dataset
+    if model:
+        at.query_params["model"] = model
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+    return at
+
+
+def test_the_zoos_datasets_join_the_shipped_ones_in_the_sidebar(user_zoo):
+    assert list(all_datasets())[:2] == ["mnist", "fashion-mnist"]
+    assert {"shapes", "doodles"} <= set(all_datasets())
+    at = open_page(PAGES[0], "shapes")
+    assert not at.exception
+    assert at.selectbox(key="dataset").options[-2:] == ["doodles", "shapes"]
+    assert at.selectbox(key="dataset").value == "shapes" and at.selectbox(key="model").value in {"ae-z2", "vae-z4", "dae-z4"}
+
+
+@pytest.mark.parametrize("dataset,model", [("shapes", "vae-z4"), ("doodles", "ae-z2")])
+def test_every_page_draws_from_a_zoo_of_your_own(user_zoo, dataset, model):
+    for page in PAGES:
+        at = open_page(page, dataset, model)
+        assert not at.exception, (page, [e.stack_trace for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+
+
+def test_the_map_of_colour_images_draws_colour_thumbnails_and_unlabelled_data_one_colour(user_zoo):
+    at = open_page(PAGES[0], "shapes", "ae-z2")
+    at.toggle(key="thumbnails").set_value(True).run()
+    assert not at.exception
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    sprites = [image["source"] for image in figure["layout"]["images"]]
+    assert len(sprites) == 8  # every test image (fewer than the thumbnails asked for)
+    header, encoded = sprites[0].split(",", 1)
+    assert header == "data:image/png;base64"
+    assert Image.open(io.BytesIO(base64.b64decode(encoded))).mode == "RGB"  # the image's own colours
+    assert {t["name"] for t in figure["data"]} >= {"red", "green", "blue"}  # the classes named by the data
+    at = open_page(PAGES[0], "doodles", "ae-z2")
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert [t["name"] for t in traces if t.get("showlegend", True) is not False] == ["unlabelled"]
+
+
+def test_your_own_image_is_fitted_to_a_colour_datasets_shape(user_zoo):
+    at = open_page("views/own_image.py", "shapes", "vae-z4")
+    picture = np.zeros((50, 70, 3), np.uint8)
+    picture[10:30, 20:40, 1] = 255
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, "PNG")
+    at.file_uploader(key="own_upload").upload("green.png", buffer.getvalue(), "image/png").run()
+    assert not at.exception and not at.error
+    assert len(at.metric) >= 1
+
+
+def test_no_shipped_opens_your_zoo_in_place_of_the_shipped_one(user_zoo, monkeypatch):
+    from webapp.zoos import open_zoos
+
+    monkeypatch.delenv(SHIPPED_ENV, raising=False)
+    open_zoos(["--zoo", str(user_zoo), "--no-shipped"])
+    assert os.environ[ZOO_ENV] == str(user_zoo)
+    assert list(all_datasets()) == ["doodles", "shapes"]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception and at.selectbox(key="dataset").value == "doodles"
+
+
+def test_zoo_check_says_what_is_usable_and_why_not(user_zoo, tmp_path, capsys):
+    (user_zoo / "shapes" / "wae-z3").mkdir()
+    (user_zoo / "shapes" / "wae-z3" / "config.json").write_text("{not json")
+    try:
+        assert zoo.main(["check", str(user_zoo)]) == 0
+        out = capsys.readouterr().out
+        assert "shapes: shapes, 8 test images of 32×32×3, 3 classes" in out
+        assert "doodles: doodles, 6 test images of 28×28, no classes" in out
+        assert "vae-z4               usable" in out and "wae-z3               unusable:" in out
+    finally:
+        (user_zoo / "shapes" / "wae-z3" / "config.json").unlink()
+        (user_zoo / "shapes" / "wae-z3").rmdir()
+    assert zoo.main(["check", str(tmp_path)]) == 2
+    assert "no dataset folder" in capsys.readouterr().err
