@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from explorer.custom import STATE_DICT_FILE, is_trusted
 from explorer.data import all_datasets, zoo_of
 from explorer.folders import CHECKPOINT_FILES, recover
 from explorer.i18n import t
@@ -78,6 +79,14 @@ def _check(folder: Path, root: Path) -> tuple:
         return ("unreadable", ("file", "config.json"))
     if f"{kind}-z{latent}" != folder.name:
         return ("contradicts", ("described", f"{kind}-z{latent}"[:40]), ("name", folder.name))
+    custom = config.get("custom")
+    if custom is not None:  # its own code: loaded only when trusted, and checked then
+        module = str(custom.get("module", "")) if isinstance(custom, dict) else ""
+        if not is_trusted(module):
+            return ("custom_code", ("module", module[:60]))
+        if not (weights.is_file() or (folder / STATE_DICT_FILE).is_file()):
+            return ("missing", ("file", "model.safetensors"))
+        return ()
     if not weights.is_file():
         return ("missing", ("file", "model.safetensors"))
     try:

@@ -17,6 +17,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from explorer.custom import custom_section, load_custom
 from explorer.errors import CheckpointError
 from explorer.folders import (
     CONFIG_FILE,
@@ -166,7 +167,10 @@ def load_pretrained(folder: Path, device: str | torch.device = "cpu") -> AutoEnc
     recover(folder)  # a save that was killed half-way is finished or undone first
     if not folder.is_dir():
         raise CheckpointError("no such checkpoint folder", folder)
-    config, _ = read_config(folder)
+    config, data = read_config(folder)
+    custom = custom_section(data, folder / CONFIG_FILE)
+    if custom is not None:  # a model of the user's own architecture (explorer.custom: the contract)
+        return load_custom(folder, custom, config, device)
     path = folder / WEIGHTS_FILE
     if not path.is_file():
         raise CheckpointError("file is missing", path)

@@ -35,7 +35,8 @@ WEIGHTS_FILE = "model.safetensors"
 METRICS_FILE = "metrics.json"
 FORMAT_VERSION = 1
 # Everything a checkpoint folder may hold: the checkpoint, and what embed writes beside it.
-CHECKPOINT_FILES = frozenset({CONFIG_FILE, WEIGHTS_FILE, METRICS_FILE, "map.npz", "gmm.npz", "applications.json"})
+CHECKPOINT_FILES = frozenset({CONFIG_FILE, WEIGHTS_FILE, METRICS_FILE, "map.npz", "gmm.npz", "applications.json",
+                              "model.pt"})
 
 try:
     import fcntl

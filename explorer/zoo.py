@@ -66,6 +66,7 @@ def check(folder: Path) -> int:
     import os
 
     from explorer.catalog import list_models
+    from explorer.checkpoint import CheckpointError, load_pretrained
     from explorer.data import ZOO_ENV, load_shipped_arrays, user_datasets
 
     if not folder.is_dir():
@@ -93,8 +94,14 @@ def check(folder: Path) -> int:
             if not models:
                 print("  no checkpoint folders (<kind>-z<latent>)")
             for info in models:
-                usable += info.available
-                print(f"  {info.name:20s} {'usable' if info.available else 'unusable: ' + info.reason}")
+                reason = info.reason
+                if info.available:  # loading it is the real check (a model of its own code runs it here)
+                    try:
+                        load_pretrained(info.folder)
+                    except CheckpointError as err:
+                        reason = err.reason
+                usable += not reason
+                print(f"  {info.name:20s} {'usable' if not reason else 'unusable: ' + reason}")
         return 0 if usable else 1
     finally:
         if previous is None:
@@ -109,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list")
     p_check = sub.add_parser("check", help="what the app can open in a zoo folder (DIR), and why not")
     p_check.add_argument("folder", type=Path, help="a zoo folder: datasets with a test.npz and checkpoint folders")
+    p_check.add_argument("--trust-module", action="append", default=[],
+                         help="load models whose config.json names this Python module (explorer.custom)")
     p_train = sub.add_parser("train")
     p_train.add_argument("names", nargs="*", help="entries such as mnist/vae-z16")
     p_train.add_argument("--missing", action="store_true")
@@ -117,6 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--embed", action="store_true", help="then write each entry's map.npz and gmm.npz")
     args = parser.parse_args(argv)
     if args.command == "check":
+        if args.trust_module:
+            import os
+
+            from explorer.custom import TRUST_ENV
+
+            os.environ[TRUST_ENV] = ",".join(args.trust_module)
         return check(args.folder)
     entries = zoo_entries()
     if args.command == "list":

@@ -136,3 +136,91 @@ def test_zoo_check_says_what_is_usable_and_why_not(user_zoo, tmp_path, capsys):
         (user_zoo / "shapes" / "wae-z3").rmdir()
     assert zoo.main(["check", str(tmp_path)]) == 2
     assert "no dataset folder" in capsys.readouterr().err
+
+
+# --- your own architecture ----------------------------------------------------------------
+
+EXAMPLE_MODULE = "examples.mlp_autoencoder"
+
+
+@pytest.fixture(scope="module")
+def example_zoo(tmp_path_factory) -> Path:
+    """The repository's example: the MLP autoencoder trained on generated colour squares."""
+    from examples.train_mlp_example import main as train_example
+
+    root = tmp_path_factory.mktemp("example-zoo")
+    assert train_example(["--zoo", str(root), "--images", "300", "--epochs", "2"]) == 0
+    return root
+
+
+def open_example(monkeypatch, example_zoo, trusted: bool) -> AppTest:
+    import streamlit as st
+
+    from explorer.custom import TRUST_ENV
+
+    monkeypatch.setenv(ZOO_ENV, str(example_zoo))
+    if trusted:
+        monkeypatch.setenv(TRUST_ENV, EXAMPLE_MODULE)
+    else:
+        monkeypatch.delenv(TRUST_ENV, raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["dataset"] = "coloured-squares"
+    at.run()
+    return at
+
+
+def test_a_model_of_your_own_code_is_listed_unavailable_until_its_module_is_trusted(monkeypatch, example_zoo):
+    import sys
+
+    sys.modules.pop(EXAMPLE_MODULE, None)
+    at = open_example(monkeypatch, example_zoo, trusted=False)
+    assert not at.exception
+    assert "Coloured squares" in at.selectbox(key="dataset").format_func("coloured-squares")
+    shown = " ".join(m.value for m in at.markdown).replace("\\", "")  # as rendered: Markdown's escapes gone
+    assert "ae-z8" in shown and "--trust-module examples.mlp_autoencoder" in shown
+    assert EXAMPLE_MODULE not in sys.modules  # its code never ran
+    from explorer.checkpoint import load_pretrained
+    from explorer.errors import CheckpointError
+
+    with pytest.raises(CheckpointError, match="--trust-module"):
+        load_pretrained(example_zoo / "coloured-squares" / "ae-z8")
+
+
+def test_a_trusted_model_of_your_own_code_draws_every_page(monkeypatch, example_zoo):
+    at = open_example(monkeypatch, example_zoo, trusted=True)
+    assert at.selectbox(key="model").value == "ae-z8"
+    for page in PAGES:
+        if page != PAGES[0]:
+            at.switch_page(page).run()
+        assert not at.exception, (page, [e.stack_trace for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+
+
+def test_a_state_dict_is_read_with_weights_only_and_anything_else_is_refused(monkeypatch, example_zoo, tmp_path):
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file
+
+    from explorer.checkpoint import load_pretrained
+    from explorer.custom import TRUST_ENV
+    from explorer.errors import CheckpointError
+
+    monkeypatch.setenv(TRUST_ENV, EXAMPLE_MODULE)
+    folder = tmp_path / "coloured-squares" / "ae-z8"
+    shutil.copytree(example_zoo / "coloured-squares" / "ae-z8", folder)
+    state = load_file(str(folder / "model.safetensors"))
+    (folder / "model.safetensors").unlink()
+    torch.save(state, folder / "model.pt")
+    model = load_pretrained(folder)
+    assert model.decode(torch.zeros(2, 8)).shape == (2, 3, 32, 32)
+
+    class NotATensor:  # an object that a full unpickler would build (and run code for)
+        def __reduce__(self):
+            return (print, ("unpickled!",))
+
+    torch.save({"encoder.1.weight": NotATensor()}, folder / "model.pt")
+    with pytest.raises(CheckpointError, match="state dict of tensors"):
+        load_pretrained(folder)

@@ -135,7 +135,9 @@ def render(page: PageInput) -> None:
 
     # --- how to train it again -----------------------------------------------------------------
     st.markdown(t("card.reproduce_heading"))
-    st.code(reproduce_command(config, training), language="bash", wrap_lines=True)
+    # a model of the user's own architecture is trained by its own script (explorer.custom)
+    command = f"python {training['script']}" if isinstance(training.get("script"), str) else reproduce_command(config, training)
+    st.code(command, language="bash", wrap_lines=True)
     st.caption(t("card.reproduce_caption"))
 
 

@@ -57,10 +57,12 @@ class View:
 
 
 def printable(value: str, limit: int = 40) -> str:
-    """A URL value or an error's reason made safe to show: printable, no markup, short."""
+    """A URL value or an error's reason made safe to show: printable, short, and inert as markup (HTML's
+    brackets dropped; Markdown's characters escaped, so a module name keeps its underscores)."""
     kept = "".join(ch for ch in str(value) if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
-    kept = "".join(ch for ch in kept if ch not in "`*_[]<>#|\\$~")
-    return kept[:limit] + ("…" if len(kept) > limit else "")
+    kept = "".join(ch for ch in kept if ch not in "<>\\")
+    short = kept[:limit] + ("…" if len(kept) > limit else "")
+    return "".join("\\" + ch if ch in "`*_[]#|$~" else ch for ch in short)
 
 
 # --- language --------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def sidebar() -> View:
         if broken:
             with st.expander(t("sidebar.unavailable")):
                 for m in broken:
-                    st.markdown(t("sidebar.unavailable_item", name=m.name, reason=state.printable(m.reason, 120)))
+                    st.markdown(t("sidebar.unavailable_item", name=m.name, reason=state.printable(m.reason, 200)))
     return state.keep_view(View(dataset=dataset, model=info, models=tuple(models.values())))
 
 

@@ -3,6 +3,7 @@
     streamlit run app.py -- --zoo DIR [--zoo DIR2]      # beside the shipped zoo
     streamlit run app.py -- --zoo DIR --no-shipped      # in its place
     EXPLORER_ZOO=DIR streamlit run app.py               # the same, from the environment
+    streamlit run app.py -- --zoo DIR --trust-module examples.mlp_autoencoder   # run that model code
 
 A zoo folder is what ``python -m explorer.train --data`` writes (``python -m explorer.zoo check
 DIR`` says what in it is usable): one folder per dataset with its test split and checkpoints.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from explorer.custom import TRUST_ENV
 from explorer.data import SHIPPED_ENV, ZOO_ENV
 
 
@@ -25,8 +27,11 @@ def open_zoos(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="streamlit run app.py --", add_help=False)
     parser.add_argument("--zoo", action="append", default=[])
     parser.add_argument("--no-shipped", action="store_true")
+    parser.add_argument("--trust-module", action="append", default=[])
     args, _ = parser.parse_known_args(argv)  # others are not ours (a test runner's, for one)
     if args.zoo:
         os.environ[ZOO_ENV] = os.pathsep.join(args.zoo)
+    if args.trust_module:  # the user's own model code, named explicitly (explorer.custom)
+        os.environ[TRUST_ENV] = ",".join(args.trust_module)
     if args.zoo or args.no_shipped:
         os.environ[SHIPPED_ENV] = "0" if args.no_shipped else "1"

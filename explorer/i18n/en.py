@@ -197,6 +197,7 @@ STRINGS: dict[str, str] = {
     "figure.roc_trace": "{set} (AUC {auc:.3f})",
     "figure.clean_caption": "#{index}",
     # why a checkpoint cannot be served (explorer.catalog)
+    "unavailable.custom_code": "it asks to run its own Python code ({module}): start the app with --trust-module {module} to open it",
     "unavailable.outside_zoo": "links outside the zoo folder (refused)",
     "unavailable.missing": "{file} is missing",
     "unavailable.unreadable": "{file} is unreadable or incomplete",
