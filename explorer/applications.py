@@ -220,32 +220,53 @@ def load_splits(dataset: str, data_root: Path | None = None, download: bool = Tr
     """The training split (the labelled pool) and the shipped test splits of ``dataset`` and the other one."""
     from explorer.data import DATASETS, load_shipped_arrays, load_split
 
-    train_images, train_labels = load_split(dataset, "train", data_root, download=download)
     test_images, test_labels = load_shipped_arrays(dataset)
-    other = next(d for d in DATASETS if d != dataset)
-    try:
-        other_images = load_shipped_arrays(other)[0]
-    except DatasetUnavailable:
-        other_images = None
-    return Splits(train_images.numpy(), train_labels.numpy(), np.asarray(test_images), np.asarray(test_labels),
-                  None if other_images is None else np.asarray(other_images))
+    if dataset in DATASETS:
+        train_images, train_labels = (a.numpy() for a in load_split(dataset, "train", data_root, download=download))
+    else:  # a dataset of your own: its training split, rebuilt from the images it was trained on
+        from explorer.data import dataset_spec
+        from explorer.userdata import training_split_of
+
+        if not dataset_spec(dataset).class_names:
+            raise DatasetUnavailable("its images have no labels, and classifying or clustering against classes "
+                                     "needs them")
+        train = training_split_of(dataset)
+        train_images, train_labels = train.images, train.labels
+    other_images = None
+    for other in (d for d in DATASETS if d != dataset):
+        try:
+            candidate = load_shipped_arrays(other)[0]
+        except DatasetUnavailable:
+            continue
+        if candidate.shape[1:] == test_images.shape[1:]:  # another dataset of the same shape: the anomalies
+            other_images = candidate
+            break
+    return Splits(train_images, train_labels, np.asarray(test_images), np.asarray(test_labels), other_images)
 
 
 def pack_images(images: np.ndarray) -> dict:
-    """Images in [0, 1] (784 pixels each) as uint8 bytes in base64: a tenth of the JSON of nested lists."""
+    """Images in [0, 1] (N×C×H×W, or N×P flat grey squares) as uint8 bytes in base64: a tenth of the
+    JSON of nested lists."""
     import base64
 
-    pixels = np.clip(np.rint(np.asarray(images).reshape(-1, 28, 28) * 255), 0, 255).astype(np.uint8)
+    from explorer.images import to_uint8
+
+    images = np.asarray(images)
+    if images.ndim == 2:  # flat pixels (the pixel and PCA baselines): square grey images
+        side = int(round(np.sqrt(images.shape[1])))
+        images = images.reshape(-1, side, side)
+    pixels = to_uint8(images)
     return {"shape": list(pixels.shape), "uint8_base64": base64.b64encode(pixels.tobytes()).decode("ascii")}
 
 
 def unpack_images(packed: dict) -> np.ndarray:
-    """The uint8 N×28×28 images of :func:`pack_images`; ValueError if they do not fit their shape."""
+    """The uint8 N×H×W (or N×H×W×3) images of :func:`pack_images`; ValueError if they do not fit their shape."""
     import base64
 
     shape = tuple(int(v) for v in packed["shape"])
     raw = base64.b64decode(packed["uint8_base64"], validate=True)
-    if len(shape) != 3 or shape[1:] != (28, 28) or len(raw) != int(np.prod(shape)):
+    square = len(shape) in (3, 4) and shape[1] == shape[2] and (len(shape) == 3 or shape[3] == 3)
+    if not square or len(raw) != int(np.prod(shape)):
         raise ValueError("images do not match their shape")
     return np.frombuffer(raw, dtype=np.uint8).reshape(shape)
 
@@ -492,10 +513,11 @@ def run(datasets: list[str], names: list[str] | None, models: bool, baselines: b
 
 def main(argv: list[str] | None = None) -> int:
     from explorer.cli import ArgumentParser, fail, positive_int
-    from explorer.data import DATASETS
+    from explorer.data import DATASETS, all_datasets
 
     parser = ArgumentParser(prog="python -m explorer.applications", description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", choices=list(DATASETS), nargs="+", default=list(DATASETS))
+    parser.add_argument("--dataset", choices=list(all_datasets()), nargs="+", default=list(DATASETS),
+                        help="the shipped datasets by default; a zoo of your own's with EXPLORER_ZOO set")
     parser.add_argument("--model", action="append", default=None, help="a model's folder name (repeatable); default: all")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--no-baselines", action="store_true", help="skip the pixel and PCA baselines")

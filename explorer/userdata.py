@@ -205,3 +205,32 @@ def export_test_split(test: ImageSet, folder: Path, title: str, source: str) -> 
                             source=np.array(source), licence=np.array(""), title=np.array(title))
     part.replace(out)
     return out
+
+
+def training_split_of(dataset: str) -> ImageSet:
+    """The training split a dataset of your own was trained on, rebuilt from the images its models'
+    config.json names (the same path, size, seed and held-out share give the same split), and checked
+    against the zoo's test split; DatasetUnavailable if those images are not on this machine or changed."""
+    from explorer.catalog import list_models
+    from explorer.checkpoint import read_config
+    from explorer.data import load_shipped_arrays
+
+    test_images, _ = load_shipped_arrays(dataset)
+    for info in list_models(dataset):
+        try:
+            training = read_config(info.folder)[1].get("training", {})
+        except Exception:  # an unreadable config: the next model may say
+            continue
+        if not isinstance(training.get("data"), str):
+            continue
+        path = Path(training["data"])
+        if not path.exists():
+            raise DatasetUnavailable("the images this dataset was trained on are not on this machine (run the "
+                                     "command where they are)")
+        found = load_image_set(path, training.get("size"))
+        train, test = hold_out(found, float(training.get("test_fraction", 0.1)), int(training.get("seed", 0)))
+        if not np.array_equal(test.images, test_images):
+            raise DatasetUnavailable("the images this dataset was trained on have changed since: its test split "
+                                     "no longer matches")
+        return train
+    raise DatasetUnavailable("none of its models records the images it was trained on")

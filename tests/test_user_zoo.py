@@ -224,3 +224,30 @@ def test_a_state_dict_is_read_with_weights_only_and_anything_else_is_refused(mon
     torch.save({"encoder.1.weight": NotATensor()}, folder / "model.pt")
     with pytest.raises(CheckpointError, match="state dict of tensors"):
         load_pretrained(folder)
+
+
+def test_the_applications_are_measured_for_your_own_labelled_dataset_and_refused_without_labels(user_zoo):
+    at = open_page("views/applications.py", "shapes", "vae-z4")
+    at.button(key="apps_compute").click().run()
+    assert not at.exception and not at.error
+    assert not at.button  # every model measured, from the training split rebuilt from shapes.npz
+    assert set(at.table[0].value.iloc[:, 0]) >= {"VAE · z4", "Denoising AE · z4", "Autoencoder · z2"}
+    at = open_page("views/applications.py", "doodles", "ae-z2")
+    at.button(key="apps_compute").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error if "no labels" in e.value]
+
+
+def test_when_the_training_images_are_gone_the_applications_say_so(user_zoo, tmp_path):
+    from explorer.errors import DatasetUnavailable
+    from explorer.userdata import training_split_of
+
+    assert len(training_split_of("shapes").images) == 72
+    original = user_zoo.parent / "shapes.npz"
+    moved = tmp_path / "elsewhere.npz"
+    original.rename(moved)
+    try:
+        with pytest.raises(DatasetUnavailable, match="not on this machine"):
+            training_split_of("shapes")
+    finally:
+        moved.rename(original)
