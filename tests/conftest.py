@@ -81,21 +81,25 @@ def make_pretrained(base: Path, dataset: str = "mnist", models=(("vae", 4), ("ae
     return base
 
 
+def clear_streamlit_caches() -> None:
+    """Forget every cached loader: a test's zoo is not the one a previous test cached."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 @pytest.fixture
 def fake_pretrained(tmp_path, monkeypatch) -> Path:
     """EXPLORER_PRETRAINED pointing at a small synthetic zoo for both datasets; Streamlit caches cleared."""
-    import streamlit as st
-
     base = tmp_path / "pretrained"
     make_pretrained(base, "mnist")
     make_pretrained(base, "fashion-mnist", models=(("ae", 4), ("dae", 4)))
     monkeypatch.setenv("EXPLORER_PRETRAINED", str(base))
     monkeypatch.setenv("EXPLORER_CACHE", str(tmp_path / "cache"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_streamlit_caches()
     yield base
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_streamlit_caches()
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer import train, zoo
 from explorer.data import SHIPPED_ENV, ZOO_ENV, all_datasets
-from tests.conftest import synthetic_digits
+from tests.conftest import clear_streamlit_caches, synthetic_digits
 from tests.test_damaged_files import PAGES
 from tests.test_userdata import squares
 
@@ -44,15 +44,11 @@ def built_zoo(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def user_zoo(built_zoo, monkeypatch, tmp_path):
-    import streamlit as st
-
     monkeypatch.setenv(ZOO_ENV, str(built_zoo))
     monkeypatch.setenv("EXPLORER_CACHE", str(tmp_path / "cache"))
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_streamlit_caches()
     yield built_zoo
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_streamlit_caches()
 
 
 def open_page(page: str, dataset: str, model: str | None = None) -> AppTest:
@@ -154,8 +150,6 @@ def example_zoo(tmp_path_factory) -> Path:
 
 
 def open_example(monkeypatch, example_zoo, trusted: bool) -> AppTest:
-    import streamlit as st
-
     from explorer.custom import TRUST_ENV
 
     monkeypatch.setenv(ZOO_ENV, str(example_zoo))
@@ -163,8 +157,7 @@ def open_example(monkeypatch, example_zoo, trusted: bool) -> AppTest:
         monkeypatch.setenv(TRUST_ENV, EXAMPLE_MODULE)
     else:
         monkeypatch.delenv(TRUST_ENV, raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_streamlit_caches()
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["dataset"] = "coloured-squares"
     at.run()
