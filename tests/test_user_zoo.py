@@ -110,6 +110,9 @@ def test_no_shipped_opens_your_zoo_in_place_of_the_shipped_one(user_zoo, monkeyp
     from webapp.zoos import open_zoos
 
     monkeypatch.delenv(SHIPPED_ENV, raising=False)
+    open_zoos(["--pretrained", str(user_zoo)])  # the spelling of --zoo
+    assert os.environ[ZOO_ENV] == str(user_zoo) and os.environ[SHIPPED_ENV] == "1"
+    assert list(all_datasets())[:2] == ["mnist", "fashion-mnist"]
     open_zoos(["--zoo", str(user_zoo), "--no-shipped"])
     assert os.environ[ZOO_ENV] == str(user_zoo)
     assert list(all_datasets()) == ["doodles", "shapes"]

@@ -1,6 +1,6 @@
 """Which zoo folders the app opens: the shipped one, and yours.
 
-    streamlit run app.py -- --zoo DIR [--zoo DIR2]      # beside the shipped zoo
+    streamlit run app.py -- --zoo DIR [--zoo DIR2]      # beside the shipped zoo (--pretrained DIR: the same)
     streamlit run app.py -- --zoo DIR --no-shipped      # in its place
     EXPLORER_ZOO=DIR streamlit run app.py               # the same, from the environment
     streamlit run app.py -- --zoo DIR --trust-module examples.mlp_autoencoder   # run that model code
@@ -25,7 +25,7 @@ def open_zoos(argv: list[str]) -> None:
     if not argv:
         return
     parser = argparse.ArgumentParser(prog="streamlit run app.py --", add_help=False)
-    parser.add_argument("--zoo", action="append", default=[])
+    parser.add_argument("--zoo", "--pretrained", dest="zoo", action="append", default=[])
     parser.add_argument("--no-shipped", action="store_true")
     parser.add_argument("--trust-module", action="append", default=[])
     args, _ = parser.parse_known_args(argv)  # others are not ours (a test runner's, for one)
