@@ -35,8 +35,6 @@ import numpy as np
 from explorer.errors import CheckpointError, DatasetUnavailable, ExplorerError
 
 if TYPE_CHECKING:
-    import torch
-
     from explorer.models import AutoEncoder
 
 LABELS_PER_CLASS = (1, 5, 10, 50, 100, 1000)

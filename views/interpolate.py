@@ -8,14 +8,11 @@ import torch
 
 from explorer.catalog import siblings
 from explorer.data import to_float
-from explorer.errors import MapUnavailable
-from explorer.figures import latent_map_figure
 from explorer.i18n import t
 from explorer.images import grid, to_uint8
 from explorer.latent import crossfade, decode, encode, interpolate
-from explorer.project import place_on_map
-from webapp import loaders, state
-from webapp.page import PageInput, model_or_error, open_page, show_error
+from webapp import state
+from webapp.page import PageInput, map_with_codes, model_or_error, open_page
 from webapp.widgets import image_download, image_picker, model_label, model_picker
 
 
@@ -99,27 +96,14 @@ def render(page: PageInput) -> None:
 
     # --- the path drawn on the map ----------------------------------------------------
     st.subheader(t("interp.on_map"))
-    try:
-        latent_map = loaders.shipped_map(primary)
-    except MapUnavailable as err:
-        show_error(err, model_label(primary))
+    drawn_map = map_with_codes(primary, paths[primary.name].numpy(), page,
+                               selected=[index_b] if from_own else [index_a, index_b], height=520)
+    if drawn_map is None:
         return
-    if latent_map is None:
-        st.info(t("map.no_map", model=model_label(primary)))
-        return
-    path = paths[primary.name].numpy()
-    if latent_map.method == "latent":
-        path_xy = path
-        st.caption(t("interp.on_map_exact"))
-    else:
-        codes = loaders.test_codes(primary)[latent_map.indices]
-        path_xy = place_on_map(path, codes, latent_map.xy, k=5)
-        st.caption(t("interp.on_map_approx"))
-    fig = latent_map_figure(latent_map.xy, labels[latent_map.indices], view.class_names, latent_map.indices,
-                            selected=[index_b] if from_own else [index_a, index_b], height=520, marker_size=3)
+    fig, path_xy, exact = drawn_map
+    st.caption(t("interp.on_map_exact") if exact else t("interp.on_map_approx"))
     fig.add_trace(go.Scatter(x=path_xy[:, 0], y=path_xy[:, 1], mode="lines+markers", name=t("interp.path"),
                              line={"color": "black", "width": 2}, marker={"size": 6, "color": "black"}))
-    fig.update_layout(dragmode="pan")
     st.plotly_chart(fig, key="interp_map", config={"displaylogo": False})
 
 

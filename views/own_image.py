@@ -7,15 +7,12 @@ import torch
 
 from explorer.catalog import denoising_pair, siblings
 from explorer.data import DATASETS, to_float
-from explorer.errors import MapUnavailable
-from explorer.figures import latent_map_figure
 from explorer.i18n import t
 from explorer.images import pictures
 from explorer.latent import decode, encode
 from explorer.own_image import ImageRejected, percentile_of, prepare_bytes
-from explorer.project import place_on_map
 from webapp import loaders, state
-from webapp.page import PageInput, model_or_error, open_page, show_error
+from webapp.page import PageInput, map_with_codes, model_or_error, open_page
 from webapp.widgets import model_label, model_picker
 
 CANVAS_SIDE = 280  # ten canvas pixels to an image pixel: a stroke of 18–24 is an MNIST pen
@@ -120,30 +117,16 @@ def model_panel(info, x: torch.Tensor, page: PageInput) -> None:
     st.markdown(t("own.neighbours"))
     st.image([page.images[i] for i in nearest], width=56,
              caption=[t("map.original", index=int(i), label=page.view.class_names[int(page.labels[i])]) for i in nearest])
-    on_map(info, code, codes, nearest, page)
-
-
-def on_map(info, code: np.ndarray, codes: np.ndarray, nearest: np.ndarray, page: PageInput) -> None:
-    try:
-        latent_map = loaders.shipped_map(info)
-    except MapUnavailable as err:
-        show_error(err, model_label(info))
+    drawn_map = map_with_codes(info, code[None], page, selected=[int(i) for i in nearest], height=360)
+    if drawn_map is None:
         return
-    if latent_map is None:
-        st.info(t("map.no_map", model=model_label(info)))
-        return
-    if latent_map.method == "latent":
-        xy = code[None, :2]
-    else:  # placed among its nearest test codes, as the interpolation path is
-        xy = place_on_map(code[None], codes[latent_map.indices], latent_map.xy, k=5)
-    fig = latent_map_figure(latent_map.xy, page.labels[latent_map.indices], page.view.class_names,
-                            latent_map.indices, selected=[int(i) for i in nearest], height=360, marker_size=3)
+    fig, xy, exact = drawn_map
     fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=t("own.here"),
                              marker={"symbol": "star", "size": 18, "color": "black", "line": {"color": "white", "width": 1}},
                              hovertemplate=t("own.here_hover")))
-    fig.update_layout(dragmode="pan", showlegend=False)
+    fig.update_layout(showlegend=False)
     st.plotly_chart(fig, key=f"own_map_{info.name}", config={"displaylogo": False})
-    st.caption(t("own.on_map_exact") if latent_map.method == "latent" else t("own.on_map_approx"))
+    st.caption(t("own.on_map_exact") if exact else t("own.on_map_approx"))
 
 
 def denoiser_panel(models, x: torch.Tensor, latent_dim: int) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from explorer.catalog import ModelInfo
-from explorer.errors import CheckpointError, DatasetUnavailable, ExplorerError
+from explorer.errors import CheckpointError, DatasetUnavailable, ExplorerError, MapUnavailable
 from explorer.i18n import dataset_title, t
 from webapp import loaders, state
 from webapp.state import View
@@ -69,3 +69,28 @@ def model_or_error(info: ModelInfo):
     except CheckpointError as err:
         show_error(err, model_label(info))
         return None
+
+
+def map_with_codes(info: ModelInfo, codes: np.ndarray, page: PageInput, selected: list[int], height: int):
+    """The model's map with new codes placed on it — exactly for a latent-2 model (the map is its
+    code space), else each among its 5 nearest test codes (UMAP has no exact place for a new point).
+
+    Returns (figure, the codes' positions, exact), or None after saying why there is no map.
+    """
+    from explorer.figures import latent_map_figure
+    from explorer.project import place_on_map
+
+    try:
+        latent_map = loaders.shipped_map(info)
+    except MapUnavailable as err:
+        show_error(err, model_label(info))
+        return None
+    if latent_map is None:
+        st.info(t("map.no_map", model=model_label(info)))
+        return None
+    exact = latent_map.method == "latent"
+    xy = codes[:, :2] if exact else place_on_map(codes, loaders.test_codes(info)[latent_map.indices], latent_map.xy, k=5)
+    fig = latent_map_figure(latent_map.xy, page.labels[latent_map.indices], page.view.class_names, latent_map.indices,
+                            selected=selected, height=height, marker_size=3)
+    fig.update_layout(dragmode="pan")
+    return fig, xy, exact
