@@ -285,9 +285,9 @@ def ensure_dataset(name: str, root: Path | None = None, download: bool = True) -
     root = Path(root) if root is not None else default_data_root()
     if _has_raw_files(name, root) or _copy_offline(name, root):
         return root
-    if not download:
-        raise DatasetUnavailable(f"{spec.title} is not on this machine. Offline: {spec.offline_hint}.",
-                                 raw_folder(name, root))
+    if not download:  # the app's case: no folder named, a visitor never sees where the server keeps files
+        raise DatasetUnavailable(f"its training images are not on this machine. Offline: "
+                                 f"{spec.offline_hint.split(' (')[0]}")
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:

@@ -229,7 +229,8 @@ def test_without_the_training_split_the_page_says_so_and_downloads_nothing(fake_
     at = open_applications("fashion-mnist")
     at.button(key="apps_compute").click().run()
     assert not at.exception
-    assert [e.value for e in at.error if "Fashion-MNIST" in e.value and "not on this machine" in e.value]
+    assert [e.value for e in at.error if e.value.startswith("Fashion-MNIST: its training images are not on this "
+                                                              "machine") and "dataset-fashion-mnist" in e.value]
     assert not [e.value for e in at.error if str(tmp_path) in e.value]
     assert not list(empty.rglob("*"))  # nothing was fetched into the data root
 
