@@ -216,7 +216,7 @@ class Splits:
 
 def load_splits(dataset: str, data_root: Path | None = None, download: bool = True) -> Splits:
     """The training split (the labelled pool) and the shipped test splits of ``dataset`` and the other one."""
-    from explorer.data import DATASETS, load_shipped_arrays, load_split
+    from explorer.data import DATASETS, load_shipped_arrays, load_split, other_dataset
 
     test_images, test_labels = load_shipped_arrays(dataset)
     if dataset in DATASETS:
@@ -230,15 +230,12 @@ def load_splits(dataset: str, data_root: Path | None = None, download: bool = Tr
                                      "needs them")
         train = training_split_of(dataset)
         train_images, train_labels = train.images, train.labels
-    other_images = None
-    for other in (d for d in DATASETS if d != dataset):
-        try:
-            candidate = load_shipped_arrays(other)[0]
-        except DatasetUnavailable:
-            continue
-        if candidate.shape[1:] == test_images.shape[1:]:  # another dataset of the same shape: the anomalies
-            other_images = candidate
-            break
+    try:
+        other_images = load_shipped_arrays(other_dataset(dataset))[0]
+    except DatasetUnavailable:
+        other_images = None
+    if other_images is not None and other_images.shape[1:] != test_images.shape[1:]:
+        other_images = None  # a dataset of another shape is no comparison
     return Splits(train_images, train_labels, np.asarray(test_images), np.asarray(test_labels), other_images)
 
 

@@ -163,6 +163,11 @@ def dataset_spec(name: str) -> DatasetSpec:
     return found[0]
 
 
+def other_dataset(name: str) -> str:
+    """The shipped dataset that is not ``name``: the anomaly view's and the applications' out-of-distribution set."""
+    return next(d for d in DATASETS if d != name)
+
+
 def zoo_of(name: str) -> Path:
     """The zoo folder that holds ``name``'s test split and checkpoints."""
     return user_datasets()[name][1] if name not in DATASETS and name in user_datasets() else pretrained_dir()

@@ -247,3 +247,13 @@ def test_when_the_training_images_are_gone_the_applications_say_so(user_zoo, tmp
             training_split_of("shapes")
     finally:
         moved.rename(original)
+
+
+def test_zoo_check_runs_a_trusted_modules_model_only_when_named(example_zoo, capsys, monkeypatch):
+    from explorer.custom import TRUST_ENV
+
+    monkeypatch.delenv(TRUST_ENV, raising=False)  # and restored after: the command sets it for its process
+    assert zoo.main(["check", str(example_zoo)]) == 1  # nothing usable without the opt-in
+    assert "--trust-module examples.mlp_autoencoder" in capsys.readouterr().out
+    assert zoo.main(["check", str(example_zoo), "--trust-module", EXAMPLE_MODULE]) == 0
+    assert "ae-z8                usable" in capsys.readouterr().out

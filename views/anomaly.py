@@ -6,7 +6,7 @@ import streamlit as st
 import torch
 
 from explorer.catalog import ModelInfo, siblings
-from explorer.data import DATASETS, to_float
+from explorer.data import other_dataset, to_float
 from explorer.denoise import out_of_distribution, reconstruction_errors
 from explorer.errors import DatasetUnavailable
 from explorer.i18n import dataset_title, t
@@ -18,10 +18,6 @@ from webapp.page import PageInput, model_or_error, open_page
 from webapp.widgets import model_label, model_picker
 
 N_IMAGES = 2000  # per set: enough for a smooth ROC, quick on a CPU
-
-
-def other_dataset(dataset: str) -> str:
-    return next(d for d in DATASETS if d != dataset)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explorer.applications import ApplicationsUnavailable, accuracy_at, unpack_images
+from explorer.data import other_dataset
 from explorer.errors import DatasetUnavailable, ExplorerError
 from explorer.figures import CLASS_COLOURS
 from explorer.i18n import dataset_title, t
@@ -107,12 +108,6 @@ def render(page: PageInput) -> None:
         table({t("apps.col_model"): [model_label(info) for info, _ in scored],
                t("apps.col_auc"): [f"{auc:.3f}" for _, auc in scored]})
     st.page_link("views/anomaly.py", label=t("apps.anomaly_link"), icon=":material/report:")
-
-
-def other_dataset(dataset: str) -> str:
-    from explorer.data import DATASETS
-
-    return next(d for d in DATASETS if d != dataset)
 
 
 def accuracy_figure(rows) -> go.Figure:
