@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from explorer.errors import CheckpointError, DatasetUnavailable, ExplorerError
+from explorer.project import weights_fingerprint
 
 if TYPE_CHECKING:
     from explorer.models import AutoEncoder
@@ -338,13 +339,6 @@ def protocol(splits: Splits, draws: int, seed: int) -> dict:
 
 
 # --- storing and reading ---------------------------------------------------------------
-
-
-def weights_fingerprint(folder: Path) -> str:
-    from explorer.checkpoint import WEIGHTS_FILE
-    from explorer.project import file_fingerprint
-
-    return file_fingerprint(Path(folder) / WEIGHTS_FILE)
 
 
 def write_figures(path: Path, figures: dict) -> None:

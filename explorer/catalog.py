@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explorer.custom import STATE_DICT_FILE, is_trusted
+from explorer.custom import is_trusted
 from explorer.data import all_datasets, zoo_of
-from explorer.folders import CHECKPOINT_FILES, recover
+from explorer.folders import CHECKPOINT_FILES, STATE_DICT_FILE, recover
 from explorer.i18n import t
 from explorer.kinds import BASELINE_KIND, COMPARISON_KINDS, KINDS, MODEL_KINDS
 

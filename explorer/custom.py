@@ -33,10 +33,10 @@ import sys
 from pathlib import Path
 
 from explorer.errors import CheckpointError
+from explorer.folders import STATE_DICT_FILE, WEIGHTS_FILE
 from explorer.kinds import KINDS
 
 TRUST_ENV = "EXPLORER_TRUST_MODULES"
-STATE_DICT_FILE = "model.pt"
 
 
 def trusted_modules() -> set[str]:
@@ -141,7 +141,7 @@ def _read_state(folder: Path) -> dict:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    weights, state_dict = folder / "model.safetensors", folder / STATE_DICT_FILE
+    weights, state_dict = folder / WEIGHTS_FILE, folder / STATE_DICT_FILE
     if weights.is_file():
         try:
             state = load_file(str(weights), device="cpu")

@@ -32,11 +32,12 @@ from explorer.errors import CheckpointError
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
+STATE_DICT_FILE = "model.pt"  # a model of your own architecture may keep a torch state dict (explorer.custom)
 METRICS_FILE = "metrics.json"
 FORMAT_VERSION = 1
 # Everything a checkpoint folder may hold: the checkpoint, and what embed writes beside it.
 CHECKPOINT_FILES = frozenset({CONFIG_FILE, WEIGHTS_FILE, METRICS_FILE, "map.npz", "gmm.npz", "applications.json",
-                              "model.pt"})
+                              "decoder.onnx", "browser.json", STATE_DICT_FILE})
 
 try:
     import fcntl
@@ -73,6 +74,12 @@ def _locked(target: Path):
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def weights_file(folder: Path) -> Path:
+    """The weights a checkpoint folder holds: model.safetensors, else a custom model's model.pt."""
+    folder = Path(folder)
+    return folder / WEIGHTS_FILE if (folder / WEIGHTS_FILE).is_file() else folder / STATE_DICT_FILE
 
 
 def needs_recovery(target: Path) -> bool:

@@ -118,6 +118,13 @@ def file_fingerprint(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def weights_fingerprint(folder: Path) -> str:
+    """The fingerprint of the weights a checkpoint folder holds: what figures and exports are stamped with."""
+    from explorer.folders import weights_file
+
+    return file_fingerprint(weights_file(folder))
+
+
 def cache_dir() -> Path:
     if os.environ.get("EXPLORER_CACHE"):
         return Path(os.environ["EXPLORER_CACHE"])

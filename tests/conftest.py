@@ -112,7 +112,8 @@ def pytest_runtest_makereport(item, call):
 
 def write_application_figures(folder: Path, accuracy: float = 0.5, seed: int = 0) -> dict:
     """A well-formed applications.json beside a model, for the weights it holds (made up, not measured)."""
-    from explorer.applications import FORMAT, model_figures_path, pack_images, weights_fingerprint, write_figures
+    from explorer.applications import FORMAT, model_figures_path, pack_images, write_figures
+    from explorer.project import weights_fingerprint
 
     rng = np.random.default_rng(seed)
     figures = {

@@ -10,12 +10,13 @@ from explorer.figures import add_thumbnails, latent_map_figure
 from explorer.i18n import t
 from explorer.images import pictures
 from explorer.project import DEFAULT_UMAP
-from webapp import loaders, state
+from webapp import browser_decoder, loaders, state
 from webapp.page import PageInput, model_or_error, open_page, show_error
 from webapp.widgets import model_label
 
 MAX_SHOWN = 24  # images shown for a selection
 CUSTOM_MAP = "custom_map"  # this page's own session key: a recomputed map to show instead of the shipped one
+FIXED = "flashlight_fixed"  # this page's own session key: the last point clicked on the flashlight
 
 
 def render(page: PageInput) -> None:
@@ -58,16 +59,80 @@ def render(page: PageInput) -> None:
 
     # --- controls ---------------------------------------------------------------------
     others = {m.name: m for m in view.models if m.name != view.model.name}
-    left, middle, right = st.columns([3, 1.2, 1.2])
+    left, lamp, middle, right = st.columns([3, 1.3, 1.2, 1.2])
     compare = left.multiselect(t("map.compare"), list(others), max_selections=2, key="compare",
                                help=t("map.compare_help"), format_func=lambda n: model_label(others[n]))
-    show_thumbnails = middle.toggle(t("map.thumbnails"), key="thumbnails")
+    use_flashlight = lamp.toggle(t("map.flashlight"), key="flashlight", help=t("map.flashlight_help"),
+                                 disabled=browser_decoder.failed() is not None)
+    show_thumbnails = middle.toggle(t("map.thumbnails"), key="thumbnails", disabled=use_flashlight)
     n_thumbnails = right.slider(t("map.thumbnails_count"), 50, 500, 150, 50, key="n_thumbnails",
-                                disabled=not show_thumbnails)
+                                disabled=not show_thumbnails or use_flashlight)
+    if browser_decoder.failed() is not None:
+        st.caption(t(f"browser.failed_{browser_decoder.failed()}"))
+
+    def flashlight_panel(shown_models: list) -> bool:
+        """The map decoded under the pointer, in the browser; False (said why) where it cannot be drawn."""
+        try:
+            latent_map, caption = the_map(view.model)
+        except MapUnavailable as err:
+            show_error(err, model_label(view.model))
+            return True
+        if latent_map is None:
+            st.info(caption)
+            return True
+        models = []
+        for info in shown_models:
+            plane = info == view.model and latent_map.method == "latent"  # a latent-2 model: the position is the code
+            try:
+                codes = None if plane else np.asarray(loaders.test_codes(info))[latent_map.indices]
+                models.append(browser_decoder.browser_model(info, model_label(info), codes))
+            except browser_decoder.BrowserDecoderUnavailable as err:
+                st.caption(browser_decoder.unavailable_message(err, model_label(info)))
+            except ExplorerError as err:
+                show_error(err, model_label(info))
+        if not models:
+            return False
+        clicked = browser_decoder.flashlight(models, latent_map.xy, labels[latent_map.indices], class_names,
+                                             key="flashlight_view", height=520)
+        if clicked and clicked.get("event") == "fix" and clicked != st.session_state.get(FIXED, {}).get("value"):
+            nearest = int(clicked["nearest"]) if 0 <= int(clicked.get("nearest", -1)) < len(latent_map.xy) else None
+            st.session_state[FIXED] = {"value": clicked, "model": view.model.name, "dataset": view.dataset}
+            if nearest is not None:
+                state.set_selection([int(latent_map.indices[nearest])])
+        st.caption(caption)
+        fixed = st.session_state.get(FIXED)
+        if fixed and (fixed["dataset"], fixed["model"]) == (view.dataset, view.model.name):
+            fixed_point(fixed["value"], latent_map, models)
+        return True
+
+    def fixed_point(clicked: dict, latent_map, models: list) -> None:
+        """The clicked point decoded on the server: what the browser showed there, now kept by the page."""
+        import torch
+
+        from explorer.inverse import DEFAULT_K, map_to_code
+        from explorer.latent import decode
+
+        x, y = float(clicked["x"]), float(clicked["y"])
+        k = int(clicked.get("k", DEFAULT_K)) if str(clicked.get("k", "")).isdigit() else DEFAULT_K
+        st.markdown(t("map.fixed", x=x, y=y))
+        shown, captions = [], []
+        for m in models:
+            model = model_or_error(m.info)
+            if model is None:
+                continue
+            code = (np.array([[x, y]], dtype=np.float32) if m.codes is None
+                    else map_to_code(latent_map.xy, m.codes, np.array([[x, y]]), k=max(1, min(k, 64))))
+            shown.append(pictures(decode(model, torch.from_numpy(code)))[0])
+            captions.append(m.label)
+        st.image(shown, width=112, caption=captions)
 
     @st.fragment
     def map_panel() -> None:
         shown_models = [view.model] + [others[n] for n in compare if n in others]
+        if use_flashlight and browser_decoder.failed() is None:
+            if flashlight_panel(shown_models):
+                selection_panel(shown_models, state.selection(len(images)))
+                return
         selection = state.selection(len(images))
         ring = [] if state.selection_shown_by() == chart_state() else selection
         if len(shown_models) == 1:

@@ -21,7 +21,6 @@ from explorer.i18n import t
 from explorer.project import (
     MAP_FILE,
     LatentMap,
-    file_fingerprint,
     latent_plane_map,
     load_map,
     map_cache_key,
@@ -29,6 +28,7 @@ from explorer.project import (
     save_map,
     subsample,
     umap_project,
+    weights_fingerprint,
 )
 
 
@@ -128,7 +128,7 @@ _umap_gate = threading.Semaphore(1)
 
 @st.cache_data(show_spinner=False, max_entries=48)
 def _weights_fingerprint(identity: tuple, _info: ModelInfo) -> str:
-    return file_fingerprint(_info.folder / "model.safetensors")
+    return weights_fingerprint(_info.folder)
 
 
 def umap_map(info: ModelInfo, n_points: int, n_neighbors: int, min_dist: float, seed: int,
@@ -241,7 +241,7 @@ _applications_gate = threading.Lock()
 
 def compute_application_figures(info: ModelInfo, progress) -> dict:
     """Measure a model's application figures here and keep them in the disk cache (never in its folder)."""
-    from explorer.applications import cached_figures_path, measure_model, weights_fingerprint, write_figures
+    from explorer.applications import cached_figures_path, measure_model, write_figures
 
     with _applications_gate:
         try:
@@ -258,3 +258,19 @@ def compute_application_figures(info: ModelInfo, progress) -> dict:
         write_figures(path, figures)
         _application_figures.clear()
         return figures
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _browser_decoder(identity: tuple, _info: ModelInfo) -> tuple[bytes, dict]:
+    from explorer.browser_decoder import read_browser_decoder
+
+    return read_browser_decoder(_info.folder, _weights_fingerprint(identity, _info))
+
+
+def browser_decoder(info: ModelInfo) -> tuple[bytes, dict]:
+    """The model's decoder.onnx bytes and browser.json record, checked against the weights.
+
+    Raises explorer.browser_decoder.BrowserDecoderUnavailable (missing, damaged, stale): not cached,
+    so an export made while the server runs is picked up.
+    """
+    return _browser_decoder(info.identity, info)
