@@ -12,13 +12,13 @@ from explorer.data import DATASETS
 from explorer.i18n import DEFAULT_LANGUAGE, STRINGS, set_language, t
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROOT / "webapp").glob("*.py")),
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROOT / "webapp").rglob("*.py")),
            *sorted((ROOT / "explorer").glob("*.py"))]
 # Keys built at run time from a prefix: kinds, corruptions, datasets, classes, unavailable reasons, …
 BUILT_PREFIXES = ("kind.", "noise.", "dataset.", "class.", "unavailable.", "error.", "interp.linear",
                   "interp.spherical", "trav.base_", "sample.gmm_", "fig7.reads_", "card.loss_", "card.jacobian_",
                   "card.test_", "card.fid_", "quality.col_", "apps.step_", "own.source_", "own.waiting_",
-                  "own.bad_", "own.step_", "own.steps_")
+                  "own.bad_", "own.step_", "own.steps_", "browser.failed_", "browser.unavailable_")
 ENGLISH = STRINGS[DEFAULT_LANGUAGE]
 
 

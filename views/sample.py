@@ -9,7 +9,7 @@ from explorer.images import grid
 from explorer.kinds import KINDS
 from explorer.latent import decode, plane_grid
 from explorer.samplers import NormalSampler
-from webapp import loaders
+from webapp import browser_decoder, loaders
 from webapp.page import PageInput, explain, model_or_error, open_page
 from webapp.widgets import image_download, model_label, model_picker
 
@@ -53,6 +53,7 @@ def render(page: PageInput) -> None:
     st.subheader(t("sample.manifold"))
     st.caption(t("sample.manifold_help"))
     side2 = st.slider(t("sample.manifold_side"), 8, 25, 15, key="manifold_side")
+    reaches = {}
     for column, info in zip(st.columns(len(flat)), flat):
         with column:
             st.markdown(t("page.model_heading", model=model_label(info)))
@@ -62,9 +63,36 @@ def render(page: PageInput) -> None:
             codes = torch.from_numpy(loaders.test_codes(info).copy())
             # The prior's ±3 for the kinds trained to fill N(0, I); for the others, ±3 standard deviations of their codes.
             reach = 3.0 if KINDS[info.kind].prior_generative else 3.0 * float(codes.std(dim=0).max())
+            reaches[info.name] = reach
             plane = grid(decode(model, plane_grid(side2, -reach, reach)), ncols=side2, pad=0)
             st.image(plane, width="stretch", caption=t("sample.manifold_range", reach=reach))
             image_download(t("download.png"), plane, f"manifold-{view.dataset}-{info.name}.png", f"dl_plane_{info.name}")
+    if reaches:
+        # the sidebar's model first when it is one of them: its test codes are the dots, its reach the range
+        drawn = [info for info in flat if info.name in reaches]
+        drawn.sort(key=lambda info: info != view.model)
+        plane_flashlight(view, drawn, reaches[drawn[0].name])
+
+
+@st.fragment  # a click on the plane reruns this panel only, not the grids above
+def plane_flashlight(view, flat: list, reach: float) -> None:
+    """The 2-D latent planes decoded under the pointer in the browser: one code, every latent-2 model at once."""
+    if browser_decoder.failed() is not None:
+        st.caption(t(f"browser.failed_{browser_decoder.failed()}"))
+        return
+    models = []
+    for info in flat:
+        try:
+            models.append(browser_decoder.browser_model(info, model_label(info)))
+        except browser_decoder.BrowserDecoderUnavailable as err:
+            st.caption(browser_decoder.unavailable_message(err, model_label(info)))
+    if not models:
+        return
+    st.subheader(t("sample.plane_live"))
+    st.caption(t("sample.plane_live_help", model=models[0].label))
+    _, labels = loaders.test_split(view.dataset)
+    browser_decoder.flashlight(models[:3], loaders.test_codes(models[0].info), labels, view.class_names,
+                               key="plane_flashlight", height=460, bounds=(-reach, reach, -reach, reach))
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ from explorer.data import to_float
 from explorer.i18n import t
 from explorer.images import grid, pictures
 from explorer.latent import decode, dimensions_by_variance, encode, traversal_grid
-from webapp import loaders, state
+from webapp import browser_decoder, loaders, state
 from webapp.page import PageInput, model_or_error, open_page
-from webapp.widgets import image_download, image_picker
+from webapp.widgets import image_download, image_picker, model_label
 
 MAX_SLIDERS = 16
 SPAN = 3.0  # sweep ± SPAN standard deviations of the test codes
@@ -55,16 +55,46 @@ def render(page: PageInput) -> None:
         for key, d in zip(slider_keys, order):
             st.session_state[key] = float(base[d])
 
+    def ranges() -> list[tuple[str, int, float, float]]:
+        """Each slider's key, dimension and range: ± SPAN standard deviations, widened to hold the base."""
+        spans = []
+        for key, d in zip(slider_keys, order):
+            lo, hi = float(centre[d] - SPAN * scale[d]), float(centre[d] + SPAN * scale[d])
+            spans.append((key, d, min(lo, float(base[d])), max(hi, float(base[d]))))
+        return spans
+
+    def browser_sliders() -> bool:
+        """The sliders decoding in the browser while dragged; False where this model cannot be decoded there."""
+        if browser_decoder.failed() is not None:
+            st.caption(t(f"browser.failed_{browser_decoder.failed()}"))
+            return False
+        try:
+            decoder = browser_decoder.browser_model(page.model, model_label(page.model))
+        except browser_decoder.BrowserDecoderUnavailable as err:
+            st.caption(browser_decoder.unavailable_message(err, model_label(page.model)))
+            return False
+        dims = [{"index": d, "label": t("trav.dim", dim=d, sd=float(scale[d])), "lo": lo, "hi": hi,
+                 "value": float(np.clip(st.session_state[key], lo, hi))} for key, d, lo, hi in ranges()]
+        st.caption(t("trav.sliders_help", n=len(order), span=SPAN))
+        released = browser_decoder.slider_decoder(decoder, base.numpy(), dims,
+                                                  key=f"trav_browser_{view.dataset}_{page.model.name}")
+        if released and released.get("event") == "release" and isinstance(released.get("values"), dict):
+            for key, d, lo, hi in ranges():  # told on release only: the values the page keeps
+                value = released["values"].get(str(d))
+                if isinstance(value, (int, float)) and np.isfinite(value):
+                    st.session_state[key] = float(np.clip(value, lo, hi))
+        return True
+
     @st.fragment
     def sliders_panel() -> None:
+        if browser_sliders():
+            return
         left, right = st.columns([3, 1])
         with left:
             st.caption(t("trav.sliders_help", n=len(order), span=SPAN))
             columns = st.columns(4)
             z = base.clone()
-            for i, (key, d) in enumerate(zip(slider_keys, order)):
-                lo, hi = float(centre[d] - SPAN * scale[d]), float(centre[d] + SPAN * scale[d])
-                lo, hi = min(lo, float(base[d])), max(hi, float(base[d]))
+            for i, (key, d, lo, hi) in enumerate(ranges()):
                 st.session_state[key] = float(np.clip(st.session_state[key], lo, hi))
                 z[d] = columns[i % 4].slider(t("trav.dim", dim=d, sd=float(scale[d])), lo, hi, key=key, format="%.2f")
             st.button(t("trav.reset"), on_click=reset, icon=":material/restart_alt:", key="trav_reset")

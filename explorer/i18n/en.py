@@ -437,4 +437,6 @@ STRINGS: dict[str, str] = {
     "browser.unavailable_missing": "{model} has no decoder for the browser yet (export one with `python -m explorer.browser_decoder`).",
     "browser.unavailable_damaged": "{model}'s decoder for the browser is damaged; export it again with `python -m explorer.browser_decoder --force`.",
     "browser.unavailable_stale": "{model}'s decoder for the browser was exported from other weights; export it again with `python -m explorer.browser_decoder --force`.",
+    "sample.plane_live": "The plane, decoded under your pointer",
+    "sample.plane_live_help": "The same 2-D code decoded by each latent-2 model, in your browser, as the pointer moves. Dots: the test codes of {model}. Where a model's codes never go, its decoder shows what it makes of empty space.",
 }

@@ -41,6 +41,7 @@ FRONTEND = Path(__file__).resolve().parent / "frontend"
 _component = components.declare_component("browser_decoder", path=str(FRONTEND))
 _FAILED = "_browser_decoder_failed"  # session key: the reason the browser could not decode, once it said so
 IMAGE_SIZE = 140  # CSS pixels of each decoded image
+FAILURES = ("webassembly", "decompression", "load")  # why a browser could not decode (main.js says which)
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,12 @@ def failed() -> str | None:
 
 
 def _strings() -> dict:
-    keys = ("hint", "how_plane", "how_blend", "how_sliders", "position", "reset", "decoded", "k_label",
-            "failed_webassembly", "failed_decompression", "failed_load")
-    return {key: t(f"browser.{key}", k="{k}", x="{x}", y="{y}") for key in keys}
+    """What the component writes, in the interface language ({k}, {x}, {y} are filled in by the browser)."""
+    keep = {"k": "{k}", "x": "{x}", "y": "{y}"}
+    return {"hint": t("browser.hint"), "how_plane": t("browser.how_plane"), "how_blend": t("browser.how_blend", **keep),
+            "how_sliders": t("browser.how_sliders"), "position": t("browser.position", **keep),
+            "reset": t("browser.reset"), "decoded": t("browser.decoded"), "k_label": t("browser.k_label"),
+            **{f"failed_{reason}": t(f"browser.failed_{reason}") for reason in FAILURES}}
 
 
 def _signature(*parts) -> str:
@@ -94,7 +98,7 @@ def _signature(*parts) -> str:
 
 def _handle(value, key: str):
     if isinstance(value, dict) and value.get("event") == "failed":
-        reason = value.get("reason") if value.get("reason") in ("webassembly", "decompression", "load") else "load"
+        reason = value.get("reason") if value.get("reason") in FAILURES else "load"
         if st.session_state.get(_FAILED) != reason:
             st.session_state[_FAILED] = reason
             st.rerun()  # draw the server's views instead

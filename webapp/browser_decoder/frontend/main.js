@@ -262,10 +262,11 @@ function setupMap(args) {
     try {
       const ort = await loadRuntime();
       const near = nearest(xy, x, y, view.k, eps);
-      const images = await Promise.all(models.map((m) =>
-        decode(ort, m, m.plane ? new Float32Array([x, y]) : blend(m.codes, m.dim, near))));
+      const codes = models.map((m) => (m.plane ? new Float32Array([x, y]) : blend(m.codes, m.dim, near)));
+      const images = await Promise.all(models.map((m, i) => decode(ort, m, codes[i])));
       if (current !== view) return;
       images.forEach((data, i) => paint(targets[i], models[i], data));
+      stats.last = { x, y, k: view.k, codes: codes.map((c) => Array.from(c)), image: Array.from(images[0]) };
       drawMap(view, [x, y], near);
       coords.textContent = strings.position.replace("{x}", x.toFixed(2)).replace("{y}", y.toFixed(2));
       stats.frames += 1;
@@ -361,6 +362,7 @@ function setupSliders(args) {
     return input;
   });
   const reset = document.createElement("button");
+  reset.style.alignSelf = "flex-start";
   reset.textContent = strings.reset;
   reset.addEventListener("click", () => {
     args.dims.forEach((dim, i) => { inputs[i].value = args.base[dim.index]; inputs[i].dispatchEvent(new Event("input")); });
@@ -389,6 +391,7 @@ function setupSliders(args) {
       const data = await decode(ort, model, code.slice());
       if (current !== view) return;
       paint(target, model, data);
+      stats.last = { code: Array.from(code), image: Array.from(data) };
       stats.frames += 1;
       stats.latencies.push(performance.now() - t);
       if (stats.firstFrameMs === null) stats.firstFrameMs = performance.now();

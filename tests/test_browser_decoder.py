@@ -1,0 +1,161 @@
+"""Decoders for the browser: the ONNX export, what the app checks before sending one, and the map's inverse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from explorer import browser_decoder as bd
+from safetensors.torch import save_file
+
+from explorer.checkpoint import load_pretrained, round_to_storage
+from explorer.inverse import blend, epsilon, held_out_split, inverse_error, knn_weights, map_to_code
+from explorer.kinds import MODEL_KINDS
+from explorer.latent import decode
+from explorer.models import ModelConfig, build_model
+from tests.conftest import make_pretrained
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def zoo(tmp_path, monkeypatch) -> Path:
+    base = make_pretrained(tmp_path / "pretrained", "mnist", models=(("vae", 4), ("ae", 2)), n_test=64)
+    monkeypatch.setenv("EXPLORER_PRETRAINED", str(base))
+    return base / "mnist"
+
+
+# --- the export -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_onnx_runtime_decodes_as_pytorch_does_for_every_kind(kind):
+    torch.manual_seed(1)
+    model = build_model(ModelConfig(kind=kind, dataset="mnist", latent_dim=3)).eval()
+    codes = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    onnx_bytes, report = bd.build_browser_decoder(model, codes)
+    expected = decode(model, torch.from_numpy(codes)).numpy()
+    got = bd.run_onnx(onnx_bytes, codes)
+    assert got.shape == expected.shape == (16, 1, 28, 28)
+    assert np.abs(got - expected).max() <= report["max_abs_error"] + 1e-7
+    assert report["max_abs_error"] <= bd.HALF_TOLERANCE
+
+
+def test_float16_weights_are_kept_only_within_tolerance(monkeypatch):
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(kind="ae", dataset="mnist", latent_dim=4)).eval()
+    codes = np.random.default_rng(1).normal(scale=3.0, size=(32, 4)).astype(np.float32)
+    # weights that float16 cannot hold exactly: the halved decoder differs from PyTorch's
+    with torch.no_grad():
+        for p in model.decoder.parameters():
+            p.add_(torch.randn_like(p) * 1e-3 + 1.2345e-4)
+    _, report = bd.build_browser_decoder(model, codes)
+    assert report["float16_max_abs_error"] > report["float32_max_abs_error"]
+    monkeypatch.setattr(bd, "HALF_TOLERANCE", report["float16_max_abs_error"] / 2)
+    data, strict = bd.build_browser_decoder(model, codes)
+    assert strict["weights_dtype"] == "float32" and strict["bytes"] == strict["float32_bytes"] == len(data)
+    monkeypatch.setattr(bd, "HALF_TOLERANCE", report["float16_max_abs_error"] * 2)
+    data, loose = bd.build_browser_decoder(model, codes)
+    assert loose["weights_dtype"] == "float16" and len(data) < 0.6 * loose["float32_bytes"]
+
+
+def test_the_command_writes_a_checked_decoder_beside_the_weights(zoo, capsys):
+    folder = zoo / "vae-z4"
+    assert bd.main([str(folder)]) == 0
+    record = json.loads((folder / bd.BROWSER_FILE).read_text())
+    data, read = bd.read_browser_decoder(folder)
+    assert read == record and record["latent_dim"] == 4 and record["image_shape"] == [1, 28, 28]
+    model = load_pretrained(folder)
+    codes = np.random.default_rng(2).normal(size=(8, 4)).astype(np.float32)
+    assert np.abs(bd.run_onnx(data, codes) - decode(model, torch.from_numpy(codes)).numpy()).max() < 1e-5
+    assert bd.main([str(folder)]) == 0  # a current export is kept
+    assert "current export kept" in capsys.readouterr().out
+
+
+def test_a_damaged_or_stale_decoder_is_never_read(zoo):
+    folder = zoo / "vae-z4"
+    with pytest.raises(bd.BrowserDecoderUnavailable) as err:
+        bd.read_browser_decoder(folder)
+    assert err.value.key == "missing"
+    bd.write_browser_decoder(folder)
+    onnx_file = folder / bd.DECODER_FILE
+    good = onnx_file.read_bytes()
+    onnx_file.write_bytes(good[: len(good) // 2])  # truncated
+    with pytest.raises(bd.BrowserDecoderUnavailable) as err:
+        bd.read_browser_decoder(folder)
+    assert err.value.key == "damaged"
+    onnx_file.write_bytes(good)
+    (folder / bd.BROWSER_FILE).write_text("{not json")
+    with pytest.raises(bd.BrowserDecoderUnavailable) as err:
+        bd.read_browser_decoder(folder)
+    assert err.value.key == "damaged"
+    bd.write_browser_decoder(folder)
+    torch.manual_seed(5)  # other weights written over the model's, the export left as it was
+    retrained = round_to_storage(build_model(ModelConfig(kind="vae", dataset="mnist", latent_dim=4))).eval()
+    save_file({k: v.contiguous() for k, v in retrained.state_dict().items()}, str(folder / "model.safetensors"))
+    with pytest.raises(bd.BrowserDecoderUnavailable) as err:
+        bd.read_browser_decoder(folder)
+    assert err.value.key == "stale"
+
+
+def test_the_command_refuses_a_folder_that_is_not_a_checkpoint(tmp_path, capsys):
+    folder = tmp_path / "my-notes"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    assert bd.main([str(folder)]) == 2
+    assert "not a checkpoint folder" in capsys.readouterr().err
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_every_shipped_model_ships_a_current_browser_decoder():
+    from explorer.catalog import list_models
+    from explorer.data import DATASETS
+
+    models = [m for d in DATASETS for m in list_models(d, ROOT / "pretrained") if m.available]
+    assert models
+    for m in models:
+        data, record = bd.read_browser_decoder(m.folder)
+        assert record["latent_dim"] == m.latent_dim and record["max_abs_error"] <= bd.HALF_TOLERANCE, m.name
+
+
+# --- the map's inverse ------------------------------------------------------------------
+
+
+def test_knn_weights_are_normalised_nearest_first_and_exact_on_a_point():
+    points = np.array([[0, 0], [1, 0], [0, 1], [5, 5], [1, 1]], dtype=np.float32)
+    idx, w = knn_weights(points, np.array([[0.0, 0.0], [0.5, 0.0]]), k=3)
+    assert np.allclose(w.sum(axis=1), 1.0)
+    assert idx[0, 0] == 0 and w[0, 0] > 0.999  # on a point: that point's code
+    assert set(idx[1, :2]) == {0, 1} and np.isclose(w[1, 0], w[1, 1])  # halfway: equal weights
+    assert 3 not in idx  # the far point is not among the three nearest
+    assert epsilon(points) == pytest.approx(1e-6 * 50)
+
+
+def test_blend_uses_the_same_images_codes_in_another_model():
+    points = np.array([[0, 0], [2, 0]], dtype=np.float32)
+    codes_a = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    codes_b = np.array([[10.0, 10.0, 10.0], [20.0, 20.0, 20.0]], dtype=np.float32)
+    idx, w = knn_weights(points, np.array([[1.0, 0.0]]), k=2)
+    assert np.allclose(blend(codes_a, idx, w), [[0.5, 0.5]])
+    assert np.allclose(blend(codes_b, idx, w), [[15.0, 15.0, 15.0]])
+    assert np.allclose(map_to_code(points, codes_a, points, k=2), codes_a, atol=1e-5)
+
+
+def test_inverse_error_is_small_on_a_smooth_map_and_large_on_a_shuffled_one():
+    rng = np.random.default_rng(0)
+    points = rng.uniform(-1, 1, size=(2000, 2)).astype(np.float32)
+    codes = np.concatenate([points, np.sin(3 * points)], axis=1).astype(np.float32)  # a smooth 4-D code of the place
+
+    def decode_codes(z):
+        return 1 / (1 + np.exp(-z @ np.ones((4, 9))))
+
+    smooth = inverse_error(decode_codes, points, codes, k=8, n_measured=500)
+    shuffled = inverse_error(decode_codes, points, codes[rng.permutation(len(codes))], k=8, n_measured=500)
+    assert smooth["measured_points"] == 500 and smooth["blend_points"] == 1000
+    assert smooth["mse"] < shuffled["mse"] / 20
+    blend_set, measured = held_out_split(10, seed=3)
+    assert set(blend_set).isdisjoint(measured) and len(blend_set) + len(measured) == 10
