@@ -46,7 +46,7 @@ def sweep(page, frame, box, steps: int = 30) -> set[str]:
 
 
 def shipped(name: str):
-    """A shipped model, its map, and its codes of the whole test split."""
+    """A shipped model, its map, and its codes of the whole test split as the browser gets them (float16)."""
     from explorer.checkpoint import load_pretrained
     from explorer.data import load_shipped_test
     from explorer.latent import encode
@@ -56,7 +56,7 @@ def shipped(name: str):
     model = load_pretrained(folder)
     latent_map = load_map(folder / "map.npz")
     images, _ = load_shipped_test("mnist")
-    return model, latent_map, encode(model, images).numpy()
+    return model, latent_map, encode(model, images).numpy().astype(np.float16).astype(np.float32)
 
 
 def test_the_flashlight_decodes_under_the_pointer_without_the_server(server, page):

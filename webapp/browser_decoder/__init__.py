@@ -9,7 +9,9 @@ Why ``st.components.v1.declare_component(path=…)`` and not components v2: v2 s
 ``streamlit run app.py`` from a clone would no longer be enough; v1 serves the folder as it
 is, and its iframe keeps the component's canvas and event handlers apart from the page's.
 
-The models and codes travel as the component's binary arguments, once per session: the
+The models and codes travel as the component's binary arguments, once per session (codes as
+float16: half the bytes, three significant digits, and the server's own decoding of a kept point
+uses the same rounded values): the
 arguments never change while the page reruns (the component keeps its own cursor and fixed
 point), so Streamlit's message cache sends a reference instead of the bytes again.
 
@@ -53,7 +55,7 @@ class BrowserModel:
     onnx: bytes
     fingerprint: str  # of the ONNX file: the browser keeps one session per fingerprint
     shape: tuple[int, int, int]  # C×H×W of a decoded image
-    codes: np.ndarray | None = None  # N×d codes of the map's points; None where the position is the code
+    codes: np.ndarray | None = None  # N×d codes of the map's points (as float16 holds them); None: the position is the code
 
     def describe(self) -> dict:
         return {"key": f"{self.info.name}:{self.fingerprint}", "label": self.label, "dim": self.info.latent_dim,
@@ -67,6 +69,8 @@ def browser_model(info: ModelInfo, label: str, codes: np.ndarray | None = None) 
     onnx, record = loaders.browser_decoder(info)
     if record["latent_dim"] != info.latent_dim:
         raise BrowserDecoderUnavailable("damaged")
+    if codes is not None:  # they travel as float16: the server computes with the same values the browser has
+        codes = np.asarray(codes, dtype=np.float16).astype(np.float32)
     return BrowserModel(info, label, onnx, record["file"], tuple(record["image_shape"]), codes)
 
 
@@ -117,7 +121,7 @@ def flashlight(models: list[BrowserModel], xy: np.ndarray, labels: np.ndarray, c
     for i, m in enumerate(models):
         arrays[f"onnx_{i}"] = m.onnx
         if m.codes is not None:
-            arrays[f"codes_{i}"] = np.ascontiguousarray(m.codes, dtype=np.float32).tobytes()
+            arrays[f"codes_{i}"] = np.ascontiguousarray(m.codes, dtype=np.float16).tobytes()
     described = [m.describe() for m in models]
     theme_background = "#ffffff" if st.context.theme.type != "dark" else "#0e1117"
     signature = _signature("map", described, xy.tobytes(), arrays["labels"], class_names, k, height, bounds,

@@ -72,6 +72,21 @@ function floats(value) {
   return bytes ? new Float32Array(bytes.slice().buffer) : null; // a copy: aligned to 4 bytes
 }
 
+// IEEE half floats (the codes travel as float16) to Float32Array, without relying on Float16Array.
+function halves(value) {
+  const bytes = asBytes(value);
+  if (!bytes) return null;
+  const h = new Uint16Array(bytes.slice().buffer);
+  const out = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) {
+    const sign = h[i] & 0x8000 ? -1 : 1, exp = (h[i] >> 10) & 0x1f, frac = h[i] & 0x3ff;
+    out[i] = exp === 0 ? sign * 2 ** -14 * (frac / 1024)
+      : exp === 31 ? (frac ? NaN : sign * Infinity)
+      : sign * 2 ** (exp - 15) * (1 + frac / 1024);
+  }
+  return out;
+}
+
 async function decode(ort, model, code) {
   const s = await session(ort, model.key, model.onnx);
   const out = await s.run({ code: new ort.Tensor("float32", code, [1, model.dim]) });
@@ -174,7 +189,7 @@ function setupMap(args) {
   const strings = args.strings;
   const xy = floats(args.xy);
   const labels = asBytes(args.labels);
-  const models = args.models.map((m, i) => ({ ...m, onnx: asBytes(args[`onnx_${i}`]), codes: floats(args[`codes_${i}`]) }));
+  const models = args.models.map((m, i) => ({ ...m, onnx: asBytes(args[`onnx_${i}`]), codes: halves(args[`codes_${i}`]) }));
   const n = xy.length / 2;
   let k = Math.max(1, Math.min(args.k, n));
   let [x0, x1, y0, y1] = args.bounds || [Infinity, -Infinity, Infinity, -Infinity];
