@@ -90,3 +90,79 @@ def inverse_error(decode, points: np.ndarray, codes: np.ndarray, k: int = DEFAUL
     return {"k": int(k), "mse": float(per_image.mean()), "mse_p90": float(np.quantile(per_image, 0.9)),
             "code_distance": float(np.sqrt(code_error).mean()), "blend_points": int(len(blend_set)),
             "measured_points": int(len(measured))}
+
+
+def learned_inverse_error(decode, points: np.ndarray, codes: np.ndarray, seed: int = 0, n_measured: int = 2000,
+                          epochs: int = 300, width: int = 256) -> dict:
+    """The same measure for a small learned inverse (MLP 2 → width → width → d, trained on the blend half).
+
+    The alternative the flashlight does not ship, measured so the choice can be checked:
+    ``python -m explorer.inverse --learned``.
+    """
+    import torch
+
+    blend_set, measured = held_out_split(len(points), seed)
+    measured = measured[:n_measured]
+    mean, std = points[blend_set].mean(axis=0), points[blend_set].std(axis=0) + 1e-9
+    inputs = torch.tensor((points[blend_set] - mean) / std, dtype=torch.float32)
+    targets = torch.tensor(codes[blend_set], dtype=torch.float32)
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(2, width), torch.nn.ReLU(), torch.nn.Linear(width, width),
+                              torch.nn.ReLU(), torch.nn.Linear(width, codes.shape[1]))
+    optimiser = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for _ in range(epochs):
+        order = torch.randperm(len(inputs))
+        for start in range(0, len(inputs), 256):
+            batch = order[start:start + 256]
+            loss = ((net(inputs[batch]) - targets[batch]) ** 2).sum(dim=1).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    with torch.no_grad():
+        estimate = net(torch.tensor((points[measured] - mean) / std, dtype=torch.float32)).numpy()
+    truth = np.asarray(decode(np.asarray(codes[measured], dtype=np.float32)), dtype=np.float64)
+    guess = np.asarray(decode(estimate), dtype=np.float64)
+    return {"mse": float(((guess - truth) ** 2).reshape(len(measured), -1).mean(axis=1).mean())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print, per model with a UMAP map, the flashlight's error for several k (and the learned inverse's)."""
+    import torch
+
+    from explorer.catalog import list_models
+    from explorer.checkpoint import load_pretrained
+    from explorer.cli import ArgumentParser, whole_number
+    from explorer.data import DATASETS, load_shipped_test
+    from explorer.latent import decode as decode_codes
+    from explorer.latent import encode
+    from explorer.project import MAP_FILE, load_map
+
+    parser = ArgumentParser(prog="python -m explorer.inverse", description=main.__doc__)
+    parser.add_argument("--dataset", choices=sorted(DATASETS), nargs="+", default=sorted(DATASETS))
+    parser.add_argument("--k", type=whole_number(1, 256), nargs="+", default=[1, 4, DEFAULT_K, 16, 32])
+    parser.add_argument("--learned", action="store_true", help="also train and measure the learned inverse")
+    args = parser.parse_args(argv)
+    print("| dataset | model | " + " | ".join(f"k = {k}" for k in args.k)
+          + (" | learned 2→d |" if args.learned else " |"))
+    print("|---|---|" + "---:|" * (len(args.k) + args.learned))
+    for dataset in args.dataset:
+        images, _ = load_shipped_test(dataset)
+        for info in list_models(dataset):
+            if not info.available or not (info.folder / MAP_FILE).is_file() or info.latent_dim == 2:
+                continue  # a latent-2 model's map is its plane: the position is the code, exactly
+            model = load_pretrained(info.folder)
+            latent_map = load_map(info.folder / MAP_FILE, n_images=len(images))
+            codes = encode(model, images).numpy()[latent_map.indices].astype(np.float16).astype(np.float32)
+
+            def decode(z):
+                return decode_codes(model, torch.from_numpy(z)).numpy()
+
+            row = [inverse_error(decode, latent_map.xy, codes, k=k)["mse"] for k in args.k]
+            if args.learned:
+                row.append(learned_inverse_error(decode, latent_map.xy, codes)["mse"])
+            print(f"| {dataset} | {info.name} | " + " | ".join(f"{v:.4f}" for v in row) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

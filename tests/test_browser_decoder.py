@@ -159,3 +159,89 @@ def test_inverse_error_is_small_on_a_smooth_map_and_large_on_a_shuffled_one():
     assert smooth["mse"] < shuffled["mse"] / 20
     blend_set, measured = held_out_split(10, seed=3)
     assert set(blend_set).isdisjoint(measured) and len(blend_set) + len(measured) == 10
+
+
+# --- the app's side (AppTest: the component is drawn by the browser, its arguments checked here) ---
+
+
+def open_map_with_flashlight(app_path: str, params: dict | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(app_path, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.toggle(key="flashlight").set_value(True).run()
+    return at
+
+
+APP = str(ROOT / "app.py")
+
+
+def test_a_model_without_a_browser_decoder_says_so_and_keeps_the_servers_map(fake_pretrained):
+    at = open_map_with_flashlight(APP)
+    assert not at.exception
+    assert any("no decoder for the browser" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 1
+    assert not at.get("component_instance")
+
+
+def test_a_damaged_browser_decoder_is_named_and_never_sent(fake_pretrained):
+    folder = fake_pretrained / "mnist" / "vae-z4"
+    bd.write_browser_decoder(folder)
+    data = (folder / bd.DECODER_FILE).read_bytes()
+    (folder / bd.DECODER_FILE).write_bytes(data[:100])
+    at = open_map_with_flashlight(APP)
+    assert not at.exception
+    assert any("is damaged" in c.value and "--force" in c.value for c in at.caption)
+    assert not at.get("component_instance")
+    assert str(fake_pretrained) not in " ".join(c.value for c in at.caption)
+
+
+def test_the_flashlight_sends_each_models_decoder_and_codes_once(fake_pretrained):
+    for name in ("vae-z4", "wae-z4"):
+        bd.write_browser_decoder(fake_pretrained / "mnist" / name)
+    at = open_map_with_flashlight(APP)
+    assert not at.exception
+    [component] = at.get("component_instance")
+    proto = component.proto
+    args = json.loads(proto.json_args)
+    binary = {special.key: special.bytes for special in proto.special_args}
+    assert args["mode"] == "map" and [m["plane"] for m in args["models"]] == [False]
+    onnx_bytes, _ = bd.read_browser_decoder(fake_pretrained / "mnist" / "vae-z4")
+    assert binary["onnx_0"] == onnx_bytes
+    n = len(binary["labels"])
+    assert len(binary["xy"]) == n * 2 * 4 and len(binary["codes_0"]) == n * 4 * 2  # float32 points, float16 codes
+    at.run()  # a rerun sends the same arguments: Streamlit's message cache sends a reference, not the bytes
+    assert json.loads(at.get("component_instance")[0].proto.json_args)["signature"] == args["signature"]
+
+
+def test_traversal_sliders_move_to_the_browser_when_the_model_has_a_decoder(fake_pretrained):
+    from tests.test_app import open_page
+
+    bd.write_browser_decoder(fake_pretrained / "mnist" / "vae-z4")
+    at = open_page("views/traverse.py", {"model": "vae-z4"})
+    assert not at.exception
+    assert not [s for s in at.slider if s.key and s.key.startswith("trav_mnist_vae-z4_")]
+    [component] = at.get("component_instance")
+    args = json.loads(component.proto.json_args)
+    assert args["mode"] == "sliders" and len(args["dims"]) == 4
+    assert all(d["lo"] <= d["value"] <= d["hi"] for d in args["dims"])
+
+
+@pytest.mark.parametrize("value", [
+    None, "fix", {"event": "fix"}, {"event": "fix", "x": "1", "y": 0, "nearest": 0, "k": 8},
+    {"event": "fix", "x": float("nan"), "y": 0, "nearest": 0, "k": 8},
+    {"event": "fix", "x": 0, "y": 0, "nearest": 10**9, "k": 8}, {"event": "fix", "x": 0, "y": 0, "nearest": -1, "k": 8},
+    {"event": "fix", "x": 0, "y": 0, "nearest": 1.5, "k": 8}, {"event": "fix", "x": 0, "y": 0, "nearest": True, "k": 8},
+])
+def test_a_hostile_click_from_the_browser_is_ignored(value):
+    from webapp.browser_decoder import kept_point
+
+    assert kept_point(value, 100) is None
+
+
+def test_a_click_from_the_browser_is_read_with_k_bounded():
+    from webapp.browser_decoder import kept_point
+
+    assert kept_point({"event": "fix", "x": 1.5, "y": -2, "nearest": 7, "k": 500, "n": 3}, 100) == (1.5, -2.0, 7, 32)

@@ -94,26 +94,25 @@ def render(page: PageInput) -> None:
             return False
         clicked = browser_decoder.flashlight(models, latent_map.xy, labels[latent_map.indices], class_names,
                                              key="flashlight_view", height=520)
-        if clicked and clicked.get("event") == "fix" and clicked != st.session_state.get(FIXED, {}).get("value"):
-            nearest = int(clicked["nearest"]) if 0 <= int(clicked.get("nearest", -1)) < len(latent_map.xy) else None
-            st.session_state[FIXED] = {"value": clicked, "model": view.model.name, "dataset": view.dataset}
-            if nearest is not None:
-                state.set_selection([int(latent_map.indices[nearest])])
+        point = browser_decoder.kept_point(clicked, len(latent_map.xy))
+        if point is not None and clicked != st.session_state.get(FIXED, {}).get("value"):
+            st.session_state[FIXED] = {"value": clicked, "point": point, "model": view.model.name,
+                                       "dataset": view.dataset}
+            state.set_selection([int(latent_map.indices[point[2]])])
         st.caption(caption)
         fixed = st.session_state.get(FIXED)
         if fixed and (fixed["dataset"], fixed["model"]) == (view.dataset, view.model.name):
-            fixed_point(fixed["value"], latent_map, models)
+            fixed_point(fixed["point"], latent_map, models)
         return True
 
-    def fixed_point(clicked: dict, latent_map, models: list) -> None:
+    def fixed_point(point: tuple, latent_map, models: list) -> None:
         """The clicked point decoded on the server: what the browser showed there, now kept by the page."""
         import torch
 
-        from explorer.inverse import DEFAULT_K, map_to_code
+        from explorer.inverse import map_to_code
         from explorer.latent import decode
 
-        x, y = float(clicked["x"]), float(clicked["y"])
-        k = int(clicked.get("k", DEFAULT_K)) if str(clicked.get("k", "")).isdigit() else DEFAULT_K
+        x, y, _, k = point
         st.markdown(t("map.fixed", x=x, y=y))
         shown, captions = [], []
         for m in models:
@@ -121,7 +120,7 @@ def render(page: PageInput) -> None:
             if model is None:
                 continue
             code = (np.array([[x, y]], dtype=np.float32) if m.codes is None
-                    else map_to_code(latent_map.xy, m.codes, np.array([[x, y]]), k=max(1, min(k, 64))))
+                    else map_to_code(latent_map.xy, m.codes, np.array([[x, y]]), k=k))
             shown.append(pictures(decode(model, torch.from_numpy(code)))[0])
             captions.append(m.label)
         st.image(shown, width=112, caption=captions)

@@ -109,6 +109,17 @@ def _handle(value, key: str):
     return value if isinstance(value, dict) else None
 
 
+def kept_point(value, n_points: int) -> tuple[float, float, int, int] | None:
+    """A click the browser reported, checked (it comes from a visitor's browser): (x, y, nearest, k), or None."""
+    if not isinstance(value, dict) or value.get("event") != "fix":
+        return None
+    x, y, nearest, k = (value.get(name) for name in ("x", "y", "nearest", "k"))
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y, nearest, k))
+    if not numbers or not (np.isfinite(x) and np.isfinite(y)) or not 0 <= nearest < n_points or nearest != int(nearest):
+        return None
+    return float(x), float(y), int(nearest), int(min(max(k, 1), 32)) if np.isfinite(k) else DEFAULT_K
+
+
 def flashlight(models: list[BrowserModel], xy: np.ndarray, labels: np.ndarray, class_names: list[str], key: str,
                k: int = DEFAULT_K, height: int = 520,
                bounds: tuple[float, float, float, float] | None = None) -> dict | None:
