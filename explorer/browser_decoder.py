@@ -1,7 +1,8 @@
 """Decoders that run in the browser: each model's decoder exported to ONNX, shipped beside its weights.
 
     python -m explorer.browser_decoder --all            # every model of the shipped zoo
-    python -m explorer.browser_decoder pretrained/mnist/vae-z16 [--zoo DIR] [--force]
+    python -m explorer.browser_decoder --zoo DIR          # every model of a zoo of your own
+    python -m explorer.browser_decoder pretrained/mnist/vae-z16 [--force]
 
 For each checkpoint folder it writes
 
@@ -196,27 +197,60 @@ def read_browser_decoder(folder: Path, weights: str | None = None) -> tuple[byte
     return data, record
 
 
-def main(argv: list[str] | None = None) -> int:
+def zoo_checkpoints(zoo: Path) -> list[Path] | None:
+    """The available checkpoint folders of a zoo of your own (opened, see main), or None if it is not one."""
     from explorer.catalog import list_models
+    from explorer.data import user_datasets
+
+    if not zoo.is_dir():
+        return None
+    datasets = [name for name, (_, root) in user_datasets().items() if root == zoo]
+    if not datasets:
+        return None
+    return [m.folder for name in datasets for m in list_models(name) if m.available]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    from explorer.data import ZOO_ENV
+
+    previous = os.environ.get(ZOO_ENV)
+    try:
+        return _main(argv)
+    finally:  # --zoo opens a zoo for this run only (main may be called in a process that goes on)
+        if previous is None:
+            os.environ.pop(ZOO_ENV, None)
+        else:
+            os.environ[ZOO_ENV] = previous
+
+
+def _main(argv: list[str] | None) -> int:
+    import os
+
     from explorer.checkpoint import CheckpointError
-    from explorer.cli import ArgumentParser, fail
-    from explorer.data import DATASETS, DatasetUnavailable
+    from explorer.cli import ArgumentParser, add_checkpoint_folders, checkpoint_folders, fail
+    from explorer.data import ZOO_ENV, DatasetUnavailable
 
     parser = ArgumentParser(prog="python -m explorer.browser_decoder", description=__doc__.splitlines()[0])
-    parser.add_argument("folders", nargs="*", type=Path, help="checkpoint folders")
-    parser.add_argument("--all", action="store_true", help="every available checkpoint in pretrained/")
+    add_checkpoint_folders(parser)
+    parser.add_argument("--zoo", type=Path, help="every available model of a zoo folder of your own")
     parser.add_argument("--force", action="store_true", help="export again where a current export exists")
     args = parser.parse_args(argv)
-    folders = list(args.folders)
-    if args.all:
-        folders += [m.folder for d in DATASETS for m in list_models(d) if m.available]
-    if not folders:
-        parser.error("name checkpoint folders, or pass --all")
-    try:
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
-    except ImportError as err:
-        return fail(f"exporting needs the onnx and onnxruntime packages ({err.name} is not installed): "
+    if args.zoo is not None:
+        zoo = args.zoo.expanduser()
+        os.environ[ZOO_ENV] = os.pathsep.join(filter(None, [str(zoo), os.environ.get(ZOO_ENV, "")]))
+        folders = zoo_checkpoints(zoo)
+        if folders is None:
+            return fail(f"{args.zoo} is not a zoo folder (no sub-folder with a test.npz); nothing written there")
+        folders += list(args.folders)
+    else:
+        folders = checkpoint_folders(parser, args)
+    import importlib.util
+
+    missing = [name for name in ("onnx", "onnxruntime") if importlib.util.find_spec(name) is None]
+    if missing:
+        return fail(f"exporting needs the onnx and onnxruntime packages ({', '.join(missing)} not installed): "
                     "python -m pip install onnx onnxruntime")
     status = 0
     for folder in folders:

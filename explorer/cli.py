@@ -71,3 +71,24 @@ def resolve_device(name: str):
     if name not in DEVICES:
         raise ValueError(f"--device {name}: choose one of {', '.join(DEVICES)}")
     return torch.device(name)
+
+
+def add_checkpoint_folders(parser: ArgumentParser) -> None:
+    """The positional checkpoint folders and ``--all`` (every available checkpoint of the shipped zoo)."""
+    from pathlib import Path
+
+    parser.add_argument("folders", nargs="*", type=Path, help="checkpoint folders")
+    parser.add_argument("--all", action="store_true", help="every available checkpoint in pretrained/")
+
+
+def checkpoint_folders(parser: ArgumentParser, args) -> list:
+    """The folders named, and with ``--all`` those of the shipped zoo; a usage error if there are none."""
+    from explorer.catalog import list_models
+    from explorer.data import DATASETS
+
+    folders = list(args.folders)
+    if args.all:
+        folders += [m.folder for d in DATASETS for m in list_models(d) if m.available]
+    if not folders:
+        parser.error("name checkpoint folders, or pass --all")
+    return folders

@@ -17,9 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from explorer.cli import ArgumentParser
-from explorer.catalog import list_models
-from explorer.data import DATASETS, DatasetUnavailable
+from explorer.cli import ArgumentParser, add_checkpoint_folders, checkpoint_folders
+from explorer.data import DatasetUnavailable
 from explorer.project import DEFAULT_UMAP, MAP_FILE, LatentMap, latent_plane_map, save_map, umap_project
 
 
@@ -54,19 +53,14 @@ def fit_gmm(folder: Path, data_root: Path | None, seed: int):
 
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="python -m explorer.embed", description=__doc__.splitlines()[0])
-    parser.add_argument("folders", nargs="*", type=Path)
-    parser.add_argument("--all", action="store_true", help="every available checkpoint in pretrained/")
+    add_checkpoint_folders(parser)
     parser.add_argument("--n-neighbors", type=int, default=DEFAULT_UMAP["n_neighbors"])
     parser.add_argument("--min-dist", type=float, default=DEFAULT_UMAP["min_dist"])
     parser.add_argument("--seed", type=int, default=DEFAULT_UMAP["seed"])
     parser.add_argument("--data-root", type=Path, default=None, help="where the training split is (for gmm.npz)")
     parser.add_argument("--force", action="store_true", help="recompute files that exist")
     args = parser.parse_args(argv)
-    folders = list(args.folders)
-    if args.all:
-        folders += [m.folder for d in DATASETS for m in list_models(d) if m.available]
-    if not folders:
-        parser.error("name checkpoint folders, or pass --all")
+    folders = checkpoint_folders(parser, args)
     from explorer.checkpoint import CheckpointError
 
     from explorer.samplers import GMM_FILE

@@ -97,6 +97,8 @@ SCRIPT_IDLE_JS = """() => {
   return app !== null && app.dataset.testScriptState === 'notRunning';
 }"""
 
+NEXT_PAINT_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
 # Plotly keeps the decoded arrays in _fullData (data holds plotly.py's base64 "bdata" form).
 MAP_POINTS_JS = """() => {
   const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
@@ -128,6 +130,21 @@ POINT_PIXEL_JS = """(index) => {
   }
   return null;
 }"""
+
+
+def wait_for_map(page, timeout: float = 60.0) -> int:
+    page.wait_for_function(f"({MAP_POINTS_JS})() > 0", timeout=timeout * 1000)
+    return page.evaluate(MAP_POINTS_JS)
+
+
+def wait_idle(page, timeout: float = 30.0) -> None:
+    """Until Streamlit has finished the run that drew what the caller waited for.
+
+    Call it only after waiting for something that run draws: before that, the app may
+    still be "notRunning" because the run has not started yet.
+    """
+    page.wait_for_function(SCRIPT_IDLE_JS, timeout=timeout * 1000)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout * 1000)
 
 
 # --- a whole session, as a person in the audience would run it (async, for many at once) ---

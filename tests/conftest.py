@@ -126,3 +126,44 @@ def write_application_figures(folder: Path, accuracy: float = 0.5, seed: int = 0
     }
     write_figures(model_figures_path(folder), figures)
     return figures
+
+
+# --- the real browser: one server and one Chromium per test module, a fresh context per test ---
+
+
+@pytest.fixture(scope="module")
+def server():
+    from tests.browser_support import AppServer, require_chromium
+
+    require_chromium()
+    srv = AppServer()
+    srv.wait_healthy()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import launch_browser
+
+    with sync_playwright() as p:
+        b = launch_browser(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    from tests.browser_support import ROOT
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:  # keep a picture of what the browser showed
+        artifacts = ROOT / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        pg.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
+    context.close()

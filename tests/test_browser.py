@@ -3,74 +3,23 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from explorer.catalog import list_models
 from tests.browser_support import (
     MAP_POINTS_JS,
     MAP_SIGNATURE_JS,
+    NEXT_PAINT_JS,
     POINT_PIXEL_JS,
-    ROOT,
-    SCRIPT_IDLE_JS,
     SLIDER_INPUT,
     TRACE_NAMES_JS,
     AppServer,
-    launch_browser,
-    require_chromium,
+    wait_for_map,
+    wait_idle,
 )
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = ROOT / "test-artifacts"
-NEXT_PAINT_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-
-
-@pytest.fixture(scope="module")
-def server():
-    require_chromium()
-    srv = AppServer()
-    srv.wait_healthy()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_browser(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    yield pg
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:  # keep a picture of what the browser showed
-        ARTIFACTS.mkdir(exist_ok=True)
-        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-
-
-def wait_for_map(page, timeout: float = 60.0) -> int:
-    page.wait_for_function(f"({MAP_POINTS_JS})() > 0", timeout=timeout * 1000)
-    return page.evaluate(MAP_POINTS_JS)
-
-
-def wait_idle(page, timeout: float = 30.0) -> None:
-    """Until Streamlit has finished the run that drew what the caller waited for.
-
-    Call it only after waiting for something that run draws: before that, the app may
-    still be "notRunning" because the run has not started yet.
-    """
-    page.wait_for_function(SCRIPT_IDLE_JS, timeout=timeout * 1000)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout * 1000)
 
 
 def wait_for_url(page, fragment: str, timeout: float = 30.0) -> None:

@@ -8,13 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from tests.browser_support import ROOT, SCRIPT_IDLE_JS
-from tests.test_browser import browser, page, server, wait_for_map, wait_idle  # noqa: F401  (fixtures)
+from tests.browser_support import NEXT_PAINT_JS, ROOT, SCRIPT_IDLE_JS, wait_for_map, wait_idle
 
 pytestmark = pytest.mark.browser
 IFRAME = "iframe[src*='browser_decoder']"
 FIRST_IMAGE_JS = "() => document.querySelector('figure canvas').toDataURL()"
-NEXT_PAINT_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def decoder_frame(page, nth: int = 0, timeout: float = 60.0):
@@ -64,11 +62,15 @@ def test_the_flashlight_decodes_under_the_pointer_without_the_server(server, pag
     from explorer.latent import decode
 
     sent = messages_to_server(page)
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)
     wait_idle(page)
     page.get_by_text("Flashlight", exact=True).click()
     frame = decoder_frame(page)
+    assert [url for url in requested if not url.startswith((server.url, "data:", "blob:"))] == []
+    assert any(url.endswith("ort-wasm-simd-threaded.wasm.gz") for url in requested)
     box = frame.locator("#map").bounding_box()
     hover_started = time.perf_counter()
     seen = sweep(page, frame, box)

@@ -257,3 +257,20 @@ def test_zoo_check_runs_a_trusted_modules_model_only_when_named(example_zoo, cap
     assert "--trust-module examples.mlp_autoencoder" in capsys.readouterr().out
     assert zoo.main(["check", str(example_zoo), "--trust-module", EXAMPLE_MODULE]) == 0
     assert "ae-z8                usable" in capsys.readouterr().out
+
+
+def test_the_decoders_of_a_zoo_of_your_own_are_exported_for_the_browser(built_zoo, tmp_path, capsys):
+    import shutil
+
+    from explorer import browser_decoder as bd
+
+    zoo = tmp_path / "zoo"
+    shutil.copytree(built_zoo, zoo)
+    assert bd.main(["--zoo", str(zoo)]) == 0
+    exported = sorted(zoo.glob("*/*/" + bd.BROWSER_FILE))
+    assert len(exported) >= 2 and len(exported) == len(capsys.readouterr().out.splitlines())
+    for record in exported:
+        data, read = bd.read_browser_decoder(record.parent)
+        channels = 3 if record.parent.parent.name == "shapes" else 1
+        assert read["image_shape"][0] == channels and read["max_abs_error"] <= bd.HALF_TOLERANCE
+    assert bd.main(["--zoo", str(tmp_path / "nothing-here")]) == 2

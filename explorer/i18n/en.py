@@ -434,7 +434,7 @@ STRINGS: dict[str, str] = {
     "browser.failed_webassembly": "This browser cannot run WebAssembly: images are decoded on the server instead.",
     "browser.failed_decompression": "This browser cannot unpack the decoder's runtime (it has no DecompressionStream): images are decoded on the server instead.",
     "browser.failed_load": "The in-browser decoder could not be loaded: images are decoded on the server instead.",
-    "browser.unavailable_missing": "{model} has no decoder for the browser yet (export one with `python -m explorer.browser_decoder`).",
+    "browser.unavailable_missing": "{model} has no decoder for the browser yet: `python -m explorer.browser_decoder --all` exports the shipped zoo's, `--zoo FOLDER` those of a zoo of your own.",
     "browser.unavailable_damaged": "{model}'s decoder for the browser is damaged; export it again with `python -m explorer.browser_decoder --force`.",
     "browser.unavailable_stale": "{model}'s decoder for the browser was exported from other weights; export it again with `python -m explorer.browser_decoder --force`.",
     "sample.plane_live": "The plane, decoded under your pointer",

@@ -151,6 +151,41 @@ function fail(reason, strings) {
   setValue({ event: "failed", reason });
 }
 
+function reasonOf(err) {
+  const message = String(err && err.message);
+  return ["webassembly", "decompression", "load"].includes(message) ? message : "load";
+}
+
+// Decode at most one job at a time, at most once per frame, always the latest job: a pointer that
+// moves faster than the decoder never builds a queue. draw(ort, job) returns false when its view is gone.
+function frameLoop(strings, draw) {
+  let pending = null, busy = false, scheduled = false;
+  const frame = async () => {
+    scheduled = false;
+    if (busy || pending === null) return;
+    const job = pending;
+    pending = null;
+    busy = true;
+    try {
+      const ort = await loadRuntime();
+      if ((await draw(ort, job)) !== false) {
+        stats.frames += 1;
+        stats.latencies.push(performance.now() - job.t);
+        if (stats.firstFrameMs === null) stats.firstFrameMs = performance.now();
+      }
+    } catch (err) {
+      fail(reasonOf(err), strings);
+    } finally {
+      busy = false;
+      if (pending !== null && !scheduled) { scheduled = true; requestAnimationFrame(frame); }
+    }
+  };
+  return (job) => {
+    pending = job;
+    if (!scheduled) { scheduled = true; requestAnimationFrame(frame); }
+  };
+}
+
 // --- the flashlight: map mode ------------------------------------------------------------
 
 // The k map points nearest (x, y) and their normalised inverse-distance weights (explorer.inverse).
@@ -262,46 +297,27 @@ function setupMap(args) {
   root.replaceChildren(map, panel);
   fitHeight();
 
-  const view = { args, xy, models, targets, k, eps, map, base, toPixel, toData, ratio, side, coords, fixed: args.fixed,
-                 clicks: 0 };
+  const view = { args, xy, models, targets, k, eps, map, base, toPixel, toData, ratio, side, coords, fixed: null, clicks: 0 };
   current = view;
   drawMap(view, null, null);
 
-  let pending = null, scheduled = false, busy = false;
-  const frame = async () => {
-    scheduled = false;
-    if (busy || !pending) return;
-    const { x, y, t } = pending;
-    pending = null;
-    busy = true;
-    try {
-      const ort = await loadRuntime();
-      const near = nearest(xy, x, y, view.k, eps);
-      const codes = models.map((m) => (m.plane ? new Float32Array([x, y]) : blend(m.codes, m.dim, near)));
-      const images = await Promise.all(models.map((m, i) => decode(ort, m, codes[i])));
-      if (current !== view) return;
-      images.forEach((data, i) => paint(targets[i], models[i], data));
-      stats.last = { x, y, k: view.k, codes: codes.map((c) => Array.from(c)), image: Array.from(images[0]) };
-      drawMap(view, [x, y], near);
-      coords.textContent = strings.position.replace("{x}", x.toFixed(2)).replace("{y}", y.toFixed(2));
-      stats.frames += 1;
-      stats.latencies.push(performance.now() - t);
-      if (stats.firstFrameMs === null) stats.firstFrameMs = performance.now();
-    } catch (err) {
-      fail(String(err && err.message).match(/^(webassembly|decompression|load)$/) ? err.message : "load", strings);
-    } finally {
-      busy = false;
-      if (pending && !scheduled) { scheduled = true; requestAnimationFrame(frame); }
-    }
-  };
+  const request = frameLoop(strings, async (ort, { x, y }) => {
+    const near = nearest(xy, x, y, view.k, eps);
+    const codes = models.map((m) => (m.plane ? new Float32Array([x, y]) : blend(m.codes, m.dim, near)));
+    const images = await Promise.all(models.map((m, i) => decode(ort, m, codes[i])));
+    if (current !== view) return false;
+    images.forEach((data, i) => paint(targets[i], models[i], data));
+    stats.last = { x, y, k: view.k, codes: codes.map((c) => Array.from(c)), image: Array.from(images[0]) };
+    drawMap(view, [x, y], near);
+    coords.textContent = strings.position.replace("{x}", x.toFixed(2)).replace("{y}", y.toFixed(2));
+  });
   const where = (event) => {
     const box = map.getBoundingClientRect();
     return toData(event.clientX - box.left, event.clientY - box.top);
   };
   map.addEventListener("pointermove", (event) => {
     const [x, y] = where(event);
-    pending = { x, y, t: event.timeStamp };
-    if (!scheduled) { scheduled = true; requestAnimationFrame(frame); }
+    request({ x, y, t: event.timeStamp });
   });
   map.addEventListener("click", (event) => {
     const [x, y] = where(event);
@@ -311,16 +327,13 @@ function setupMap(args) {
     drawMap(view, [x, y], null);
     setValue({ event: "fix", x, y, nearest: near.index[0], k: view.k, n: view.clicks });
   });
-  // Start the runtime and the first model while the pointer is still away, then show the fixed point.
+  // Start the runtime and the models while the pointer is still away, then decode the map's centre.
   loadRuntime().then((ort) => Promise.all(models.map((m) => session(ort, m.key, m.onnx))))
     .then(() => {
       if (current !== view) return;
-      const [x, y] = view.fixed || [cx, cy];
-      pending = pending || { x, y, t: performance.now() };
-      if (!scheduled) { scheduled = true; requestAnimationFrame(frame); }
+      if (stats.frames === 0) request({ x: cx, y: cy, t: performance.now() });
     })
-    .catch((err) => fail(String(err && err.message).match(/^(webassembly|decompression|load)$/) ? err.message : "load",
-                         strings));
+    .catch((err) => fail(reasonOf(err), strings));
 }
 
 function drawMap(view, cursor, near) {
@@ -370,7 +383,7 @@ function setupSliders(args) {
     const show = () => { text.textContent = `${dim.label}: ${Number(input.value).toFixed(2)}`; };
     show();
     code[dim.index] = dim.value;
-    input.addEventListener("input", () => { show(); code[dim.index] = Number(input.value); request(performance.now()); });
+    input.addEventListener("input", () => { show(); code[dim.index] = Number(input.value); request({ code: code.slice(), t: performance.now() }); });
     input.addEventListener("change", () => release());
     label.append(text, input);
     grid.append(label);
@@ -395,40 +408,20 @@ function setupSliders(args) {
   const view = {};
   current = view;
 
-  let pending = null, busy = false, releases = 0;
-  const frame = async () => {
-    if (busy || pending === null) return;
-    const t = pending;
-    pending = null;
-    busy = true;
-    try {
-      const ort = await loadRuntime();
-      const data = await decode(ort, model, code.slice());
-      if (current !== view) return;
-      paint(target, model, data);
-      stats.last = { code: Array.from(code), image: Array.from(data) };
-      stats.frames += 1;
-      stats.latencies.push(performance.now() - t);
-      if (stats.firstFrameMs === null) stats.firstFrameMs = performance.now();
-    } catch (err) {
-      fail(String(err && err.message).match(/^(webassembly|decompression|load)$/) ? err.message : "load", strings);
-    } finally {
-      busy = false;
-      if (pending !== null) requestAnimationFrame(frame);
-    }
-  };
-  function request(t) {
-    const idle = pending === null;
-    pending = t;
-    if (idle) requestAnimationFrame(frame);
-  }
+  let releases = 0;
+  const request = frameLoop(strings, async (ort, { code: now }) => {
+    const data = await decode(ort, model, now);
+    if (current !== view) return false;
+    paint(target, model, data);
+    stats.last = { code: Array.from(now), image: Array.from(data) };
+  });
   function release() {
     releases += 1;
     const values = {};
     args.dims.forEach((dim, i) => { values[dim.index] = Number(inputs[i].value); });
     setValue({ event: "release", values, n: releases });
   }
-  request(performance.now());
+  request({ code: code.slice(), t: performance.now() });
 }
 
 // --- messages from Streamlit ------------------------------------------------------------
