@@ -87,7 +87,10 @@ def inverse_error(decode, points: np.ndarray, codes: np.ndarray, k: int = DEFAUL
     guess = np.asarray(decode(estimate), dtype=np.float64)
     per_image = ((guess - truth) ** 2).reshape(len(measured), -1).mean(axis=1)
     code_error = ((estimate - codes[measured]) ** 2).sum(axis=1)
+    # for scale: the same measured reconstructions against those of other, random map points
+    others = truth[np.random.default_rng(seed + 1).permutation(len(measured))]
     return {"k": int(k), "mse": float(per_image.mean()), "mse_p90": float(np.quantile(per_image, 0.9)),
+            "random_pair_mse": float(((others - truth) ** 2).mean()),
             "code_distance": float(np.sqrt(code_error).mean()), "blend_points": int(len(blend_set)),
             "measured_points": int(len(measured))}
 
@@ -143,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learned", action="store_true", help="also train and measure the learned inverse")
     args = parser.parse_args(argv)
     print("| dataset | model | " + " | ".join(f"k = {k}" for k in args.k)
-          + (" | learned 2→d |" if args.learned else " |"))
-    print("|---|---|" + "---:|" * (len(args.k) + args.learned))
+          + (" | learned 2→d" if args.learned else "") + " | two random points |")
+    print("|---|---|" + "---:|" * (len(args.k) + args.learned + 1))
     for dataset in args.dataset:
         images, _ = load_shipped_test(dataset)
         for info in list_models(dataset):
@@ -157,9 +160,11 @@ def main(argv: list[str] | None = None) -> int:
             def decode(z):
                 return decode_codes(model, torch.from_numpy(z)).numpy()
 
-            row = [inverse_error(decode, latent_map.xy, codes, k=k)["mse"] for k in args.k]
+            errors = [inverse_error(decode, latent_map.xy, codes, k=k) for k in args.k]
+            row = [e["mse"] for e in errors]
             if args.learned:
                 row.append(learned_inverse_error(decode, latent_map.xy, codes)["mse"])
+            row.append(errors[0]["random_pair_mse"])
             print(f"| {dataset} | {info.name} | " + " | ".join(f"{v:.4f}" for v in row) + " |", flush=True)
     return 0
 

@@ -94,6 +94,11 @@ def test_the_flashlight_decodes_under_the_pointer_without_the_server(server, pag
     assert page.locator('[data-testid="stImageCaption"]', has_text="#").count() >= 1
     assert page.locator('[data-testid="stException"]').count() == 0
 
+    # The keyboard moves the flashlight on from there (a presenter's clicker sends arrow keys).
+    x_before = frame.evaluate("window.decoderStats.last.x")
+    frame.locator("#map").press("Shift+ArrowRight")
+    frame.wait_for_function("(x) => window.decoderStats.last.x > x", arg=x_before, timeout=10_000)
+
 
 def test_compared_models_decode_the_same_neighbourhood_in_lockstep(server, page):
     from explorer.inverse import knn_weights, blend

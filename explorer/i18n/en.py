@@ -423,7 +423,7 @@ STRINGS: dict[str, str] = {
     "own.on_map_approx": "The star is placed among its five nearest test codes on the shipped map (UMAP has no exact place for a new point); the rings are its nearest test images.",
     "own.denoiser_heading": "What the denoising autoencoder makes of it",
     "own.denoiser_caption": "The denoising autoencoder was trained to map corrupted images back to clean ones: a scrawl comes back closer to a digit it knows than the plain autoencoder makes it.",
-    "browser.hint": "Move the pointer over the map; click to keep a point.",
+    "browser.hint": "Move the pointer over the map (or the arrow keys, after a click on it; Shift for bigger steps); click or Enter keeps a point.",
     "browser.how_plane": "Decoded in your browser (WebAssembly): this latent space is 2-D, so the position is the code.",
     "browser.how_blend": "Decoded in your browser (WebAssembly). The code is the inverse-distance blend of the {k} nearest test codes on the map; each compared model blends its own codes of the same test images.",
     "browser.position": "Position ({x}, {y})",

@@ -294,6 +294,7 @@ function setupMap(args) {
     legend.append(item);
   }
   panel.append(legend, statusLine(strings.hint));
+  map.setAttribute("aria-label", strings.hint);
   root.replaceChildren(map, panel);
   fitHeight();
 
@@ -319,13 +320,28 @@ function setupMap(args) {
     const [x, y] = where(event);
     request({ x, y, t: event.timeStamp });
   });
-  map.addEventListener("click", (event) => {
-    const [x, y] = where(event);
+  let cursor = [cx, cy]; // the last position decoded, which the keyboard moves on from
+  const keep = (x, y) => {
     const near = nearest(xy, x, y, 1, eps);
     view.fixed = [x, y];
     view.clicks += 1;
     drawMap(view, [x, y], null);
     setValue({ event: "fix", x, y, nearest: near.index[0], k: view.k, n: view.clicks });
+  };
+  map.addEventListener("pointermove", (event) => { cursor = where(event); });
+  map.addEventListener("click", (event) => keep(...where(event)));
+  // The keyboard (a presenter's clicker included): arrows move the flashlight by 1 % of the map
+  // (10 % with Shift), Enter keeps the point.
+  map.tabIndex = 0;
+  map.addEventListener("keydown", (event) => {
+    const step = (event.shiftKey ? 0.1 : 0.01) * span;
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+    if (event.key === "Enter") keep(...cursor);
+    else if (moves[event.key]) {
+      cursor = [cursor[0] + moves[event.key][0], cursor[1] + moves[event.key][1]];
+      request({ x: cursor[0], y: cursor[1], t: event.timeStamp });
+    } else return;
+    event.preventDefault();
   });
   // Start the runtime and the models while the pointer is still away, then decode the map's centre.
   loadRuntime().then((ort) => Promise.all(models.map((m) => session(ort, m.key, m.onnx))))
