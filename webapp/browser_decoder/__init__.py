@@ -5,7 +5,7 @@ with onnxruntime-web's WebAssembly backend, vendored in ``frontend/vendor`` (see
 NOTICE.md; ``vendor.sh`` refreshes it from npm). Nothing is fetched from outside the server.
 
 Why ``st.components.v1.declare_component(path=…)`` and not components v2: v2 serves files
-(the 3.7 MB WebAssembly runtime) only from a pip-installed package's asset folder, so
+(the 3.5 MB WebAssembly runtime) only from a pip-installed package's asset folder, so
 ``streamlit run app.py`` from a clone would no longer be enough; v1 serves the folder as it
 is, and its iframe keeps the component's canvas and event handlers apart from the page's.
 

@@ -44,7 +44,7 @@ function loadRuntime() {
       fetch(RUNTIME + "ort-wasm-simd-threaded.wasm.gz"),
     ]);
     if (!packed.ok) throw new Error("load");
-    // Stored gzipped so the server sends 3.7 MB as they are instead of 14 MB (or compressing per request).
+    // Stored gzipped so the server sends 3.5 MB as they are instead of 14 MB (or compressing per request).
     const wasm = await new Response(packed.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
     ort.env.wasm.wasmBinary = wasm;
     ort.env.wasm.numThreads = 1; // threads need cross-origin isolation; one is enough for these decoders
