@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from tests.browser_support import (
     MAP_SIGNATURE_JS,
     NEXT_PAINT_JS,
     POINT_PIXEL_JS,
+    ROOT,
     SLIDER_INPUT,
     TRACE_NAMES_JS,
     AppServer,
@@ -292,3 +294,19 @@ def test_the_map_of_a_zoo_of_your_own_draws_colour_thumbnails(browser, tmp_path)
         context.close()
     finally:
         own.stop()
+
+
+def test_the_maps_coordinates_download_as_a_well_formed_csv(server, page):
+    from explorer.exports import read_map_csv
+    from explorer.project import load_map
+
+    page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
+    wait_for_map(page)
+    wait_idle(page)
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Coordinates (CSV)").click()
+    data = Path(info.value.path()).read_bytes()
+    assert info.value.suggested_filename == "map-mnist-vae-z16.csv"
+    indices, xy = read_map_csv(data)
+    shipped = load_map(ROOT / "pretrained" / "mnist" / "vae-z16" / "map.npz")
+    assert np.array_equal(indices, shipped.indices) and np.allclose(xy, shipped.xy, rtol=1e-5, atol=1e-5)

@@ -15,7 +15,7 @@ from explorer.latent import reconstruct
 from explorer.measure import roc
 from webapp import loaders
 from webapp.page import PageInput, model_or_error, open_page
-from webapp.widgets import model_label, model_picker
+from webapp.widgets import figure, model_label, model_picker
 
 N_IMAGES = 2000  # per set: enough for a smooth ROC, quick on a CPU
 
@@ -52,7 +52,8 @@ def render(page: PageInput) -> None:
             hist.add_trace(go.Histogram(x=np.log10(values + 1e-8), name=names[key], opacity=0.6, nbinsx=60))
         hist.update_layout(barmode="overlay", height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                            xaxis_title=t("anomaly.log_error"), title=t("anomaly.hist"))
-        left.plotly_chart(hist, key=f"hist_{info.name}", config={"displaylogo": False})
+        with left:
+            figure(hist, f"hist_{info.name}", f"hist_{info.name}", config={"displaylogo": False})
         curves, aucs = go.Figure(), {}
         for key, values in s.items():
             if key == "test":
@@ -64,7 +65,8 @@ def render(page: PageInput) -> None:
                                     showlegend=False))
         curves.update_layout(height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=t("anomaly.roc"),
                              xaxis_title=t("anomaly.fpr"), yaxis_title=t("anomaly.tpr"))
-        right.plotly_chart(curves, key=f"roc_{info.name}", config={"displaylogo": False})
+        with right:
+            figure(curves, f"roc_{info.name}", f"roc_{info.name}", config={"displaylogo": False})
         st.dataframe({t("anomaly.set"): list(aucs), t("figure.auc"): [round(v, 4) for v in aucs.values()]},
                      hide_index=True)
         worst = np.argsort(s["test"])[::-1][:12].tolist()

@@ -13,7 +13,7 @@ from explorer.i18n import dataset_title, t
 from explorer.kinds import KINDS
 from webapp import loaders
 from webapp.page import PageInput, explain, open_page, show_error
-from webapp.widgets import model_label
+from webapp.widgets import figure, model_label
 
 SHOWN_N = (1, 10, 100)  # labelled images per class in the table (10, 100 and 1,000 labels)
 BASELINE_STYLE = {"pixels": "dot", "pca": "dash"}
@@ -66,7 +66,7 @@ def render(page: PageInput) -> None:
 
     st.header(t("apps.classify_heading"))
     st.caption(t("apps.classify_intro"))
-    st.plotly_chart(accuracy_figure(rows), key="apps_accuracy", config={"displaylogo": False})
+    figure(accuracy_figure(rows), "apps_accuracy", "apps_accuracy", config={"displaylogo": False})
     table({t("apps.col_features"): [r[0] for r in rows],
            **{t("apps.col_accuracy", n=n, total=n * len(view.class_names)):
               [percent(accuracy_at(r[2], n)) for r in rows] for n in SHOWN_N}})
@@ -85,7 +85,7 @@ def render(page: PageInput) -> None:
     st.header(t("apps.reduce_heading"))
     st.caption(t("apps.reduce_intro"))
     curve, linear = (baselines or {}).get("pca_curve"), (baselines or {}).get("linear_ae")
-    st.plotly_chart(reduction_figure(curve, linear, figures), key="apps_reduction", config={"displaylogo": False})
+    figure(reduction_figure(curve, linear, figures), "apps_reduction", "apps_reduction", config={"displaylogo": False})
     if curve:
         pca = dict(zip(curve["dim"], curve["mse"]))
         compared = [(info, f) for info, f in figures.items() if info.latent_dim in pca]
@@ -139,7 +139,8 @@ def clusters_panel(clustering: dict, class_names: list[str], label: str) -> None
     heat.update_layout(height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=t("apps.contingency", label=label),
                        yaxis_autorange="reversed", xaxis_title=t("apps.axis_class"),
                        xaxis={"type": "category", "dtick": 1}, yaxis={"type": "category"})
-    left.plotly_chart(heat, key="apps_contingency", config={"displaylogo": False})
+    with left:
+        figure(heat, "apps_contingency", "apps_contingency", config={"displaylogo": False})
     with right:
         st.markdown(t("apps.centres"))
         centres = unpack_images(clustering["centres"])

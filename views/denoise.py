@@ -15,6 +15,7 @@ from explorer.images import pictures
 from explorer.latent import reconstruct
 from webapp import loaders, state
 from webapp.page import PageInput, model_or_error, open_page
+from webapp.widgets import figure
 
 CURVE_LEVELS = {"gaussian": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8],
                 "salt-and-pepper": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
@@ -87,7 +88,7 @@ def render(page: PageInput) -> None:
     fig.add_vline(x=level, line_dash="dot", line_color="grey")
     fig.update_xaxes(title_text=t("denoise.level"))
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    st.plotly_chart(fig, key="noise_curve", config={"displaylogo": False})
+    figure(fig, "noise_curve", "noise_curve", config={"displaylogo": False})
 
 
 if __name__ == "__main__":

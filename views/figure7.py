@@ -28,7 +28,7 @@ from explorer.posterior import (
 from explorer.samplers import NormalSampler
 from webapp import loaders
 from webapp.page import PageInput, model_or_error, open_page
-from webapp.widgets import image_picker, model_label
+from webapp.widgets import figure, image_picker, model_label
 
 GRID = np.linspace(-4.0, 4.0, 81)
 MMD_POINTS = 2000  # codes in the MMD estimate (its cost grows with the square)
@@ -134,7 +134,7 @@ def dimensions_section(view, latent_dim: int) -> None:
         bars.add_hline(y=ACTIVE_KL_NATS, line_dash="dot", line_color="grey")
         bars.update_layout(title=t("fig7.kl_title", model=model_label(vae)), height=320, yaxis_title=t("fig7.kl_axis"),
                            margin={"l": 10, "r": 10, "t": 40, "b": 10})
-        st.plotly_chart(bars, key="fig7_kl", config={"displaylogo": False})
+        figure(bars, "fig7_kl", "fig7_kl", config={"displaylogo": False})
         st.caption(t("fig7.kl_caption", active=len(active), total=len(kl), threshold=ACTIVE_KL_NATS))
     spread = go.Figure()
     spread.add_hrect(y0=-1, y1=1, fillcolor="#dddddd", opacity=0.5, line_width=0)
@@ -148,7 +148,7 @@ def dimensions_section(view, latent_dim: int) -> None:
                                     hovertemplate=t("fig7.spread_hover")))
     spread.update_layout(title=t("fig7.spread_title"), height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                          xaxis_title=t("fig7.dim_axis"), yaxis_title=t("fig7.code_axis"))
-    st.plotly_chart(spread, key="fig7_spread", config={"displaylogo": False})
+    figure(spread, "fig7_spread", "fig7_spread", config={"displaylogo": False})
     st.caption(t("fig7.spread_caption"))
 
 
@@ -174,7 +174,7 @@ def render(page: PageInput) -> None:
                 if model is None:
                     continue
                 fig, figures = plane_figure(info, labels, view.class_names, shown, chosen, n_sigma)
-                st.plotly_chart(fig, key=f"fig7_{info.name}", config={"displaylogo": False})
+                figure(fig, f"fig7_{info.name}", f"fig7_{info.name}", config={"displaylogo": False})
                 st.caption(t(f"fig7.reads_{info.kind}"))
                 recon = reconstruct(model, to_float(torch.from_numpy(np.array(images[[chosen]]))))
                 st.image([images[chosen], pictures(recon)[0]], width=84,

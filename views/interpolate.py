@@ -8,12 +8,13 @@ import torch
 
 from explorer.catalog import siblings
 from explorer.data import to_float
+from explorer.exports import gif_bytes
 from explorer.i18n import t
 from explorer.images import grid, to_uint8
 from explorer.latent import crossfade, decode, encode, interpolate
 from webapp import state
 from webapp.page import PageInput, map_with_codes, model_or_error, open_page
-from webapp.widgets import image_download, image_picker, model_label, model_picker
+from webapp.widgets import figure, file_download, image_download, image_picker, model_label, model_picker
 
 
 def render(page: PageInput) -> None:
@@ -82,7 +83,7 @@ def render(page: PageInput) -> None:
     scrubber.update_xaxes(showticklabels=False)
     scrubber.update_yaxes(showticklabels=False)
     scrubber.layout.updatemenus[0].buttons[0].args[1]["frame"]["duration"] = 120
-    st.plotly_chart(scrubber, key="scrubber", config={"displaylogo": False})
+    figure(scrubber, "scrubber", "scrubber", config={"displaylogo": False})
 
     # --- strips, one per model, and the pixel cross-fade ------------------------------
     st.subheader(t("interp.strips"))
@@ -92,7 +93,13 @@ def render(page: PageInput) -> None:
     st.markdown(t("page.model_heading", model=t("interp.crossfade")))
     st.image(grid(fade, ncols=steps), width="stretch")
     everything = grid(torch.cat([strips[m.name] for m in drawn] + [fade]), ncols=steps)
-    image_download(t("download.png"), everything, f"interpolation-{view.dataset}-{'own' if from_own else index_a}-{index_b}.png", "interp_dl")
+    name = f"interpolation-{view.dataset}-{'own' if from_own else index_a}-{index_b}"
+    with st.container(horizontal=True):
+        image_download(t("download.png"), everything, f"{name}.png", "interp_dl")
+        # every model's path and the cross-fade side by side, frame by frame, played forward and back
+        columns = torch.cat([strips[m.name] for m in drawn] + [fade], dim=-1)
+        file_download(t("download.gif"), lambda: gif_bytes(columns.numpy()), f"{name}.gif", "image/gif",
+                      "interp_gif")
 
     # --- the path drawn on the map ----------------------------------------------------
     st.subheader(t("interp.on_map"))
@@ -104,7 +111,7 @@ def render(page: PageInput) -> None:
     st.caption(t("interp.on_map_exact") if exact else t("interp.on_map_approx"))
     fig.add_trace(go.Scatter(x=path_xy[:, 0], y=path_xy[:, 1], mode="lines+markers", name=t("interp.path"),
                              line={"color": "black", "width": 2}, marker={"size": 6, "color": "black"}))
-    st.plotly_chart(fig, key="interp_map", config={"displaylogo": False})
+    figure(fig, "interp_map", "interp_map", config={"displaylogo": False})
 
 
 if __name__ == "__main__":

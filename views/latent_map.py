@@ -12,7 +12,7 @@ from explorer.images import pictures
 from explorer.project import DEFAULT_UMAP
 from webapp import browser_decoder, loaders, state
 from webapp.page import PageInput, model_or_error, open_page, show_error
-from webapp.widgets import model_label
+from webapp.widgets import figure_downloads, file_download, model_label
 
 MAX_SHOWN = 24  # images shown for a selection
 CUSTOM_MAP = "custom_map"  # this page's own session key: a recomputed map to show instead of the shipped one
@@ -166,8 +166,23 @@ def render(page: PageInput) -> None:
                 else:
                     st.plotly_chart(fig, key=f"map_chart_{info.name}", config={"displaylogo": False})
                 st.caption(caption)
+                map_downloads(info, latent_map, fig)
         with side if side is not None else st.container():
             selection_panel(shown_models, selection)
+
+    def map_downloads(info, latent_map, fig) -> None:
+        """The map as PNG / SVG, its coordinates as CSV, the codes as .npy: each made when clicked."""
+        from explorer.exports import array_npy, map_csv
+
+        name = f"map-{view.dataset}-{info.name}"
+        with st.container(horizontal=True):
+            file_download(t("download.map_csv"),
+                          lambda: map_csv(latent_map.xy, latent_map.indices, labels, class_names), f"{name}.csv",
+                          "text/csv", f"csv_{info.name}")
+            file_download(t("download.codes_npy"),
+                          lambda: array_npy(np.asarray(loaders.test_codes(info))[latent_map.indices]),
+                          f"codes-{view.dataset}-{info.name}.npy", "application/octet-stream", f"npy_{info.name}")
+            figure_downloads(fig, name, f"map_{info.name}")
 
     def selection_panel(shown_models, selection: list[int]) -> None:
         st.subheader(t("map.selection"))

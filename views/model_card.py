@@ -19,7 +19,7 @@ from explorer.samplers import NormalSampler
 from explorer.train import reproduce_command
 from webapp import loaders
 from webapp.page import PageInput, explain, model_or_error, open_page, show_error
-from webapp.widgets import model_label
+from webapp.widgets import figure, model_label
 
 SSIM_IMAGES = 1000  # SSIM is not stored with the model: measured here on the first 1,000 test images
 
@@ -99,7 +99,7 @@ def render(page: PageInput) -> None:
                  hide_index=True)
     history = metrics.get("history", [])
     if history:
-        st.plotly_chart(curves_figure(history), key="card_curves", config={"displaylogo": False})
+        figure(curves_figure(history), "card_curves", "card_curves", config={"displaylogo": False})
     else:
         st.caption(t("card.no_history"))
 

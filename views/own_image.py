@@ -13,7 +13,7 @@ from explorer.latent import decode, encode
 from explorer.own_image import ImageRejected, percentile_of, prepare_bytes
 from webapp import loaders, state
 from webapp.page import PageInput, map_with_codes, model_or_error, open_page
-from webapp.widgets import model_label, model_picker
+from webapp.widgets import figure, model_label, model_picker
 
 CANVAS_SIDE = 280  # ten canvas pixels to an image pixel: a stroke of 18–24 is an MNIST pen
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "webp", "gif"]
@@ -110,7 +110,7 @@ def model_panel(info, x: torch.Tensor, page: PageInput) -> None:
                             hovertemplate=t("own.code_hover")))
     bars.update_layout(height=200, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=t("own.code"),
                        xaxis_title=t("own.code_dim"))
-    st.plotly_chart(bars, key=f"own_code_{info.name}", config={"displaylogo": False})
+    figure(bars, f"own_code_{info.name}", f"own_code_{info.name}", config={"displaylogo": False})
 
     codes = loaders.test_codes(info)
     nearest = np.argsort(((codes - code) ** 2).sum(axis=1))[:N_NEIGHBOURS]
@@ -125,7 +125,7 @@ def model_panel(info, x: torch.Tensor, page: PageInput) -> None:
                              marker={"symbol": "star", "size": 18, "color": "black", "line": {"color": "white", "width": 1}},
                              hovertemplate=t("own.here_hover")))
     fig.update_layout(showlegend=False)
-    st.plotly_chart(fig, key=f"own_map_{info.name}", config={"displaylogo": False})
+    figure(fig, f"own_map_{info.name}", f"own_map_{info.name}", config={"displaylogo": False})
     st.caption(t("own.on_map_exact") if exact else t("own.on_map_approx"))
 
 

@@ -8,7 +8,7 @@ from explorer.figures import CLASS_COLOURS
 from explorer.i18n import t
 from explorer.kinds import KINDS
 from webapp.page import PageInput, open_page
-from webapp.widgets import model_label
+from webapp.widgets import figure, model_label
 
 FIGURES = ("mse", "psnr", "fid_recon", "fid_prior", "fid_gmm")
 # The calibration rows explorer.evaluate stores, by their stored names → catalogue keys.
@@ -48,7 +48,7 @@ def render(page: PageInput) -> None:
                 hovertemplate=t("quality.hover")))
     fig.update_layout(title=t("quality.tradeoff_title"), height=480, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       xaxis_title=t("quality.col_mse"), yaxis_title=t("quality.col_fid_prior"), yaxis_type="log")
-    st.plotly_chart(fig, key="quality_tradeoff", config={"displaylogo": False})
+    figure(fig, "quality_tradeoff", "quality_tradeoff", config={"displaylogo": False})
     st.caption(t("quality.tradeoff_caption"))
 
 

@@ -1,4 +1,4 @@
-"""The widgets the pages share: the sidebar, the model label, the pickers, the PNG download."""
+"""The widgets the pages share: the sidebar, the model label, the pickers, the downloads, figures with theirs."""
 
 from __future__ import annotations
 
@@ -95,7 +95,34 @@ def image_picker(label: str, key: str, images: np.ndarray, labels: np.ndarray, c
 
 
 def image_download(label: str, picture: np.ndarray, file_name: str, key: str) -> None:
+    """A PNG of ``picture``, encoded when the button is clicked (never on a rerun)."""
     from explorer.images import png_bytes
 
-    st.download_button(label, data=png_bytes(picture, scale=2), file_name=file_name, mime="image/png", key=key,
-                       icon=":material/download:", on_click="ignore")
+    file_download(label, lambda: png_bytes(picture, scale=2), file_name, "image/png", key)
+
+
+def file_download(label: str, make, file_name: str, mime: str, key: str) -> None:
+    """A download button whose bytes ``make()`` produces on click (Streamlit's deferred download)."""
+    st.download_button(label, data=make, file_name=file_name, mime=mime, key=key, icon=":material/download:",
+                       on_click="ignore")
+
+
+def figure_downloads(fig, name: str, key: str) -> None:
+    """PNG and SVG of a Plotly figure, drawn on the server (Kaleido) when a button is clicked."""
+    from explorer.exports import figure_bytes, figure_export_available
+
+    if not figure_export_available():
+        st.caption(t("download.figure_unavailable"))
+        return
+    with st.container(horizontal=True):
+        file_download(t("download.figure_png"), lambda: figure_bytes(fig, "png"), f"{name}.png", "image/png",
+                      f"{key}_png")
+        file_download(t("download.figure_svg"), lambda: figure_bytes(fig, "svg"), f"{name}.svg", "image/svg+xml",
+                      f"{key}_svg")
+
+
+def figure(fig, name: str, key: str, **chart) -> object:
+    """A Plotly figure with its PNG and SVG downloads below; returns what st.plotly_chart returns."""
+    event = st.plotly_chart(fig, key=key, **chart)
+    figure_downloads(fig, name, key)
+    return event

@@ -439,4 +439,10 @@ STRINGS: dict[str, str] = {
     "browser.unavailable_stale": "{model}'s decoder for the browser was exported from other weights; export it again with `python -m explorer.browser_decoder --force`.",
     "sample.plane_live": "The plane, decoded under your pointer",
     "sample.plane_live_help": "The same 2-D code decoded by each latent-2 model, in your browser, as the pointer moves. Dots: the test codes of {model}. Where a model's codes never go, its decoder shows what it makes of empty space.",
+    "download.figure_png": "PNG",
+    "download.figure_svg": "SVG",
+    "download.figure_unavailable": "PNG and SVG of the figures need Chrome or Chromium on the server (for Kaleido).",
+    "download.map_csv": "Coordinates (CSV)",
+    "download.codes_npy": "Codes (.npy)",
+    "download.gif": "Animated GIF",
 }
