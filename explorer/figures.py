@@ -91,6 +91,17 @@ def sprite_uri(image: np.ndarray, colour: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def mark_points(fig: go.Figure, xy: np.ndarray, indices: np.ndarray, marked, name: str, symbol: str) -> None:
+    """Outline the map points of the test images ``marked`` (a legend entry of their own)."""
+    position = {int(i): k for k, i in enumerate(indices)}
+    rows = [position[int(i)] for i in marked if int(i) in position]
+    if rows:
+        fig.add_trace(go.Scattergl(
+            x=xy[rows, 0], y=xy[rows, 1], mode="markers", name=name,
+            marker={"size": 10, "symbol": f"{symbol}-open", "color": "black", "line": {"width": 1.5}},
+            customdata=indices[rows], hovertemplate=t("figure.selected_hover")))
+
+
 def add_thumbnails(fig: go.Figure, xy: np.ndarray, images: np.ndarray, labels: np.ndarray, rows: np.ndarray,
                    size_fraction: float = 0.035) -> go.Figure:
     """Draw the images of ``rows`` (positions in ``xy``) on the map, centred on their points."""

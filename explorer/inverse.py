@@ -39,14 +39,18 @@ def epsilon(points: np.ndarray) -> float:
 
 def knn_weights(points: np.ndarray, queries: np.ndarray, k: int = DEFAULT_K,
                 eps: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (Q×k) of the k map points nearest each query and their normalised weights (Q×k)."""
+    """Indices (Q×k) of the k points nearest each query and their normalised weights 1 / (d² + ε) (Q×k).
+
+    Any dimension: the flashlight asks it about 2-D map points, explorer.project.place_on_map
+    about codes. ``eps`` defaults to :func:`epsilon` of the points.
+    """
     points = np.asarray(points, dtype=np.float64)
     queries = np.atleast_2d(np.asarray(queries, dtype=np.float64))
-    if points.ndim != 2 or points.shape[1] != 2 or queries.shape[1] != 2:
-        raise ValueError("points and queries must be N×2 and Q×2")
+    if points.ndim != 2 or queries.shape[1] != points.shape[1]:
+        raise ValueError(f"points {points.shape} and queries {queries.shape} must be N×D and Q×D")
     k = max(1, min(int(k), len(points)))
     eps = epsilon(points) if eps is None else eps
-    d2 = ((queries[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)  # Q×N
+    d2 = np.maximum((queries ** 2).sum(1)[:, None] - 2 * queries @ points.T + (points ** 2).sum(1)[None, :], 0.0)
     idx = np.argpartition(d2, k - 1, axis=1)[:, :k]
     near = np.take_along_axis(d2, idx, axis=1)
     order = np.argsort(near, axis=1, kind="stable")  # nearest first, as the browser lists them

@@ -153,20 +153,13 @@ def nearest_points(xy: np.ndarray, point: np.ndarray, k: int = 1) -> np.ndarray:
 
 
 def place_on_map(z_new: np.ndarray, z_ref: np.ndarray, xy_ref: np.ndarray, k: int = 5) -> np.ndarray:
-    """2-D positions for new codes on a map of reference codes: the inverse-distance mean of
-    the map positions of their ``k`` nearest reference codes (in latent space).
+    """2-D positions for new codes on a map of reference codes: the inverse-distance blend
+    (explorer.inverse) of the map positions of their ``k`` nearest reference codes (in latent space).
 
     An approximation of UMAP's own ``transform``, which needs the fitted model; the
     shipped map keeps only its points. Exact for a code equal to a reference code.
     """
-    z_new = np.asarray(z_new, dtype=np.float64)
-    z_ref = np.asarray(z_ref, dtype=np.float64)
-    d2 = (z_new**2).sum(1)[:, None] - 2 * z_new @ z_ref.T + (z_ref**2).sum(1)[None, :]
-    d = np.sqrt(np.maximum(d2, 0.0))
-    k = min(k, len(z_ref))
-    nearest = np.argsort(d, axis=1)[:, :k]
-    dist = np.take_along_axis(d, nearest, axis=1)
-    weights = 1.0 / np.maximum(dist, 1e-9)
-    weights[dist < 1e-9] = 1e12  # a code on a reference point lands on it
-    weights /= weights.sum(axis=1, keepdims=True)
-    return (weights[:, :, None] * np.asarray(xy_ref)[nearest]).sum(axis=1).astype(np.float32)
+    from explorer.inverse import blend, knn_weights
+
+    idx, weights = knn_weights(z_ref, z_new, k=k, eps=1e-12)
+    return blend(xy_ref, idx, weights)

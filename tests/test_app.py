@@ -388,3 +388,18 @@ def test_the_quality_page_without_stored_figures_says_how_to_measure_them(fake_p
     at = open_page("views/quality.py")
     assert not at.exception
     assert any("explorer.evaluate --all" in i.value for i in at.info)
+
+
+def test_a_selection_shows_its_neighbours_in_code_and_pixel_space(fake_pretrained):
+    at = run_app({"sel": "5"})
+    assert not at.exception
+    assert any("Nearest neighbours of #5" in m.value for m in at.markdown)
+    captions = [c for block in at.get("image") for c in block.proto.imgs if c.caption.startswith("#")]
+    assert len(captions) >= 1 + 2 * 8  # the image itself, then eight neighbours in each space
+    assert not any(c.caption.startswith("#5 ") for c in captions[1:])  # never its own neighbour
+    at.toggle(key="nn_mark").set_value(True).run()
+    assert not at.exception
+    names = [trace["name"] for trace in json.loads(chart_specs(at)[0])["data"]]
+    assert "code neighbours" in names and "pixel neighbours" in names
+    at.radio(key="nn_metric").set_value("cosine").run()
+    assert not at.exception

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from explorer.errors import ExplorerError, MapUnavailable
-from explorer.figures import add_thumbnails, latent_map_figure
+from explorer.figures import add_thumbnails, latent_map_figure, mark_points
 from explorer.i18n import t
 from explorer.images import pictures
 from explorer.project import DEFAULT_UMAP
@@ -25,9 +25,11 @@ def render(page: PageInput) -> None:
 
     def chart_state() -> tuple:
         """What the main chart draws; when it changes, the chart is redrawn and loses its own selection marks."""
+        marks = ((st.session_state.get("nn_metric"), st.session_state.get("nn_k"), tuple(state.selection_so_far()[:1]))
+                 if st.session_state.get("nn_mark") else None)
         return (view.dataset, view.model.name, tuple(st.session_state.get("compare", [])),
                 st.session_state.get("thumbnails", False), st.session_state.get("n_thumbnails"),
-                repr(st.session_state.get(CUSTOM_MAP)))
+                repr(st.session_state.get(CUSTOM_MAP)), marks)
 
     def on_map_select() -> None:
         event = st.session_state.get("map_chart")
@@ -156,6 +158,10 @@ def render(page: PageInput) -> None:
                                         selected=ring if info == view.model else selection,
                                         title=model_label(info) if len(shown_models) > 1 else None,
                                         height=600 if len(shown_models) == 1 else 460)
+                if info == view.model and selection and st.session_state.get("nn_mark"):
+                    code_idx, _, pixel_idx, _ = neighbours(selection[0])
+                    mark_points(fig, latent_map.xy, latent_map.indices, code_idx, t("map.nn_code_short"), "diamond")
+                    mark_points(fig, latent_map.xy, latent_map.indices, pixel_idx, t("map.nn_pixels_short"), "x")
                 if show_thumbnails:
                     rows = np.random.default_rng(1).choice(len(latent_map.xy), min(n_thumbnails, len(latent_map.xy)),
                                                            replace=False)
@@ -209,6 +215,38 @@ def render(page: PageInput) -> None:
             errors = mse_per_image(recon, originals).tolist()
             st.markdown(t("page.model_heading", model=model_label(info)))
             st.image(pictures(recon), width=72, caption=[t("map.error", mse=e) for e in errors])
+        neighbours_panel(selection[0])
+
+    def neighbours(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The selected image's nearest test images in the model's code space and in pixel space."""
+        from explorer.neighbours import nearest
+
+        metric, k = st.session_state.get("nn_metric", "euclidean"), int(st.session_state.get("nn_k", 8))
+        codes = np.asarray(loaders.test_codes(view.model))
+        code_idx, code_dist = nearest(codes, codes[[index]], k, metric, exclude=np.array([index]))
+        pixels = np.asarray(images, dtype=np.float32) / 255.0
+        pixel_idx, pixel_dist = nearest(pixels, pixels[[index]], k, metric, exclude=np.array([index]))
+        return code_idx[0], code_dist[0], pixel_idx[0], pixel_dist[0]
+
+    def neighbours_panel(index: int) -> None:
+        from explorer.neighbours import METRICS
+
+        st.markdown(t("map.nn_title", index=index, label=class_names[int(labels[index])]))
+        left, middle, right = st.columns([2, 2, 1.4])
+        left.radio(t("map.nn_metric"), METRICS, key="nn_metric", horizontal=True,
+                   format_func=lambda m: t(f"map.nn_{m}"))
+        middle.slider(t("map.nn_k"), 4, 16, 8, key="nn_k")
+        right.toggle(t("map.nn_mark"), key="nn_mark", help=t("map.nn_mark_help"))
+        code_idx, code_dist, pixel_idx, pixel_dist = neighbours(index)
+        for heading, idx, dist in ((t("map.nn_code", model=model_label(view.model)), code_idx, code_dist),
+                                   (t("map.nn_pixels"), pixel_idx, pixel_dist)):
+            st.caption(heading)
+            st.image([images[j] for j in idx], width=56,
+                     caption=[t("map.nn_caption", index=int(j), label=class_names[int(labels[j])], d=float(d))
+                              for j, d in zip(idx, dist)])
+        label = int(labels[index])
+        st.caption(t("map.nn_summary", shared=len(set(code_idx) & set(pixel_idx)), k=len(code_idx),
+                     code_same=int((labels[code_idx] == label).sum()), pixel_same=int((labels[pixel_idx] == label).sum())))
 
     map_panel()
 

@@ -1,0 +1,47 @@
+"""Nearest neighbours: of a test image in a model's code space (Euclidean or cosine) and in pixel space.
+
+scikit-learn's exact (brute-force) search: the test split's 10,000 codes or images are few
+enough that an approximate index would only add doubt about "nearest".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METRICS = ("euclidean", "cosine")
+
+
+def nearest(base: np.ndarray, queries: np.ndarray, k: int, metric: str = "euclidean",
+            exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` rows of ``base`` nearest each query (Q×k indices, Q×k distances, nearest first).
+
+    Rows are flattened (images N×H×W work as they are). ``exclude`` holds, per query, one row of
+    ``base`` to leave out (the query's own image), or -1. Cosine distance is 1 − cos.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    if metric not in METRICS:
+        raise ValueError(f"metric {metric!r} is not one of {METRICS}")
+    base = np.asarray(base, dtype=np.float32).reshape(len(base), -1)
+    queries = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
+    extra = 0 if exclude is None else 1
+    k = max(1, min(int(k), len(base) - extra))
+    index = NearestNeighbors(n_neighbors=k + extra, metric=metric, algorithm="brute").fit(base)
+    dist, idx = index.kneighbors(queries)
+    if exclude is None:
+        return idx, dist
+    keep = idx != np.asarray(exclude).reshape(-1, 1)
+    # each row drops its excluded index if present, else its farthest neighbour
+    rows = [np.flatnonzero(row)[:k] for row in keep]
+    return (np.stack([i[r] for i, r in zip(idx, rows)]), np.stack([d[r] for d, r in zip(dist, rows)]))
+
+
+def nearest_to_samples(samples: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each generated image, the nearest reference image (index) and the RMS pixel distance to it.
+
+    "Is it just copying?": a sample at distance 0 is a reference image itself.
+    """
+    samples = np.asarray(samples, dtype=np.float32).reshape(len(samples), -1)
+    reference = np.asarray(reference, dtype=np.float32).reshape(len(reference), -1)
+    idx, dist = nearest(reference, samples, k=1)
+    return idx[:, 0], dist[:, 0] / np.sqrt(samples.shape[1])
