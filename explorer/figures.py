@@ -33,6 +33,8 @@ def latent_map_figure(
     images it holds, whatever traces were hidden.
     """
     labels = np.asarray(labels)
+    if xy.shape[1] == 3:
+        return _map_figure_3d(xy, labels, class_names, indices, selected, title, height)
     fig = go.Figure()
     for c, name in enumerate(class_names):
         mask = labels == c
@@ -91,11 +93,41 @@ def sprite_uri(image: np.ndarray, colour: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _map_figure_3d(xy, labels, class_names, indices, selected, title, height) -> go.Figure:
+    """A 3-D map (drag to turn it): one trace per class, the selection ringed."""
+    fig = go.Figure()
+    for c, name in enumerate(class_names):
+        mask = labels == c
+        if mask.any():
+            fig.add_trace(go.Scatter3d(
+                x=xy[mask, 0], y=xy[mask, 1], z=xy[mask, 2], mode="markers", name=name, customdata=indices[mask],
+                marker={"size": 2, "color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "opacity": 0.8},
+                hovertemplate=t("figure.map_hover", label=_escape(name))))
+    if selected:
+        position = {int(i): k for k, i in enumerate(indices)}
+        rows = [position[i] for i in selected if i in position]
+        if rows:
+            fig.add_trace(go.Scatter3d(
+                x=xy[rows, 0], y=xy[rows, 1], z=xy[rows, 2], mode="markers", name=t("figure.selected"),
+                showlegend=False, marker={"size": 6, "color": "black", "symbol": "diamond-open"},
+                customdata=indices[rows], hovertemplate=t("figure.selected_hover")))
+    hidden = {"showticklabels": False, "title": "", "showgrid": True, "zeroline": False}
+    fig.update_layout(title=title, height=height, margin={"l": 0, "r": 0, "t": 40 if title else 10, "b": 0},
+                      legend={"itemsizing": "constant", "title": None}, uirevision="map",
+                      scene={"xaxis": hidden, "yaxis": hidden, "zaxis": hidden, "aspectmode": "data"})
+    return fig
+
+
 def mark_points(fig: go.Figure, xy: np.ndarray, indices: np.ndarray, marked, name: str, symbol: str) -> None:
     """Outline the map points of the test images ``marked`` (a legend entry of their own)."""
     position = {int(i): k for k, i in enumerate(indices)}
     rows = [position[int(i)] for i in marked if int(i) in position]
-    if rows:
+    if rows and xy.shape[1] == 3:
+        fig.add_trace(go.Scatter3d(
+            x=xy[rows, 0], y=xy[rows, 1], z=xy[rows, 2], mode="markers", name=name,
+            marker={"size": 5, "symbol": f"{symbol}-open" if symbol == "diamond" else symbol, "color": "black"},
+            customdata=indices[rows], hovertemplate=t("figure.selected_hover")))
+    elif rows:
         fig.add_trace(go.Scattergl(
             x=xy[rows, 0], y=xy[rows, 1], mode="markers", name=name,
             marker={"size": 10, "symbol": f"{symbol}-open", "color": "black", "line": {"width": 1.5}},

@@ -1,4 +1,5 @@
-"""2-D maps of the latent codes: the shipped precomputed map, or UMAP computed on demand.
+"""Maps of the latent codes: the shipped precomputed map, or one computed on demand (UMAP, PCA,
+t-SNE; 2-D or 3-D), each with how faithful it is to the codes.
 
 ``umap`` is imported only inside :func:`umap_project` (its import alone compiles numba
 code for about 15 s): nothing on the path to the first page touches it.
@@ -19,20 +20,29 @@ from explorer.npz import read_npz
 
 MAP_FILE = "map.npz"
 DEFAULT_UMAP = {"n_neighbors": 15, "min_dist": 0.1, "seed": 0}
+# What can be computed on demand, and each method's own parameters with their defaults.
+PROJECTIONS = {"umap": {"n_neighbors": 15, "min_dist": 0.1}, "pca": {}, "tsne": {"perplexity": 30.0}}
+METHODS = ("latent", *PROJECTIONS)  # "latent": a 2-D latent space's codes themselves
+FAITHFULNESS_K, FAITHFULNESS_POINTS = 10, 2000
 
 
 @dataclass
 class LatentMap:
-    xy: np.ndarray  # N×2 float32
+    xy: np.ndarray  # N×2 (or N×3, a 3-D map) float32
     indices: np.ndarray  # N int64: which test images the points are
-    method: str  # "umap" or "latent" (the codes themselves, for 2-D latent spaces)
-    params: dict = field(default_factory=dict)
+    method: str  # one of METHODS
+    params: dict = field(default_factory=dict)  # the method's parameters and seed; "faithfulness" once measured
 
     def __post_init__(self):
         self.xy = np.asarray(self.xy, dtype=np.float32)
         self.indices = np.asarray(self.indices, dtype=np.int64)
-        if self.xy.ndim != 2 or self.xy.shape[1] != 2 or len(self.xy) != len(self.indices):
-            raise ValueError(f"a map needs N×2 points and N indices, got {self.xy.shape} and {self.indices.shape}")
+        if self.xy.ndim != 2 or self.xy.shape[1] not in (2, 3) or len(self.xy) != len(self.indices):
+            raise ValueError(f"a map needs N×2 or N×3 points and N indices, got {self.xy.shape} and "
+                             f"{self.indices.shape}")
+
+    @property
+    def dims(self) -> int:
+        return int(self.xy.shape[1])
 
 
 def save_map(path: Path, latent_map: LatentMap) -> Path:
@@ -59,7 +69,7 @@ def load_map(path: Path, n_images: int | None = None) -> LatentMap:
     path = Path(path)
     arrays = read_npz(path, ("xy", "indices", "method", "params"), MapUnavailable)
     xy, indices = arrays["xy"], arrays["indices"]
-    if xy.ndim != 2 or xy.shape[1:] != (2,) or len(xy) == 0 or indices.shape != (len(xy),):
+    if xy.ndim != 2 or xy.shape[1] not in (2, 3) or len(xy) == 0 or indices.shape != (len(xy),):
         raise MapUnavailable(f"holds {xy.shape} points and {indices.shape} indices, not N×2 and N", path)
     if not np.issubdtype(xy.dtype, np.floating) or not np.isfinite(xy).all():
         raise MapUnavailable("holds points that are not finite numbers", path)
@@ -73,7 +83,7 @@ def load_map(path: Path, n_images: int | None = None) -> LatentMap:
         method, params = str(arrays["method"]), json.loads(str(arrays["params"]))
     except ValueError:
         raise MapUnavailable("has unreadable parameters", path) from None
-    if method not in ("umap", "latent") or not isinstance(params, dict):
+    if method not in METHODS or not isinstance(params, dict):
         raise MapUnavailable(f"has an unknown method {method[:20]!r}", path)
     return LatentMap(xy=xy, indices=indices, method=method, params=params)
 
@@ -95,18 +105,83 @@ def latent_plane_map(z: np.ndarray, indices: np.ndarray | None = None) -> Latent
 
 
 def umap_project(
-    z: np.ndarray, n_neighbors: int = 15, min_dist: float = 0.1, seed: int = 0, indices: np.ndarray | None = None
+    z: np.ndarray, n_neighbors: int = 15, min_dist: float = 0.1, seed: int = 0, indices: np.ndarray | None = None,
+    dims: int = 2,
 ) -> LatentMap:
-    """UMAP of the codes ``z`` (N×d) to 2-D with a fixed seed."""
+    """UMAP of the codes ``z`` (N×d) to 2-D (or 3-D) with a fixed seed."""
     import umap  # deliberately late: see the module docstring
 
     n_neighbors = int(min(max(2, n_neighbors), len(z) - 1))
-    reducer = umap.UMAP(n_components=2, n_neighbors=n_neighbors, min_dist=float(min_dist), random_state=int(seed),
+    reducer = umap.UMAP(n_components=dims, n_neighbors=n_neighbors, min_dist=float(min_dist), random_state=int(seed),
                         n_jobs=1)
     xy = reducer.fit_transform(np.asarray(z, dtype=np.float32))
     indices = np.arange(len(z)) if indices is None else indices
     return LatentMap(xy=xy, indices=indices, method="umap",
                      params={"n_neighbors": n_neighbors, "min_dist": float(min_dist), "seed": int(seed)})
+
+
+def pca_project(z: np.ndarray, dims: int = 2, indices: np.ndarray | None = None) -> LatentMap:
+    """The codes on their first principal components (scikit-learn), with each one's explained variance."""
+    from sklearn.decomposition import PCA
+
+    dims = min(dims, z.shape[1])
+    pca = PCA(n_components=dims).fit(np.asarray(z, dtype=np.float64))
+    xy = pca.transform(np.asarray(z, dtype=np.float64))
+    if xy.shape[1] < 2:  # a 1-D code: its one component against zero
+        xy = np.concatenate([xy, np.zeros((len(xy), 2 - xy.shape[1]))], axis=1)
+    indices = np.arange(len(z)) if indices is None else indices
+    return LatentMap(xy=xy, indices=indices, method="pca",
+                     params={"explained_variance": [round(float(v), 6) for v in pca.explained_variance_ratio_]})
+
+
+def tsne_project(z: np.ndarray, perplexity: float = 30.0, seed: int = 0, indices: np.ndarray | None = None,
+                 dims: int = 2) -> LatentMap:
+    """t-SNE of the codes (scikit-learn, Barnes-Hut, PCA initialisation) with a fixed seed."""
+    from sklearn.manifold import TSNE
+
+    perplexity = float(min(max(2.0, perplexity), (len(z) - 1) / 3))
+    xy = TSNE(n_components=dims, perplexity=perplexity, init="pca", random_state=int(seed),
+              n_jobs=1).fit_transform(np.asarray(z, dtype=np.float32))
+    indices = np.arange(len(z)) if indices is None else indices
+    return LatentMap(xy=xy, indices=indices, method="tsne", params={"perplexity": perplexity, "seed": int(seed)})
+
+
+def project(z: np.ndarray, method: str, dims: int = 2, seed: int = 0, indices: np.ndarray | None = None,
+            **params) -> LatentMap:
+    """A map of the codes by ``method`` (one of PROJECTIONS), its faithfulness measured and kept in its params."""
+    if method == "umap":
+        latent_map = umap_project(z, seed=seed, indices=indices, dims=dims, **params)
+    elif method == "pca":
+        latent_map = pca_project(z, dims=dims, indices=indices)
+    elif method == "tsne":
+        latent_map = tsne_project(z, seed=seed, indices=indices, dims=dims, **params)
+    else:
+        raise ValueError(f"unknown projection {method!r}; one of {sorted(PROJECTIONS)}")
+    latent_map.params["faithfulness"] = faithfulness(z, latent_map.xy, seed=seed)
+    return latent_map
+
+
+def faithfulness(z: np.ndarray, xy: np.ndarray, k: int = FAITHFULNESS_K, n_points: int = FAITHFULNESS_POINTS,
+                 seed: int = 0) -> dict:
+    """How far to trust a map's neighbourhoods, over ``n_points`` of its points (seeded).
+
+    - trustworthiness (Venna & Kaski 2001; scikit-learn): 1 when no point's k map neighbours
+      include points that are far in code space;
+    - k-NN kept: the mean share of each point's k nearest codes that are among its k nearest
+      map points (1 for a map that keeps every neighbourhood).
+    """
+    from sklearn.manifold import trustworthiness
+    from sklearn.neighbors import NearestNeighbors
+
+    rows = subsample(len(z), n_points, seed)
+    codes, points = np.asarray(z, dtype=np.float64)[rows], np.asarray(xy, dtype=np.float64)[rows]
+    k = int(min(k, len(rows) // 2 - 1)) if len(rows) > 3 else 1
+    trust = trustworthiness(codes, points, n_neighbors=k)
+    near_codes = NearestNeighbors(n_neighbors=k + 1).fit(codes).kneighbors(codes, return_distance=False)[:, 1:]
+    near_map = NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points, return_distance=False)[:, 1:]
+    kept = np.mean([len(set(a) & set(b)) / k for a, b in zip(near_codes, near_map)])
+    return {"trustworthiness": round(float(trust), 4), "knn_kept": round(float(kept), 4), "k": k,
+            "points": int(len(rows))}
 
 
 def file_fingerprint(path: Path) -> str:
@@ -132,11 +207,11 @@ def cache_dir() -> Path:
     return base / "autoencoder-explorer"
 
 
-def map_cache_key(weights_fingerprint: str, n_points: int, n_neighbors: int, min_dist: float, seed: int) -> str:
-    """One key per (model weights, UMAP parameters)."""
+def map_cache_key(weights_fingerprint: str, method: str, dims: int, n_points: int, seed: int, params: dict) -> str:
+    """One key per (model weights, projection, its parameters, points, seed)."""
     text = json.dumps(
-        {"weights": weights_fingerprint, "n": int(n_points), "n_neighbors": int(n_neighbors),
-         "min_dist": round(float(min_dist), 4), "seed": int(seed)},
+        {"weights": weights_fingerprint, "method": method, "dims": int(dims), "n": int(n_points), "seed": int(seed),
+         "params": {k: round(float(v), 4) for k, v in sorted(params.items())}},
         sort_keys=True,
     )
     return hashlib.sha256(text.encode()).hexdigest()[:20]

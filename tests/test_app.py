@@ -82,7 +82,8 @@ def test_a_shared_link_restores_model_and_selection(fake_pretrained):
     assert not at.exception
     assert at.selectbox(key="model").value == "wae-z4"
     assert "3 images selected" in " ".join(c.value for c in at.caption)
-    originals, reconstructions = at.get("image")
+    originals, reconstructions, *neighbours = at.get("image")  # then the first image's neighbours
+    assert len(neighbours) == 2
     with np.load(fake_pretrained / "mnist" / "test.npz", allow_pickle=False) as npz:
         labels = npz["labels"]
     assert [img.caption for img in originals.proto.imgs] == [f"#{i} · {labels[i]}" for i in (3, 5, 8)]
@@ -135,8 +136,8 @@ def test_recompute_runs_umap_and_replaces_a_broken_cache_entry(fake_pretrained):
     from explorer.project import DEFAULT_UMAP, file_fingerprint, load_map, map_cache_key, map_cache_path
 
     # A cache entry for exactly the form's defaults (all 300 test points), truncated as a crash would leave it.
-    key = map_cache_key(file_fingerprint(fake_pretrained / "mnist" / "vae-z4" / "model.safetensors"), 300,
-                        DEFAULT_UMAP["n_neighbors"], DEFAULT_UMAP["min_dist"], DEFAULT_UMAP["seed"])
+    key = map_cache_key(file_fingerprint(fake_pretrained / "mnist" / "vae-z4" / "model.safetensors"), "umap", 2, 300,
+                        DEFAULT_UMAP["seed"], {k: DEFAULT_UMAP[k] for k in ("n_neighbors", "min_dist")})
     broken = map_cache_path("mnist", "vae-z4", key)
     broken.parent.mkdir(parents=True)
     broken.write_bytes(b"PK\x03\x04 cut short")
@@ -403,3 +404,21 @@ def test_a_selection_shows_its_neighbours_in_code_and_pixel_space(fake_pretraine
     assert "code neighbours" in names and "pixel neighbours" in names
     at.radio(key="nn_metric").set_value("cosine").run()
     assert not at.exception
+
+
+@pytest.mark.parametrize("method, dims", [("pca", 3), ("tsne", 2)])
+def test_a_map_recomputed_by_another_method_says_how_and_how_faithful(fake_pretrained, method, dims):
+    at = run_app()
+    at.radio(key="proj_method").set_value(method).run()
+    at.radio(key="proj_dims").set_value(dims).run()
+    at.button[-1].click()  # the form's Compute button
+    at.run(timeout=180)
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert ("PCA" if method == "pca" else "t-SNE") in captions and f"to {dims}-D" in captions
+    assert "trustworthiness" in captions
+    assert ("seed" in captions) == (method != "pca")  # PCA has no seed to show
+    [spec] = chart_specs(at)
+    traces = json.loads(spec)["data"]
+    assert {trace["type"] for trace in traces} == ({"scatter3d"} if dims == 3 else {"scattergl"})
+    assert sum(len(trace["customdata"]["bdata"]) > 0 for trace in traces) >= 1

@@ -18,7 +18,8 @@ SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROO
 BUILT_PREFIXES = ("kind.", "noise.", "dataset.", "class.", "unavailable.", "error.", "interp.linear",
                   "interp.spherical", "trav.base_", "sample.gmm_", "fig7.reads_", "card.loss_", "card.jacobian_",
                   "card.test_", "card.fid_", "quality.col_", "apps.step_", "own.source_", "own.waiting_",
-                  "own.bad_", "own.step_", "own.steps_", "browser.failed_", "browser.unavailable_")
+                  "own.bad_", "own.step_", "own.steps_", "browser.failed_", "browser.unavailable_", "map.nn_euclidean",
+                  "map.nn_cosine", "projection.")
 ENGLISH = STRINGS[DEFAULT_LANGUAGE]
 
 

@@ -33,7 +33,49 @@ def test_broken_map_files_raise_a_clear_error(tmp_path):
     with pytest.raises(MapUnavailable, match="damaged or truncated"):
         load_map(tmp_path / "bad.npz")
     with pytest.raises(ValueError):
-        LatentMap(xy=np.zeros((5, 3)), indices=np.arange(5), method="umap")
+        LatentMap(xy=np.zeros((5, 4)), indices=np.arange(5), method="umap")
+    with pytest.raises(ValueError):
+        LatentMap(xy=np.zeros((5, 2)), indices=np.arange(4), method="umap")
+
+
+@pytest.mark.parametrize("method", ["pca", "tsne", "umap"])
+@pytest.mark.parametrize("dims", [2, 3])
+def test_every_projection_keeps_two_clusters_apart_and_measures_itself(tmp_path, method, dims):
+    from explorer.project import project
+
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(0, 0.1, (60, 8)), rng.normal(5, 0.1, (60, 8))]).astype(np.float32)
+    params = {"umap": {"n_neighbors": 10, "min_dist": 0.1}, "tsne": {"perplexity": 10.0}, "pca": {}}[method]
+    m = project(z, method, dims=dims, seed=0, indices=np.arange(120) + 7, **params)
+    assert m.xy.shape == (120, dims) and m.method == method and m.indices[0] == 7
+    # each point's nearest map neighbour is of its own cluster
+    d = ((m.xy[:, None, :] - m.xy[None, :, :]) ** 2).sum(axis=2) + np.diag(np.full(120, np.inf))
+    assert ((d.argmin(axis=1) < 60) == (np.arange(120) < 60)).mean() >= 0.9  # chance: 0.5
+    faithful = m.params["faithfulness"]
+    assert 0.5 < faithful["trustworthiness"] <= 1 and 0 <= faithful["knn_kept"] <= 1
+    back = load_map(save_map(tmp_path / "m.npz", m))  # the parameters and the measure are kept with the map
+    assert back.params == m.params and back.dims == dims
+
+
+def test_pca_reports_each_components_explained_variance():
+    from explorer.project import pca_project
+
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(500, 4)) * np.array([5.0, 2.0, 0.5, 0.1])
+    m = pca_project(z, dims=3)
+    shares = m.params["explained_variance"]
+    assert len(shares) == 3 and shares[0] > shares[1] > shares[2] and sum(shares) < 1
+    assert shares[0] == pytest.approx(25 / (25 + 4 + 0.25 + 0.01), abs=0.03)
+
+
+def test_an_identity_map_is_perfectly_faithful():
+    from explorer.project import faithfulness
+
+    z = np.random.default_rng(2).normal(size=(300, 2))
+    measured = faithfulness(z, z.copy(), k=10)
+    assert measured["trustworthiness"] == pytest.approx(1.0) and measured["knn_kept"] == pytest.approx(1.0)
+    shuffled = faithfulness(z, z[np.random.default_rng(3).permutation(300)], k=10)
+    assert shuffled["trustworthiness"] < 0.7 and shuffled["knn_kept"] < 0.2
 
 
 def test_latent_plane_map_uses_the_codes():
@@ -53,12 +95,15 @@ def test_subsample_is_seeded_sorted_and_complete_when_asked_for_all():
 
 
 def test_cache_key_changes_with_each_parameter_and_the_weights(tmp_path):
-    base = map_cache_key("w1", 1000, 15, 0.1, 0)
-    others = [map_cache_key("w2", 1000, 15, 0.1, 0), map_cache_key("w1", 2000, 15, 0.1, 0),
-              map_cache_key("w1", 1000, 30, 0.1, 0), map_cache_key("w1", 1000, 15, 0.2, 0),
-              map_cache_key("w1", 1000, 15, 0.1, 1)]
-    assert len({base, *others}) == 6
-    assert base == map_cache_key("w1", 1000, 15, 0.1, 0)
+    umap = {"n_neighbors": 15, "min_dist": 0.1}
+    base = map_cache_key("w1", "umap", 2, 1000, 0, umap)
+    others = [map_cache_key("w2", "umap", 2, 1000, 0, umap), map_cache_key("w1", "umap", 2, 2000, 0, umap),
+              map_cache_key("w1", "umap", 2, 1000, 0, {**umap, "n_neighbors": 30}),
+              map_cache_key("w1", "umap", 2, 1000, 0, {**umap, "min_dist": 0.2}),
+              map_cache_key("w1", "umap", 2, 1000, 1, umap), map_cache_key("w1", "umap", 3, 1000, 0, umap),
+              map_cache_key("w1", "tsne", 2, 1000, 0, {"perplexity": 30.0}), map_cache_key("w1", "pca", 2, 1000, 0, {})]
+    assert len({base, *others}) == 9
+    assert base == map_cache_key("w1", "umap", 2, 1000, 0, dict(reversed(list(umap.items()))))
     path = map_cache_path("mnist", "vae-z16", base, tmp_path)
     assert path.parent == tmp_path / "maps" / "mnist" / "vae-z16"
 

@@ -9,7 +9,7 @@ from explorer.errors import ExplorerError, MapUnavailable
 from explorer.figures import add_thumbnails, latent_map_figure, mark_points
 from explorer.i18n import t
 from explorer.images import pictures
-from explorer.project import DEFAULT_UMAP
+from explorer.project import DEFAULT_UMAP, PROJECTIONS
 from webapp import browser_decoder, loaders, state
 from webapp.page import PageInput, model_or_error, open_page, show_error
 from webapp.widgets import figure_downloads, file_download, model_label
@@ -45,17 +45,15 @@ def render(page: PageInput) -> None:
         state.set_selection(sorted(set(chosen))[: state.MAX_SELECTION], shown_by_chart=chart_state())
 
     def the_map(info):
-        """The map to draw for a model: a recomputed one if asked for, else the shipped one."""
+        """The map to draw for a model: a recomputed one if asked for, else the shipped one; and its caption."""
         custom = st.session_state.get(CUSTOM_MAP)
         if custom and custom["dataset"] == view.dataset and custom["model"] == info.name:
-            latent_map, _ = loaders.umap_map(info, **custom["params"])
-            return latent_map, t("recompute.using", n=len(latent_map.xy), **custom["params_shown"])
+            latent_map, _ = loaders.projected_map(info, **custom["spec"])
+            return latent_map, t("recompute.using") + " " + map_caption(latent_map)
         latent_map = loaders.shipped_map(info)
         if latent_map is None:
             return None, t("map.no_map", model=model_label(info))
-        if latent_map.method == "latent":
-            return latent_map, t("map.caption_latent", n=len(latent_map.xy))
-        return latent_map, t("map.caption_umap", n=len(latent_map.xy), **{**DEFAULT_UMAP, **latent_map.params})
+        return latent_map, map_caption(latent_map)
 
     state.selection(len(images))  # on a session's first run: the selection a shared link carries
 
@@ -82,6 +80,9 @@ def render(page: PageInput) -> None:
         if latent_map is None:
             st.info(caption)
             return True
+        if latent_map.dims != 2:
+            st.caption(t("map.flashlight_2d_only"))
+            return False
         models = []
         for info in shown_models:
             plane = info == view.model and latent_map.method == "latent"  # a latent-2 model: the position is the code
@@ -162,7 +163,7 @@ def render(page: PageInput) -> None:
                     code_idx, _, pixel_idx, _ = neighbours(selection[0])
                     mark_points(fig, latent_map.xy, latent_map.indices, code_idx, t("map.nn_code_short"), "diamond")
                     mark_points(fig, latent_map.xy, latent_map.indices, pixel_idx, t("map.nn_pixels_short"), "x")
-                if show_thumbnails:
+                if show_thumbnails and latent_map.dims == 2:
                     rows = np.random.default_rng(1).choice(len(latent_map.xy), min(n_thumbnails, len(latent_map.xy)),
                                                            replace=False)
                     add_thumbnails(fig, latent_map.xy, images[latent_map.indices], labels[latent_map.indices], rows)
@@ -250,27 +251,39 @@ def render(page: PageInput) -> None:
 
     map_panel()
 
-    # --- recompute --------------------------------------------------------------------
+    # --- recompute ------------------------------------------------------------------
     with st.expander(t("recompute.title")):
         st.caption(t("recompute.intro"))
+        m1, m2 = st.columns(2)
+        method = m1.radio(t("recompute.method"), list(PROJECTIONS), key="proj_method", horizontal=True,
+                          format_func=lambda m: t(f"projection.{m}"))
+        dims = m2.radio(t("recompute.dims"), [2, 3], key="proj_dims", horizontal=True,
+                        format_func=lambda d: t("recompute.dims_value", dims=d))
         with st.form("recompute"):
             c1, c2, c3, c4 = st.columns(4)
             n_points = c1.select_slider(t("recompute.points"),
                                         options=list(range(1000, len(images) + 1, 1000)) or [len(images)],
                                         value=min(5000, len(images)))
-            n_neighbors = c2.slider(t("recompute.neighbors"), 2, 100, DEFAULT_UMAP["n_neighbors"])
-            min_dist = c3.slider(t("recompute.min_dist"), 0.0, 0.99, DEFAULT_UMAP["min_dist"], 0.01)
-            seed = c4.number_input(t("recompute.seed"), 0, 2**31 - 1, DEFAULT_UMAP["seed"], 1)
+            params = {}
+            if method == "umap":
+                params["n_neighbors"] = int(c2.slider(t("recompute.neighbors"), 2, 100, DEFAULT_UMAP["n_neighbors"]))
+                params["min_dist"] = float(c3.slider(t("recompute.min_dist"), 0.0, 0.99, DEFAULT_UMAP["min_dist"],
+                                                     0.01))
+            elif method == "tsne":
+                params["perplexity"] = float(c2.slider(t("recompute.perplexity"), 5, 100,
+                                                       int(PROJECTIONS["tsne"]["perplexity"])))
+            seed = c4.number_input(t("recompute.seed"), 0, 2**31 - 1, DEFAULT_UMAP["seed"], 1,
+                                   disabled=method == "pca")
             submitted = st.form_submit_button(t("recompute.run"), type="primary")
         if submitted:
-            params = {"n_points": int(n_points), "n_neighbors": int(n_neighbors), "min_dist": float(min_dist),
-                      "seed": int(seed)}
+            spec = {"method": method, "dims": int(dims), "n_points": int(n_points),
+                    "seed": 0 if method == "pca" else int(seed), "params": params}
             with st.status(t("recompute.title"), expanded=True) as status:
                 start = time.perf_counter()
                 try:
-                    _, cached = loaders.umap_map(view.model, report=status.write, **params)
+                    _, cached = loaders.projected_map(view.model, report=status.write, **spec)
                 except (ValueError, RuntimeError, OSError, ExplorerError) as err:
-                    # UMAP can fail on degenerate codes, the cache on a full disk: say so, keep the shipped map
+                    # a fit can fail on degenerate codes, the cache on a full disk: say so, keep the shipped map
                     reason = (err.reason if isinstance(err, ExplorerError)
                               else err.strerror if isinstance(err, OSError) else err)
                     status.update(label=t("recompute.failed", error=state.printable(str(reason), 200)), state="error")
@@ -278,14 +291,30 @@ def render(page: PageInput) -> None:
                     status.update(label=t("recompute.cached") if cached
                                   else t("recompute.done", seconds=time.perf_counter() - start),
                                   state="complete", expanded=False)
-                    st.session_state[CUSTOM_MAP] = {
-                        "dataset": view.dataset, "model": view.model.name, "params": params,
-                        "params_shown": {k: params[k] for k in ("n_neighbors", "min_dist", "seed")},
-                    }
+                    st.session_state[CUSTOM_MAP] = {"dataset": view.dataset, "model": view.model.name, "spec": spec}
                     st.rerun()
         if st.session_state.get(CUSTOM_MAP):
             st.button(t("recompute.back"), on_click=lambda: st.session_state.pop(CUSTOM_MAP, None))
 
+
+def map_caption(latent_map) -> str:
+    """What a map is: its method and parameters (the seed included), and how faithful it is where measured."""
+    params, n = latent_map.params, len(latent_map.xy)
+    if latent_map.method == "latent":
+        caption = t("map.caption_latent", n=n)
+    elif latent_map.method == "pca":
+        shares = " + ".join(f"{v:.0%}" for v in params.get("explained_variance", []))
+        caption = t("map.caption_pca", n=n, dims=latent_map.dims, variance=shares or "?")
+    elif latent_map.method == "tsne":
+        caption = t("map.caption_tsne", n=n, dims=latent_map.dims, perplexity=params.get("perplexity", 30.0),
+                    seed=params.get("seed", 0))
+    else:
+        caption = t("map.caption_umap", n=n, dims=latent_map.dims, **{**DEFAULT_UMAP, **params})
+    faithful = params.get("faithfulness")
+    if isinstance(faithful, dict) and {"trustworthiness", "knn_kept", "k", "points"} <= set(faithful):
+        caption += " " + t("map.faithfulness", trust=faithful["trustworthiness"], kept=faithful["knn_kept"],
+                           k=faithful["k"], points=faithful["points"])
+    return caption
 
 if __name__ == "__main__":
     render(open_page("map.title", "map.intro"))

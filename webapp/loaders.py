@@ -26,8 +26,8 @@ from explorer.project import (
     map_cache_key,
     map_cache_path,
     save_map,
+    project,
     subsample,
-    umap_project,
     weights_fingerprint,
 )
 
@@ -121,9 +121,9 @@ def shipped_map(info: ModelInfo) -> LatentMap | None:
     return _shipped_map(info.identity, info)
 
 
-# One UMAP fit at a time per server (two cores), and one per cache key: a room that
+# One projection fit at a time per server (two cores), and one per cache key: a room that
 # presses "Compute" together waits for one fit and then reads it from the cache.
-_umap_gate = threading.Semaphore(1)
+_fit_gate = threading.Semaphore(1)
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
@@ -131,12 +131,13 @@ def _weights_fingerprint(identity: tuple, _info: ModelInfo) -> str:
     return weights_fingerprint(_info.folder)
 
 
-def umap_map(info: ModelInfo, n_points: int, n_neighbors: int, min_dist: float, seed: int,
-             report=lambda text: None) -> tuple[LatentMap, bool]:
-    """A UMAP map of ``n_points`` test codes, from the disk cache or computed; returns (map, was_cached)."""
-    key = map_cache_key(_weights_fingerprint(info.identity, info), n_points, n_neighbors, min_dist, seed)
+def projected_map(info: ModelInfo, method: str, dims: int, n_points: int, seed: int, params: dict,
+                  report=lambda text: None) -> tuple[LatentMap, bool]:
+    """A map of ``n_points`` test codes by ``method`` (explorer.project.PROJECTIONS), from the disk cache
+    or computed (its faithfulness measured with it); returns (map, was_cached)."""
+    key = map_cache_key(_weights_fingerprint(info.identity, info), method, dims, n_points, seed, params)
     path = map_cache_path(info.dataset, info.name, key)
-    with _umap_gate:
+    with _fit_gate:
         if path.is_file():
             try:
                 return load_map(path, n_images=len(test_split(info.dataset)[0])), True
@@ -145,11 +146,11 @@ def umap_map(info: ModelInfo, n_points: int, n_neighbors: int, min_dist: float, 
         report(t("recompute.step_encode", n=n_points))
         z = test_codes(info)
         indices = subsample(len(z), n_points, seed)
-        report(t("recompute.step_import"))
-        import umap  # noqa: F401  (paid once per server; umap_project imports it again for free)
-
-        report(t("recompute.step_fit", n=len(indices)))
-        latent_map = umap_project(z[indices], n_neighbors=n_neighbors, min_dist=min_dist, seed=seed, indices=indices)
+        if method == "umap":
+            report(t("recompute.step_import"))
+            import umap  # noqa: F401  (paid once per server; umap_project imports it again for free)
+        report(t("recompute.step_fit", n=len(indices), method=t(f"projection.{method}")))
+        latent_map = project(z[indices], method, dims=dims, seed=seed, indices=indices, **params)
         save_map(path, latent_map)
         return latent_map, False
 
