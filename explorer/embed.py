@@ -17,22 +17,50 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from explorer.cli import ArgumentParser, add_checkpoint_folders, checkpoint_folders
 from explorer.data import DatasetUnavailable
-from explorer.project import DEFAULT_UMAP, MAP_FILE, LatentMap, latent_plane_map, save_map, umap_project
+from explorer.errors import MapUnavailable
+from explorer.project import (
+    DEFAULT_UMAP,
+    MAP_FILE,
+    LatentMap,
+    faithfulness,
+    latent_plane_map,
+    load_map,
+    project,
+    save_map,
+)
 
 
-def compute_shipped_map(folder: Path, n_neighbors: int, min_dist: float, seed: int) -> LatentMap:
+def shipped_codes(folder: Path) -> np.ndarray:
+    """The checkpoint's codes of its dataset's whole shipped test split."""
     from explorer.checkpoint import load_pretrained
     from explorer.data import load_shipped_test
     from explorer.latent import encode
 
     model = load_pretrained(folder)
     images, _ = load_shipped_test(model.config.dataset)
-    z = encode(model, images).numpy()
+    return encode(model, images).numpy()
+
+
+def compute_shipped_map(folder: Path, n_neighbors: int, min_dist: float, seed: int) -> LatentMap:
+    z = shipped_codes(folder)
     if z.shape[1] == 2:
         return latent_plane_map(z)
-    return umap_project(z, n_neighbors=n_neighbors, min_dist=min_dist, seed=seed)
+    return project(z, "umap", seed=seed, n_neighbors=n_neighbors, min_dist=min_dist)
+
+
+def add_faithfulness(folder: Path) -> LatentMap | None:
+    """Measure the faithfulness of a shipped map that has none (a latent-2 model's map is its codes: exact)."""
+    latent_map = load_map(folder / MAP_FILE)
+    if latent_map.method == "latent" or "faithfulness" in latent_map.params:
+        return None
+    z = shipped_codes(folder)[latent_map.indices]
+    latent_map.params["faithfulness"] = faithfulness(z, latent_map.xy, seed=latent_map.params.get("seed", 0))
+    save_map(folder / MAP_FILE, latent_map)
+    return latent_map
 
 
 def fit_gmm(folder: Path, data_root: Path | None, seed: int):
@@ -59,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_UMAP["seed"])
     parser.add_argument("--data-root", type=Path, default=None, help="where the training split is (for gmm.npz)")
     parser.add_argument("--force", action="store_true", help="recompute files that exist")
+    parser.add_argument("--faithfulness", action="store_true",
+                        help="only measure the faithfulness of maps that have none (no new fit)")
     args = parser.parse_args(argv)
     folders = checkpoint_folders(parser, args)
     from explorer.checkpoint import CheckpointError
@@ -67,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
 
     for folder in map(Path, folders):
         try:
+            if args.faithfulness:
+                measured = add_faithfulness(folder)
+                if measured is not None:
+                    print(f"{folder}: trustworthiness {measured.params['faithfulness']['trustworthiness']:.3f}, "
+                          f"k-NN kept {measured.params['faithfulness']['knn_kept']:.1%}")
+                continue
             if args.force or not (folder / MAP_FILE).is_file():
                 start = time.perf_counter()
                 latent_map = compute_shipped_map(folder, args.n_neighbors, args.min_dist, args.seed)
@@ -80,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{folder}: Gaussian mixture on the training codes in {time.perf_counter() - start:.1f} s")
                 except DatasetUnavailable as err:
                     print(f"{folder}: no gmm.npz ({err})", file=sys.stderr)
-        except CheckpointError as err:
+        except (CheckpointError, MapUnavailable) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
     return 0
