@@ -118,6 +118,36 @@ def _map_figure_3d(xy, labels, class_names, indices, selected, title, height) ->
     return fig
 
 
+def add_samples(fig: go.Figure, xy: np.ndarray, name: str, colour: str, symbol: str) -> None:
+    """Generated codes placed on a map, in a colour of their own (no customdata: they are no test image)."""
+    marker = {"size": 5, "color": colour, "symbol": symbol, "opacity": 0.8}
+    if xy.shape[1] == 3:
+        fig.add_trace(go.Scatter3d(x=xy[:, 0], y=xy[:, 1], z=xy[:, 2], mode="markers", name=name,
+                                   marker={**marker, "size": 2.5}, hoverinfo="name"))
+    else:
+        fig.add_trace(go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, marker=marker,
+                                   hoverinfo="name"))
+
+
+def norm_histogram(norms: dict[str, np.ndarray], latent_dim: int, height: int = 320) -> go.Figure:
+    """Histograms of code norms ‖z‖ (test codes, prior and mixture samples) against the prior's own:
+    under N(0, I) in d dimensions, ‖z‖ follows a chi distribution with d degrees of freedom."""
+    from scipy.stats import chi
+
+    fig = go.Figure()
+    top = max(float(np.max(v)) for v in norms.values() if len(v))
+    for (name, values), colour in zip(norms.items(), ("#4e79a7", "#bab0ac", "#2f2f2f")):
+        fig.add_trace(go.Histogram(x=values, name=name, histnorm="probability density", opacity=0.55,
+                                   marker_color=colour, xbins={"start": 0, "end": top * 1.05, "size": top / 60}))
+    r = np.linspace(0, top * 1.05, 300)
+    fig.add_trace(go.Scatter(x=r, y=chi.pdf(r, latent_dim), mode="lines", line={"color": "#e15759", "width": 2.5},
+                             name=t("figure.chi", d=latent_dim)))
+    fig.update_layout(barmode="overlay", height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis_title=t("figure.code_norm"), yaxis_title=t("figure.density"),
+                      legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
 def mark_points(fig: go.Figure, xy: np.ndarray, indices: np.ndarray, marked, name: str, symbol: str) -> None:
     """Outline the map points of the test images ``marked`` (a legend entry of their own)."""
     position = {int(i): k for k, i in enumerate(indices)}

@@ -227,6 +227,30 @@ def nearest_points(xy: np.ndarray, point: np.ndarray, k: int = 1) -> np.ndarray:
     return np.argsort(d)[:k]
 
 
+def place_codes(latent_map: LatentMap, codes: np.ndarray | None, z_new: np.ndarray,
+                k: int = 5) -> tuple[np.ndarray, bool]:
+    """Where new codes land on a map of test codes (``codes``: the map points' codes; not needed for a
+    latent-2 map), and whether exactly.
+
+    A latent-2 model's map is its code space, and a PCA map a linear one (refitted on the same
+    codes, the same components): both exact. UMAP and t-SNE keep no transform here: each new code
+    goes among its ``k`` nearest test codes (:func:`place_on_map`).
+    """
+    z_new = np.asarray(z_new, dtype=np.float64)
+    if latent_map.method == "latent":
+        return z_new[:, :2].astype(np.float32), True
+    if latent_map.method == "pca":
+        from sklearn.decomposition import PCA
+
+        pca = PCA(n_components=min(latent_map.dims, codes.shape[1])).fit(np.asarray(codes, dtype=np.float64))
+        placed = pca.transform(z_new)
+        # the same sign per component as the stored map (an SVD's signs are arbitrary between fits)
+        signs = np.sign((pca.transform(np.asarray(codes, dtype=np.float64)) * latent_map.xy[:, :placed.shape[1]])
+                        .sum(axis=0))
+        return (placed * np.where(signs == 0, 1, signs)).astype(np.float32), True
+    return place_on_map(z_new, codes, latent_map.xy, k=k), False
+
+
 def place_on_map(z_new: np.ndarray, z_ref: np.ndarray, xy_ref: np.ndarray, k: int = 5) -> np.ndarray:
     """2-D positions for new codes on a map of reference codes: the inverse-distance blend
     (explorer.inverse) of the map positions of their ``k`` nearest reference codes (in latent space).

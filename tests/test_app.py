@@ -422,3 +422,16 @@ def test_a_map_recomputed_by_another_method_says_how_and_how_faithful(fake_pretr
     traces = json.loads(spec)["data"]
     assert {trace["type"] for trace in traces} == ({"scatter3d"} if dims == 3 else {"scattergl"})
     assert sum(len(trace["customdata"]["bdata"]) > 0 for trace in traces) >= 1
+
+
+@pytest.mark.parametrize("model", ["vae-z4", "ae-z2"])
+def test_prior_samples_land_on_the_map_beside_their_norms(fake_pretrained, model):
+    at = run_app({"model": model})
+    at.toggle(key="prior_on_map").set_value(True).run()
+    assert not at.exception
+    the_map, norms = (json.loads(spec) for spec in chart_specs(at)[:2])
+    names = [trace.get("name") for trace in the_map["data"]]
+    assert "N(0, I) samples" in names and "mixture samples" in names
+    assert [trace["type"] for trace in norms["data"]] == ["histogram"] * 3 + ["scatter"]
+    assert norms["data"][-1]["name"].startswith("N(0, I): χ with") and norms["data"][-1]["name"].count(model[-1]) >= 1
+    assert any("Median code norm" in c.value for c in at.caption)

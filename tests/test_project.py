@@ -157,3 +157,19 @@ def test_image_grid_and_png():
     picture = grid(images, ncols=3, pad=2)
     assert picture.shape == (2 * 30 + 2, 3 * 30 + 2)
     assert png_bytes(picture)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_new_codes_land_exactly_on_latent_and_pca_maps_and_among_neighbours_elsewhere():
+    from explorer.project import pca_project, place_codes
+
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(400, 5)) * np.array([3.0, 2.0, 1.0, 0.5, 0.2])
+    pca_map = pca_project(z, dims=2, indices=np.arange(400))
+    placed, exact = place_codes(pca_map, z, z[:10])
+    assert exact and np.allclose(placed, pca_map.xy[:10], atol=1e-4)  # a map point's own code lands on it
+    plane = LatentMap(xy=z[:, :2], indices=np.arange(400), method="latent")
+    placed, exact = place_codes(plane, None, z[:3])
+    assert exact and np.allclose(placed, z[:3, :2])
+    other = LatentMap(xy=rng.normal(size=(400, 2)), indices=np.arange(400), method="umap")
+    placed, exact = place_codes(other, z, z[[7]])
+    assert not exact and np.allclose(placed, other.xy[[7]], atol=1e-5)

@@ -6,16 +6,17 @@ import numpy as np
 import streamlit as st
 
 from explorer.errors import ExplorerError, MapUnavailable
-from explorer.figures import add_thumbnails, latent_map_figure, mark_points
+from explorer.figures import add_samples, add_thumbnails, latent_map_figure, mark_points, norm_histogram
 from explorer.i18n import t
 from explorer.images import pictures
 from explorer.project import DEFAULT_UMAP, PROJECTIONS
 from webapp import browser_decoder, loaders, state
 from webapp.page import PageInput, model_or_error, open_page, show_error
-from webapp.widgets import figure_downloads, file_download, model_label
+from webapp.widgets import figure, figure_downloads, file_download, model_label
 
 MAX_SHOWN = 24  # images shown for a selection
 CUSTOM_MAP = "custom_map"  # this page's own session key: a recomputed map to show instead of the shipped one
+PRIOR_SAMPLES = 1000  # samples of N(0, I) and of the mixture placed on the map
 FIXED = "flashlight_fixed"  # this page's own session key: the last point clicked on the flashlight
 
 
@@ -29,7 +30,7 @@ def render(page: PageInput) -> None:
                  if st.session_state.get("nn_mark") else None)
         return (view.dataset, view.model.name, tuple(st.session_state.get("compare", [])),
                 st.session_state.get("thumbnails", False), st.session_state.get("n_thumbnails"),
-                repr(st.session_state.get(CUSTOM_MAP)), marks)
+                repr(st.session_state.get(CUSTOM_MAP)), marks, st.session_state.get("prior_on_map", False))
 
     def on_map_select() -> None:
         event = st.session_state.get("map_chart")
@@ -159,6 +160,12 @@ def render(page: PageInput) -> None:
                                         selected=ring if info == view.model else selection,
                                         title=model_label(info) if len(shown_models) > 1 else None,
                                         height=600 if len(shown_models) == 1 else 460)
+                if info == view.model and st.session_state.get("prior_on_map"):
+                    placed = prior_samples(info, latent_map)
+                    if placed is not None:
+                        for (name, xy, _), (colour, symbol) in zip(placed, (("#7f7f7f", "cross"),
+                                                                             ("#111111", "triangle-up"))):
+                            add_samples(fig, xy, name, colour, symbol)
                 if info == view.model and selection and st.session_state.get("nn_mark"):
                     code_idx, _, pixel_idx, _ = neighbours(selection[0])
                     mark_points(fig, latent_map.xy, latent_map.indices, code_idx, t("map.nn_code_short"), "diamond")
@@ -176,6 +183,47 @@ def render(page: PageInput) -> None:
                 map_downloads(info, latent_map, fig)
         with side if side is not None else st.container():
             selection_panel(shown_models, selection)
+
+    def prior_samples(info, latent_map):
+        """N(0, I) and mixture samples of the model placed on its map: [(name, positions, codes)], or None."""
+        from explorer.project import place_codes
+        from explorer.samplers import NormalSampler
+
+        try:
+            codes = np.asarray(loaders.test_codes(info))[latent_map.indices]
+            sampler, _, _ = loaders.gmm_sampler(info)
+        except ExplorerError as err:
+            show_error(err, model_label(info))
+            return None
+        drawn = [(t("map.prior_normal"), NormalSampler(info.latent_dim).sample(PRIOR_SAMPLES, seed=0).numpy()),
+                 (t("map.prior_mixture"), np.asarray(sampler.sample(PRIOR_SAMPLES, seed=0)))]
+        return [(name, place_codes(latent_map, codes, z)[0], z) for name, z in drawn]
+
+    def prior_panel() -> None:
+        """Where the prior's samples land among the data, and their norms against the chi distribution."""
+        st.subheader(t("map.prior_title"))
+        st.caption(t("map.prior_intro", n=PRIOR_SAMPLES))
+        st.toggle(t("map.prior_on_map"), key="prior_on_map")
+        if not st.session_state.get("prior_on_map"):
+            return
+        try:
+            latent_map, _ = the_map(view.model)
+        except MapUnavailable as err:
+            show_error(err, model_label(view.model))
+            return
+        placed = prior_samples(view.model, latent_map) if latent_map is not None else None
+        if placed is None:
+            return
+        codes = np.asarray(loaders.test_codes(view.model))
+        norms = {t("map.prior_data"): np.linalg.norm(codes, axis=1),
+                 **{name: np.linalg.norm(z, axis=1) for name, _, z in placed}}
+        figure(norm_histogram(norms, view.model.latent_dim), f"norms-{view.dataset}-{view.model.name}", "prior_norms",
+               config={"displaylogo": False})
+        inside = {name: float(np.mean(v <= np.quantile(norms[t("map.prior_data")], 0.99))) for name, v in norms.items()}
+        st.caption(t("map.prior_norms", d=view.model.latent_dim, data=float(np.median(norms[t("map.prior_data")])),
+                     prior=float(np.median(norms[t("map.prior_normal")])),
+                     expected=float(np.sqrt(max(view.model.latent_dim - 0.5, 0.5))),
+                     inside=inside[t("map.prior_normal")]))
 
     def map_downloads(info, latent_map, fig) -> None:
         """The map as PNG / SVG, its coordinates as CSV, the codes as .npy: each made when clicked."""
@@ -250,6 +298,7 @@ def render(page: PageInput) -> None:
                      code_same=int((labels[code_idx] == label).sum()), pixel_same=int((labels[pixel_idx] == label).sum())))
 
     map_panel()
+    prior_panel()
 
     # --- recompute ------------------------------------------------------------------
     with st.expander(t("recompute.title")):

@@ -78,7 +78,7 @@ def map_with_codes(info: ModelInfo, codes: np.ndarray, page: PageInput, selected
     Returns (figure, the codes' positions, exact), or None after saying why there is no map.
     """
     from explorer.figures import latent_map_figure
-    from explorer.project import place_on_map
+    from explorer.project import place_codes
 
     try:
         latent_map = loaders.shipped_map(info)
@@ -88,8 +88,8 @@ def map_with_codes(info: ModelInfo, codes: np.ndarray, page: PageInput, selected
     if latent_map is None:
         st.info(t("map.no_map", model=model_label(info)))
         return None
-    exact = latent_map.method == "latent"
-    xy = codes[:, :2] if exact else place_on_map(codes, loaders.test_codes(info)[latent_map.indices], latent_map.xy, k=5)
+    reference = None if latent_map.method == "latent" else np.asarray(loaders.test_codes(info))[latent_map.indices]
+    xy, exact = place_codes(latent_map, reference, codes)
     fig = latent_map_figure(latent_map.xy, page.labels[latent_map.indices], page.view.class_names, latent_map.indices,
                             selected=selected, height=height, marker_size=3)
     fig.update_layout(dragmode="pan")
