@@ -36,12 +36,24 @@ def nearest(base: np.ndarray, queries: np.ndarray, k: int, metric: str = "euclid
     return (np.stack([i[r] for i, r in zip(idx, rows)]), np.stack([d[r] for d, r in zip(dist, rows)]))
 
 
-def nearest_to_samples(samples: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def nearest_to_samples(samples: np.ndarray, reference: np.ndarray, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
     """For each generated image, the nearest reference image (index) and the RMS pixel distance to it.
 
-    "Is it just copying?": a sample at distance 0 is a reference image itself.
+    "Is it just copying?": a sample at distance 0 is a reference image itself. Images are in
+    [0, 1] (a uint8 reference is scaled); the reference is read in chunks, so 60,000 training
+    images never become one float array.
     """
     samples = np.asarray(samples, dtype=np.float32).reshape(len(samples), -1)
-    reference = np.asarray(reference, dtype=np.float32).reshape(len(reference), -1)
-    idx, dist = nearest(reference, samples, k=1)
-    return idx[:, 0], dist[:, 0] / np.sqrt(samples.shape[1])
+    square = (samples ** 2).sum(axis=1)
+    best = np.full(len(samples), np.inf)
+    index = np.zeros(len(samples), dtype=np.int64)
+    for start in range(0, len(reference), chunk):
+        block = np.asarray(reference[start:start + chunk])
+        block = (block.astype(np.float32) / 255.0 if block.dtype == np.uint8 else block.astype(np.float32))
+        block = block.reshape(len(block), -1)
+        d2 = square[:, None] - 2.0 * samples @ block.T + (block ** 2).sum(axis=1)[None, :]
+        rows = d2.argmin(axis=1)
+        found = d2[np.arange(len(samples)), rows]
+        better = found < best
+        best[better], index[better] = found[better], rows[better] + start
+    return index, np.sqrt(np.maximum(best, 0.0) / samples.shape[1])

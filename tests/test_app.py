@@ -435,3 +435,20 @@ def test_prior_samples_land_on_the_map_beside_their_norms(fake_pretrained, model
     assert [trace["type"] for trace in norms["data"]] == ["histogram"] * 3 + ["scatter"]
     assert norms["data"][-1]["name"].startswith("N(0, I): χ with") and norms["data"][-1]["name"].count(model[-1]) >= 1
     assert any("Median code norm" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("with_training_images", [False, True])
+def test_samples_are_shown_beside_their_nearest_training_image(fake_pretrained, tiny_root, monkeypatch,
+                                                                with_training_images):
+    if with_training_images:
+        monkeypatch.setenv("EXPLORER_DATA", str(tiny_root))
+    else:
+        monkeypatch.setenv("EXPLORER_DATA", str(tiny_root / "nothing-here"))
+    at = open_page("views/sample.py")
+    at.toggle(key="sample_novelty").set_value(True).run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert ("nearest training image" in text) == with_training_images
+    assert ("nearest test image" in text) == (not with_training_images)
+    distances = [img.caption for block in at.get("image") for img in block.proto.imgs if img.caption.startswith("d ")]
+    assert len(distances) >= 8 and all(float(c.split()[1]) >= 0 for c in distances)

@@ -1,5 +1,6 @@
 """Prior sampling: decode codes drawn from N(0, I) and from a mixture fitted to the codes."""
 
+import numpy as np
 import streamlit as st
 import torch
 
@@ -23,6 +24,7 @@ def render(page: PageInput) -> None:
     seed = int(c3.number_input(t("sample.seed"), 0, 2**31 - 1, 0, key="sample_seed"))
     temperature = c4.slider(t("sample.temperature"), 0.1, 2.0, 1.0, 0.1, key="sample_temperature")
     n = side * side
+    novelty = st.toggle(t("sample.novelty"), key="sample_novelty", help=t("sample.novelty_help"))
 
     for column, info in zip(st.columns(max(1, len(models))), models):
         with column:
@@ -30,9 +32,12 @@ def render(page: PageInput) -> None:
             model = model_or_error(info)
             if model is None:
                 continue
-            prior = grid(decode(model, NormalSampler(info.latent_dim).sample(n, seed, temperature)), ncols=side)
+            samples = decode(model, NormalSampler(info.latent_dim).sample(n, seed, temperature))
+            prior = grid(samples, ncols=side)
             st.markdown(t("sample.prior"))
             st.image(prior, width="stretch")
+            if novelty:
+                novelty_panel(view, samples[:side])
             image_download(t("download.png"), prior, f"prior-{view.dataset}-{info.name}-{seed}.png",
                            f"dl_prior_{info.name}")
             sampler, fitted_on, problem = loaders.gmm_sampler(info)
@@ -72,6 +77,26 @@ def render(page: PageInput) -> None:
         drawn = [info for info in flat if info.name in reaches]
         drawn.sort(key=lambda info: info != view.model)
         plane_flashlight(view, drawn, reaches[drawn[0].name])
+
+
+def novelty_panel(view, samples) -> None:
+    """Each sample beside its nearest training image and the distance: is the model copying?"""
+    from explorer.images import to_uint8
+    from explorer.neighbours import nearest_to_samples
+
+    images, _ = loaders.test_split(view.dataset)
+    reference = loaders.training_images(view.dataset)
+    source = "train" if reference is not None else "test"
+    reference = reference if reference is not None else images
+    index, distance = nearest_to_samples(samples.numpy(), reference)
+    st.markdown(t(f"sample.novelty_{source}"))
+    st.image(list(to_uint8(samples)), width=44, caption=[t("sample.novelty_distance", d=float(d)) for d in distance])
+    st.image([reference[i] for i in index], width=44)
+    if source == "train":  # unseen images are the yardstick: their own distance to the nearest training image
+        _, held_out = nearest_to_samples(np.asarray(images[:len(samples)], dtype=np.float32) / 255.0, reference)
+        st.caption(t("sample.novelty_reference", sample=float(np.median(distance)), test=float(np.median(held_out))))
+    else:
+        st.caption(t("sample.novelty_no_train", sample=float(np.median(distance))))
 
 
 @st.fragment  # a click on the plane reruns this panel only, not the grids above

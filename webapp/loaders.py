@@ -228,6 +228,24 @@ def baselines(dataset: str) -> dict | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def training_images(dataset: str) -> np.ndarray | None:
+    """The training images (uint8) if this machine has them (never downloaded here), else None."""
+    from explorer.data import DATASETS, DatasetUnavailable, load_split
+
+    try:
+        if dataset in DATASETS:
+            images = load_split(dataset, "train", download=False)[0].numpy()
+        else:
+            from explorer.userdata import training_split_of
+
+            images = training_split_of(dataset).images
+    except (DatasetUnavailable, OSError, ValueError):
+        return None
+    images.setflags(write=False)
+    return images
+
+
 def application_splits(dataset: str):
     """The training split (the labelled pool) and the test splits, from this machine only (no download)."""
     from explorer.applications import load_splits

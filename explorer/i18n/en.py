@@ -479,4 +479,11 @@ STRINGS: dict[str, str] = {
     "figure.chi": "N(0, I): χ with {d} degrees of freedom",
     "figure.code_norm": "‖z‖",
     "figure.density": "density",
+    "sample.novelty": "Is it copying?",
+    "sample.novelty_help": "Beside the first row of prior samples, each one's nearest training image (pixel distance, RMS over the pixels).",
+    "sample.novelty_train": "First row: the samples; second: each one's nearest training image.",
+    "sample.novelty_test": "First row: the samples; second: each one's nearest test image (the training images are not on this server).",
+    "sample.novelty_distance": "d {d:.3f}",
+    "sample.novelty_reference": "Median distance to the nearest training image: {sample:.3f} for these samples, {test:.3f} for as many test images, which the model never saw. Samples much closer than that would be copies.",
+    "sample.novelty_no_train": "Median distance to the nearest test image: {sample:.3f}. Put the training images on the server (the README's Data section says how) to compare with them.",
 }
