@@ -36,6 +36,7 @@ PAGES = [
     st.Page("views/quality.py", title=t("nav.quality"), icon=":material/leaderboard:", url_path="quality"),
     st.Page("views/own_image.py", title=t("nav.own"), icon=":material/draw:", url_path="your-image"),
     st.Page("views/applications.py", title=t("nav.apps"), icon=":material/insights:", url_path="applications"),
+    st.Page("views/attributes.py", title=t("nav.attr"), icon=":material/arrow_right_alt:", url_path="attributes"),
 ]
 # Streamlit serves the default page at "/" only; a typed or bookmarked "/map" (the map's
 # address before) would say "Page not found". This unlisted alias answers it.

@@ -19,7 +19,7 @@ BUILT_PREFIXES = ("kind.", "noise.", "dataset.", "class.", "unavailable.", "erro
                   "interp.spherical", "trav.base_", "sample.gmm_", "fig7.reads_", "card.loss_", "card.jacobian_",
                   "card.test_", "card.fid_", "quality.col_", "apps.step_", "own.source_", "own.waiting_",
                   "own.bad_", "own.step_", "own.steps_", "browser.failed_", "browser.unavailable_", "map.nn_euclidean",
-                  "map.nn_cosine", "projection.", "sample.novelty_train", "sample.novelty_test")
+                  "map.nn_cosine", "projection.", "sample.novelty_train", "sample.novelty_test", "attr.source_", "attr.take_")
 ENGLISH = STRINGS[DEFAULT_LANGUAGE]
 
 

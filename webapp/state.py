@@ -11,6 +11,7 @@ does not pass is dropped (with a notice where a person would wonder). Pages neve
 | sel     | SELECTION     | test indices selected on the map (≤ 200)          | the map           |
 | a, b    | "a", "b"      | interpolation endpoints                           | the image picker  |
 | img     | "img"         | the traversal's image                             | the image picker  |
+| walk, an_a, an_b, an_c | same | the attribute page's walked image and analogy | the image picker  |
 | lang    | LANGUAGE      | the interface language (kept across page switches) | every run        |
 """
 

@@ -1,0 +1,125 @@
+"""Attribute vectors: the direction between two groups' mean codes, walked and added (Latent Space Cartography)."""
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+from explorer.attributes import analogy, attribute_vector, projection, separation, stability, walk
+from explorer.catalog import siblings
+from explorer.figures import CLASS_COLOURS
+from explorer.i18n import t
+from explorer.images import grid, pictures
+from explorer.latent import decode
+from webapp import loaders, state
+from webapp.page import PageInput, model_or_error, open_page
+from webapp.widgets import figure, image_download, image_picker, model_label, model_picker
+
+GROUPS = {"a": "_attr_group_a", "b": "_attr_group_b"}  # this page's session keys: groups taken from the map
+WALK = np.linspace(-1.5, 1.5, 13)  # the walk's steps, in lengths of the vector
+
+
+def render(page: PageInput) -> None:
+    view, images, labels = page.view, page.images, page.labels
+    class_names = view.class_names
+
+    # --- the two groups, and the models they drive -----------------------------------
+    left, right = st.columns([2, 3])
+    with left:
+        source = st.radio(t("attr.source"), ["classes", "selections"], key="attr_source", horizontal=True,
+                          format_func=lambda s: t(f"attr.source_{s}"))
+        if source == "classes":
+            a, b = st.columns(2)
+            class_a = a.selectbox(t("attr.class_a"), range(len(class_names)), key="attr_class_a",
+                                  format_func=lambda c: class_names[c])
+            class_b = b.selectbox(t("attr.class_b"), range(len(class_names)), key="attr_class_b",
+                                  index=min(1, len(class_names) - 1), format_func=lambda c: class_names[c])
+            group_a, group_b = np.flatnonzero(labels == class_a), np.flatnonzero(labels == class_b)
+            names = class_names[class_a], class_names[class_b]
+        else:
+            chosen = state.selection_so_far()
+            a, b = st.columns(2)
+            for column, group in zip((a, b), GROUPS):
+                column.button(t(f"attr.take_{group}"), key=f"attr_take_{group}", disabled=not chosen,
+                              on_click=take_group, args=(group, chosen))
+                column.caption(t("attr.group_size", n=len(st.session_state.get(GROUPS[group], []))))
+            group_a = np.asarray(st.session_state.get(GROUPS["a"], []), dtype=np.int64)
+            group_b = np.asarray(st.session_state.get(GROUPS["b"], []), dtype=np.int64)
+            group_a, group_b = group_a[group_a < len(images)], group_b[group_b < len(images)]
+            names = t("attr.group_a"), t("attr.group_b")
+            st.caption(t("attr.selections_help"))
+    with right:
+        models = model_picker(t("attr.models"), view, "attr_models", siblings(view.models, view.model))
+    if len(group_a) == 0 or len(group_b) == 0:
+        st.info(t("attr.need_groups"))
+        return
+    if not models:
+        st.info(t("attr.no_models"))
+        return
+
+    # --- one image walked along the vector, and one analogy: the same for every model -----
+    walk_col, alpha_col = st.columns([2, 3])
+    with walk_col:
+        start = image_picker(t("attr.walk_image"), "walk", images, labels, class_names,
+                             default=int(group_a[0]))
+    alpha = alpha_col.slider(t("attr.alpha"), float(WALK[0]), float(WALK[-1]), 1.0, 0.1, key="attr_alpha",
+                             help=t("attr.alpha_help", a=names[0], b=names[1]))
+    st.caption(t("attr.analogy_help"))
+    p1, p2, p3 = st.columns(3)
+    with p1:
+        index_a = image_picker(t("attr.analogy_a"), "an_a", images, labels, class_names, default=int(group_b[0]))
+    with p2:
+        index_b = image_picker(t("attr.analogy_b"), "an_b", images, labels, class_names, default=int(group_a[0]))
+    with p3:
+        index_c = image_picker(t("attr.analogy_c"), "an_c", images, labels, class_names,
+                               default=int(group_a[min(1, len(group_a) - 1)]))
+
+    for column, info in zip(st.columns(len(models)), models):
+        with column:
+            st.markdown(t("page.column_heading", model=model_label(info)))
+            model = model_or_error(info)
+            if model is None:
+                continue
+            codes = np.asarray(loaders.test_codes(info))
+            vector = attribute_vector(codes[group_a], codes[group_b])
+            st.caption(t("attr.figures", length=float(np.linalg.norm(vector)),
+                         auc=separation(codes[group_a], codes[group_b], vector),
+                         stable=stability(codes[group_a], codes[group_b])))
+            figure(projection_figure(codes, vector, labels, class_names, group_a, group_b, names),
+                   f"attribute-{view.dataset}-{info.name}", f"attr_proj_{info.name}", config={"displaylogo": False})
+            path = walk(codes[start], vector, WALK)
+            strip = grid(decode(model, torch.from_numpy(path)), ncols=len(WALK))
+            st.image(strip, width="stretch", caption=t("attr.walk_caption", lo=WALK[0], hi=WALK[-1]))
+            image_download(t("download.png"), strip, f"walk-{view.dataset}-{info.name}-{start}.png",
+                           f"attr_walk_dl_{info.name}")
+            moved = decode(model, torch.from_numpy(walk(codes[start], vector, [0.0, alpha])))
+            st.image(pictures(moved), width=96, caption=[t("attr.walk_from"), t("attr.walk_to", alpha=alpha)])
+            made = decode(model, torch.from_numpy(analogy(codes[index_a], codes[index_b], codes[index_c])[None]))
+            st.image([images[index_a], images[index_b], images[index_c], pictures(made)[0]], width=64,
+                     caption=[t("attr.analogy_a"), t("attr.analogy_b"), t("attr.analogy_c"), t("attr.analogy_result")])
+
+
+def take_group(group: str, chosen: list[int]) -> None:
+    st.session_state[GROUPS[group]] = list(chosen)
+
+
+def projection_figure(codes, vector, labels, class_names, group_a, group_b, names) -> go.Figure:
+    """Every test code's coordinate along the vector, one box per class, the two groups first."""
+    along = projection(codes, vector)
+    fig = go.Figure()
+    for name, rows, colour in ((names[0], group_a, "#4e79a7"), (names[1], group_b, "#e15759")):
+        fig.add_trace(go.Box(x=along[rows], name=t("attr.group_label", name=name), marker_color=colour,
+                             boxpoints=False))
+    for c, class_name in enumerate(class_names):
+        rows = np.flatnonzero(labels == c)
+        if len(rows):
+            fig.add_trace(go.Box(x=along[rows], name=class_name, boxpoints=False, opacity=0.6,
+                                 marker_color=CLASS_COLOURS[c % len(CLASS_COLOURS)]))
+    fig.update_layout(height=120 + 22 * (len(class_names) + 2), showlegend=False,
+                      margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title=t("attr.along"))
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+if __name__ == "__main__":
+    render(open_page("attr.title", "attr.intro"))
