@@ -264,20 +264,22 @@ def render(page: PageInput) -> None:
             errors = mse_per_image(recon, originals).tolist()
             st.markdown(t("page.model_heading", model=model_label(info)))
             st.image(pictures(recon), width=72, caption=[t("map.error", mse=e) for e in errors])
-        neighbours_panel(selection[0])
+        neighbours_panel(selection[0], shown_models)
 
-    def neighbours(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The selected image's nearest test images in the model's code space and in pixel space."""
+    def neighbours(index: int, info=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The selected image's nearest test images in a model's code space (the sidebar's by default)
+        and in pixel space: (code indices, their distances, pixel indices, their distances)."""
         from explorer.neighbours import nearest
 
         metric, k = st.session_state.get("nn_metric", "euclidean"), int(st.session_state.get("nn_k", 8))
-        codes = np.asarray(loaders.test_codes(view.model))
+        codes = np.asarray(loaders.test_codes(info or view.model))
         code_idx, code_dist = nearest(codes, codes[[index]], k, metric, exclude=np.array([index]))
         pixels = np.asarray(images, dtype=np.float32) / 255.0
         pixel_idx, pixel_dist = nearest(pixels, pixels[[index]], k, metric, exclude=np.array([index]))
         return code_idx[0], code_dist[0], pixel_idx[0], pixel_dist[0]
 
-    def neighbours_panel(index: int) -> None:
+    def neighbours_panel(index: int, shown_models: list) -> None:
+        """The same image's neighbours in each shown model's code space, then in pixel space."""
         from explorer.neighbours import METRICS
 
         st.markdown(t("map.nn_title", index=index, label=class_names[int(labels[index])]))
@@ -286,16 +288,25 @@ def render(page: PageInput) -> None:
                    format_func=lambda m: t(f"map.nn_{m}"))
         middle.slider(t("map.nn_k"), 4, 16, 8, key="nn_k")
         right.toggle(t("map.nn_mark"), key="nn_mark", help=t("map.nn_mark_help"))
-        code_idx, code_dist, pixel_idx, pixel_dist = neighbours(index)
-        for heading, idx, dist in ((t("map.nn_code", model=model_label(view.model)), code_idx, code_dist),
-                                   (t("map.nn_pixels"), pixel_idx, pixel_dist)):
+        label = int(labels[index])
+        rows, pixel_idx, pixel_dist = [], None, None
+        for info in shown_models:
+            try:
+                code_idx, code_dist, pixel_idx, pixel_dist = neighbours(index, info)
+            except ExplorerError as err:
+                show_error(err, model_label(info))
+                continue
+            rows.append((t("map.nn_code", model=model_label(info)), code_idx, code_dist))
+        if pixel_idx is None:
+            return
+        for heading, idx, dist in (*rows, (t("map.nn_pixels"), pixel_idx, pixel_dist)):
             st.caption(heading)
             st.image([images[j] for j in idx], width=56,
                      caption=[t("map.nn_caption", index=int(j), label=class_names[int(labels[j])], d=float(d))
                               for j, d in zip(idx, dist)])
-        label = int(labels[index])
-        st.caption(t("map.nn_summary", shared=len(set(code_idx) & set(pixel_idx)), k=len(code_idx),
-                     code_same=int((labels[code_idx] == label).sum()), pixel_same=int((labels[pixel_idx] == label).sum())))
+        for heading, idx, _ in rows:
+            st.caption(t("map.nn_summary", model=heading, shared=len(set(idx) & set(pixel_idx)), k=len(idx),
+                         code_same=int((labels[idx] == label).sum()), pixel_same=int((labels[pixel_idx] == label).sum())))
 
     map_panel()
     prior_panel()

@@ -56,7 +56,7 @@ STRINGS: dict[str, str] = {
         "map.nn_code_short": "code neighbours",
         "map.nn_pixels_short": "pixel neighbours",
         "map.nn_caption": "#{index} · {label} · {d:.3g}",
-        "map.nn_summary": "{shared} of {k} neighbours are the same in both spaces; same class as the image: {code_same} of {k} in code space, {pixel_same} of {k} in pixel space.",
+        "map.nn_summary": "{model}: {shared} of {k} neighbours are the same as in pixel space; of the image's class: {code_same} of {k} (in pixel space {pixel_same} of {k}).",
         "map.prior_title": "The prior against the data",
         "map.prior_intro": "Where {n} samples of N(0, I) and {n} of the mixture fitted to the codes land among the test codes, and how long their codes are. A model whose codes fill N(0, I) (a VAE, a WAE) puts the prior's samples on its data; a plain autoencoder does not.",
         "map.prior_on_map": "Show prior samples on the map",
