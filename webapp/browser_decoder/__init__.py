@@ -9,14 +9,14 @@ Why ``st.components.v1.declare_component(path=…)`` and not components v2: v2 s
 ``streamlit run app.py`` from a clone would no longer be enough; v1 serves the folder as it
 is, and its iframe keeps the component's canvas and event handlers apart from the page's.
 
-The models and codes travel as the component's binary arguments, once per session (codes as
-float16: half the bytes, three significant digits, and the server's own decoding of a kept point
-uses the same rounded values): the
-arguments never change while the page reruns (the component keeps its own cursor and fixed
-point), so Streamlit's message cache sends a reference instead of the bytes again.
+The models and codes travel as the component's binary arguments, once per session: the arguments
+never change while the page reruns (the component keeps its own cursor and kept point), so
+Streamlit's message cache sends a reference instead of the bytes again. Codes travel as float16
+(half the bytes, three significant digits), and the server's own decoding of a kept point uses
+the same rounded values.
 
 What a browser sends back (the component's value):
-- ``{"event": "fix", "x", "y", "nearest", "n"}``  a click on the map;
+- ``{"event": "fix", "x", "y", "nearest", "k", "n"}``  a click on the map (checked by :func:`kept_point`);
 - ``{"event": "release", "values": {dim: value}, "n"}``  a slider let go;
 - ``{"event": "failed", "reason"}``  WebAssembly or the runtime's files are unavailable
   (``webassembly``, ``decompression`` or ``load``): the page falls back to its server views
@@ -100,7 +100,8 @@ def _signature(*parts) -> str:
     return digest.hexdigest()[:16]
 
 
-def _handle(value, key: str):
+def _handle(value):
+    """The component's value; a failure is kept for the session and the page drawn again without it."""
     if isinstance(value, dict) and value.get("event") == "failed":
         reason = value.get("reason") if value.get("reason") in FAILURES else "load"
         if st.session_state.get(_FAILED) != reason:
@@ -141,7 +142,7 @@ def flashlight(models: list[BrowserModel], xy: np.ndarray, labels: np.ndarray, c
                        bounds=None if bounds is None else [float(b) for b in bounds], colors=list(CLASS_COLOURS), class_names=list(class_names),
                        background=theme_background, image_size=IMAGE_SIZE, strings=_strings(), key=key,
                        default=None, **arrays)
-    return _handle(value, key)
+    return _handle(value)
 
 
 def slider_decoder(model: BrowserModel, base: np.ndarray, dims: list[dict], key: str) -> dict | None:
@@ -154,4 +155,4 @@ def slider_decoder(model: BrowserModel, base: np.ndarray, dims: list[dict], key:
     signature = _signature("sliders", described, base, [(d["index"], d["lo"], d["hi"]) for d in dims])
     value = _component(mode="sliders", signature=signature, models=described, base=base, dims=dims,
                        image_size=224, strings=_strings(), key=key, default=None, onnx_0=model.onnx)
-    return _handle(value, key)
+    return _handle(value)
