@@ -40,11 +40,23 @@ from explorer.cli import (
     whole_number,
 )
 from explorer.data import DATASETS, load_split, pretrained_dir, to_float
+from explorer.distributed import Processes, any_process, from_environment, start, stop, wrap
 from explorer.errors import CheckpointError, DatasetUnavailable, TrainingDiverged
 from explorer.evaluate import evaluate_model
 from explorer.folders import check_output_folder
 from explorer.models import IMAGE_SIZES, MODELS, AutoEncoder, ModelConfig, build_model, count_parameters
 from explorer.userdata import export_test_split, hold_out, load_image_set
+
+
+class _Loss(torch.nn.Module):
+    """The model's loss as its forward, so DistributedDataParallel sees (and synchronises) the step."""
+
+    def __init__(self, model: AutoEncoder):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return self.model.loss(x)
 
 
 def train_model(
@@ -57,28 +69,42 @@ def train_model(
     device: torch.device | str = "cpu",
     test_images: torch.Tensor | None = None,
     progress: bool = True,
+    processes: Processes = Processes(),
 ) -> tuple[AutoEncoder, list[dict]]:
-    """Train on uint8 images (N×28×28); return the model (eval mode) and the per-epoch history."""
+    """Train on uint8 images (N×28×28); return the model (eval mode) and the per-epoch history.
+
+    ``batch_size`` is the global batch: under torchrun each of the ``processes`` takes an equal
+    share of every batch (a DistributedSampler deals the seeded permutation out, its epoch set
+    every epoch) and DistributedDataParallel averages the gradients, so one process and several
+    make the same updates. Only rank 0 shows progress and measures the test error.
+    """
+    from torch.utils.data import DistributedSampler
+
     torch.manual_seed(seed)
     device = torch.device(device)
     model = build_model(config).to(device)
+    step = wrap(_Loss(model), processes, device)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    order = torch.Generator().manual_seed(seed)
+    sampler = DistributedSampler(range(len(train_images)), num_replicas=processes.world_size, rank=processes.rank,
+                                 shuffle=True, seed=seed)
+    share = batch_size // processes.world_size
     history = []
     for epoch in range(1, epochs + 1):
         model.train()
         start = time.perf_counter()
-        permutation = torch.randperm(len(train_images), generator=order)
+        sampler.set_epoch(epoch)
+        permutation = torch.tensor(list(sampler))
         sums: dict[str, float] = {}
         seen = 0
-        batches = range(0, len(train_images), batch_size)
-        bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress, leave=False)
+        batches = range(0, len(permutation), share)
+        bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not (progress and processes.writer),
+                   leave=False)
         for i in bar:
-            x = to_float(train_images[permutation[i : i + batch_size]]).to(device)
-            terms = model.loss(x)
-            if not torch.isfinite(terms["loss"]):
+            x = to_float(train_images[permutation[i : i + share]]).to(device)
+            terms = step(x)
+            if any_process(not torch.isfinite(terms["loss"]), processes, device):  # every process stops together
                 raise TrainingDiverged(
-                    f"the loss became {terms['loss'].item()} at epoch {epoch}, step {i // batch_size + 1}; "
+                    f"the loss became {terms['loss'].item()} at epoch {epoch}, step {i // share + 1}; "
                     f"nothing was written (try a lower --lr than {lr:g})")
             optimiser.zero_grad(set_to_none=True)
             terms["loss"].backward()
@@ -87,17 +113,31 @@ def train_model(
                 sums[name] = sums.get(name, 0.0) + value.item() * len(x)
             seen += len(x)
             bar.set_postfix({name: f"{s / seen:.4g}" for name, s in sums.items()})
+        seen, sums = gather_sums(seen, sums, processes, device)
         record = {"epoch": epoch, "seconds": time.perf_counter() - start}
         record.update({f"train_{name}": s / seen for name, s in sums.items()})
-        if test_images is not None:
+        if test_images is not None and processes.writer:
             record["test_mse"] = evaluate_model(model, test_images[:2000])["mse"]
         if not all(torch.isfinite(p).all() for p in model.parameters()):
             raise TrainingDiverged(f"the weights stopped being finite in epoch {epoch}; nothing was written "
                                    f"(try a lower --lr than {lr:g})")
         history.append(record)
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in record.items() if k != "epoch")
-        tqdm.write(f"epoch {epoch}/{epochs}: {shown}", file=sys.stderr)
+        if processes.writer:
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in record.items() if k != "epoch")
+            tqdm.write(f"epoch {epoch}/{epochs}: {shown}", file=sys.stderr)
     return model.eval(), history
+
+
+def gather_sums(seen: int, sums: dict[str, float], processes: Processes, device) -> tuple[int, dict[str, float]]:
+    """The epoch's loss sums and image count over every process (as they are, for one)."""
+    if not processes.active:
+        return seen, sums
+    import torch.distributed as dist
+
+    names = sorted(sums)
+    totals = torch.tensor([float(seen), *(sums[n] for n in names)], dtype=torch.float64, device=device)
+    dist.all_reduce(totals)
+    return int(totals[0].item()), {n: float(v) for n, v in zip(names, totals[1:].tolist())}
 
 
 HYPER_PARAMETERS = (("noise", str), ("noise-level", float), ("sparsity", str), ("sparsity-weight", float),
@@ -168,7 +208,9 @@ def reproduce_command(config: ModelConfig, training: dict) -> str:
     default = ModelConfig(kind=config.kind, dataset=config.dataset, latent_dim=config.latent_dim)
     source = (["--data", training["data"], "--name", config.dataset] if training.get("data")
               else ["--dataset", config.dataset])
-    words = ["python", "-m", "explorer.train", *source, "--model", config.kind, "--latent-dim", str(config.latent_dim)]
+    launcher = (["torchrun", "--standalone", "--nproc-per-node", str(training["processes"])]
+                if int(training.get("processes", 1)) > 1 else ["python"])
+    words = [*launcher, "-m", "explorer.train", *source, "--model", config.kind, "--latent-dim", str(config.latent_dim)]
     for flag, key in (("--size", "size"), ("--test-fraction", "test_fraction")):
         if training.get(key) is not None and training.get("data"):
             words += [flag, f"{training[key]:g}"]
@@ -186,8 +228,19 @@ def reproduce_command(config: ModelConfig, training: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    processes = from_environment()
+    try:
+        return _main(argv, processes)
+    finally:
+        stop(processes)
+
+
+def _main(argv: list[str] | None, processes: Processes) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.batch_size % processes.world_size:
+        parser.error(f"--batch-size {args.batch_size} is the global batch: it must divide among the "
+                     f"{processes.world_size} processes")
     overrides = {key: getattr(args, key) for key in (name.replace("-", "_") for name, _ in HYPER_PARAMETERS)
                  if getattr(args, key) is not None}
     name = None
@@ -203,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         device = resolve_device(args.device)
     except ValueError as err:
         parser.error(str(err))
+    device = start(processes, device)
     out = args.out or (args.zoo / dataset if args.data is not None else pretrained_dir() / dataset) / config.name
     try:
         check_output_folder(out, overwrite=args.overwrite)
@@ -223,7 +277,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"the first: {own_data.skipped[0]}", file=sys.stderr)
         train_set, test_set = hold_out(own_data, args.test_fraction, args.seed)
         try:
-            export_test_split(test_set, out.parent, title=name, source=f"{args.data.name}, held out with seed {args.seed}")
+            if processes.writer:
+                export_test_split(test_set, out.parent, title=name,
+                                  source=f"{args.data.name}, held out with seed {args.seed}")
         except DatasetUnavailable as err:
             return fail(str(err))
         train_images, test_images = torch.from_numpy(train_set.images), torch.from_numpy(test_set.images)
@@ -235,18 +291,22 @@ def main(argv: list[str] | None = None) -> int:
             return fail(str(err))
     if args.train_limit:
         train_images = train_images[: args.train_limit]
-    print(f"training {config.name} on {dataset} ({len(train_images)} images of {'×'.join(map(str, config.image_shape))}) "
-          f"on {device}", file=sys.stderr)
+    if processes.writer:
+        print(f"training {config.name} on {dataset} ({len(train_images)} images of "
+              f"{'×'.join(map(str, config.image_shape))}) on {device}"
+              + (f", {processes.world_size} processes" if processes.active else ""), file=sys.stderr)
     try:
         model, history = train_model(
             config, train_images, args.epochs, args.batch_size, args.lr, args.seed, device,
-            test_images=test_images, progress=not args.no_progress,
+            test_images=test_images, progress=not args.no_progress, processes=processes,
         )
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
     except TrainingDiverged as err:
-        return fail(str(err), code=1)
+        return fail(str(err), code=1) if processes.writer else 1
+    if not processes.writer:
+        return 0  # rank 0 writes the checkpoint
     round_to_storage(model)
     test = evaluate_model(model, test_images)
     if not all(math.isfinite(v) for v in test.values()):
@@ -265,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     training = {
         "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
         "optimiser": "Adam", "train_images": len(train_images), "train_limit": args.train_limit, "device": str(device),
+        "processes": processes.world_size, "batch_size_per_process": args.batch_size // processes.world_size,
     }
     if own_data is not None:
         training.update(data=str(args.data), size=args.size, test_fraction=args.test_fraction,
