@@ -41,9 +41,12 @@ class ZooEntry:
     def folder(self):
         return pretrained_dir() / self.dataset / f"{self.kind}-z{self.latent_dim}"
 
-    def train_command(self, epochs: int = ZOO_EPOCHS) -> list[str]:
+    def train_command(self, epochs: int = ZOO_EPOCHS, processes: int = 1) -> list[str]:
+        """The command that trains this entry: one process, or ``processes`` under torchrun (explorer.distributed)."""
+        launcher = ([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(processes)]
+                    if processes > 1 else [sys.executable])
         return [
-            sys.executable, "-m", "explorer.train", "--dataset", self.dataset, "--model", self.kind,
+            *launcher, "-m", "explorer.train", "--dataset", self.dataset, "--model", self.kind,
             "--latent-dim", str(self.latent_dim), "--epochs", str(epochs), "--seed", str(ZOO_SEED), "--no-progress",
             "--out", str(self.folder), "--overwrite",  # the zoo's own folder: retraining replaces it
         ]
@@ -124,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--all", action="store_true")
     p_train.add_argument("--epochs", type=positive_int, default=ZOO_EPOCHS)
     p_train.add_argument("--embed", action="store_true", help="then write each entry's map.npz and gmm.npz")
+    p_train.add_argument("--nproc-per-node", type=positive_int, default=1,
+                         help="train each entry on N processes under torchrun (one per GPU; gloo on the CPU)")
     args = parser.parse_args(argv)
     if args.command == "check":
         if args.trust_module:
@@ -152,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("name entries to train, or pass --missing or --all")
     for entry in chosen:
         print(f"== {entry.name}", flush=True)
-        result = subprocess.run(entry.train_command(args.epochs))
+        result = subprocess.run(entry.train_command(args.epochs, args.nproc_per_node))
         if result.returncode == 0 and args.embed:
             result = subprocess.run(entry.embed_command())
         if result.returncode != 0:

@@ -52,3 +52,13 @@ def test_a_global_batch_that_does_not_divide_among_the_processes_is_refused(monk
     assert exit_info.value.code == 2
     assert "must divide among the 2 processes" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_the_zoo_command_trains_under_torchrun_when_asked():
+    from explorer.zoo import zoo_entries
+
+    entry = zoo_entries()[0]
+    plain, parallel = entry.train_command(1), entry.train_command(2, processes=4)
+    assert plain[:3] == [sys.executable, "-m", "explorer.train"]
+    assert parallel[:7] == [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "4", "-m"]
+    assert parallel[7:] == entry.train_command(2)[2:]  # the same training arguments
