@@ -13,6 +13,7 @@ does not pass is dropped (with a notice where a person would wonder). Pages neve
 | img     | "img"         | the traversal's image                             | the image picker  |
 | walk, an_a, an_b, an_c | same | the attribute page's walked image and analogy | the image picker  |
 | lang    | LANGUAGE      | the interface language (kept across page switches) | every run        |
+| moved   | —             | the page was reloaded because its server changed  | follow_server.js  |
 """
 
 from __future__ import annotations
@@ -119,6 +120,14 @@ def init_from_url(available_models, bad_value_notice) -> None:
     st.session_state[MODEL] = name or (fallback.name if fallback else None)
     st.session_state[_NOTICES] = notices
     st.session_state[_READY] = True
+
+
+def take_moved_notice() -> bool:
+    """True once if the page came back after its server changed (``moved`` in the URL, then removed)."""
+    if "moved" not in st.query_params:
+        return False
+    del st.query_params["moved"]
+    return True
 
 
 def take_url_notices() -> list[str]:

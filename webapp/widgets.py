@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
@@ -24,12 +26,23 @@ def _on_dataset_change() -> None:
     state.forget_selection()
 
 
+FOLLOW_SERVER = (Path(__file__).resolve().parent / "assets" / "follow_server.js").read_text(encoding="utf-8")
+
+
+def follow_server() -> None:
+    """Reload the page from its URL when its server is replaced (webapp/assets/follow_server.js says why)."""
+    st.html(f"<script>{FOLLOW_SERVER}</script>", unsafe_allow_javascript=True, width=1)
+
+
 def sidebar() -> View:
     """Draw the sidebar (dataset, model, the model's figures); keep the choice in the URL."""
     state.init_from_url(loaders.available_models,
                         lambda field, value, fallback: t("url.bad_value", field=field, value=value, fallback=fallback))
     for notice in state.take_url_notices():
         st.warning(notice, icon=":material/link_off:")
+    if state.take_moved_notice():
+        st.toast(t("app.moved"), icon=":material/sync:")
+    follow_server()
     with st.sidebar:
         st.markdown(t("app.heading", title=t("app.title")))
         st.caption(t("app.tagline"))

@@ -10,6 +10,7 @@ STRINGS: dict[str, str] = {
         "sidebar.unavailable": "Unavailable models",
         "sidebar.unavailable_item": "**{name}**: {reason}",
         "sidebar.figures": "Test MSE {mse:.4f} · PSNR {psnr:.1f} dB",
+        "app.moved": "The connection to the server was lost, and another one took over: the page came back from its link. What only this page held (an upload, a drawing) is gone.",
         "url.bad_value": "The link's {field} `{value}` is not known here; showing {fallback} instead.",
         "kind.ae": "Autoencoder",
         "kind.dae": "Denoising AE",
