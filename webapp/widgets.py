@@ -26,12 +26,13 @@ def _on_dataset_change() -> None:
     state.forget_selection()
 
 
-FOLLOW_SERVER = (Path(__file__).resolve().parent / "assets" / "follow_server.js").read_text(encoding="utf-8")
+FOLLOW_SERVER = "<script>{}</script>".format(
+    (Path(__file__).resolve().parent / "assets" / "follow_server.js").read_text(encoding="utf-8"))
 
 
 def follow_server() -> None:
     """Reload the page from its URL when its server is replaced (webapp/assets/follow_server.js says why)."""
-    st.html(f"<script>{FOLLOW_SERVER}</script>", unsafe_allow_javascript=True, width=1)
+    st.html(FOLLOW_SERVER, unsafe_allow_javascript=True, width=1)
 
 
 def sidebar() -> View:
