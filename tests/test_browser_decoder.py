@@ -245,3 +245,14 @@ def test_a_click_from_the_browser_is_read_with_k_bounded():
     from webapp.browser_decoder import kept_point
 
     assert kept_point({"event": "fix", "x": 1.5, "y": -2, "nearest": 7, "k": 500, "n": 3}, 100) == (1.5, -2.0, 7, 32)
+
+
+def test_the_inverse_command_prints_each_models_error_for_each_k(fake_pretrained, capsys):
+    from explorer.inverse import main
+
+    assert main(["--dataset", "mnist", "--k", "1", "8"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "| dataset | model | k = 1 | k = 8 | two random points |"
+    rows = {line.split(" | ")[1]: [float(v) for v in line.strip(" |").split(" | ")[2:]] for line in lines[2:]}
+    assert set(rows) == {"vae-z4", "wae-z4"}  # the latent-2 model is its own map: nothing to measure
+    assert all(len(v) == 3 and all(x >= 0 for x in v) for v in rows.values())
