@@ -12,7 +12,7 @@ does not pass is dropped (with a notice where a person would wonder). Pages neve
 | a, b    | "a", "b"      | interpolation endpoints                           | the image picker  |
 | img     | "img"         | the traversal's image                             | the image picker  |
 | walk, an_a, an_b, an_c | same | the attribute page's walked image and analogy | the image picker  |
-| lang    | LANGUAGE      | the interface language (kept across page switches) | every run        |
+| lang    | LANGUAGE      | the interface language (kept across page switches) | the sidebar       |
 | moved   | —             | the page was reloaded because its server changed  | follow_server.js  |
 """
 
@@ -26,7 +26,7 @@ import streamlit as st
 
 from explorer.catalog import ModelInfo
 from explorer.data import all_datasets, dataset_spec
-from explorer.i18n import DEFAULT_LANGUAGE, LANGUAGES, class_names, dataset_title
+from explorer.i18n import DEFAULT_LANGUAGE, LANGUAGES, class_names, dataset_title, language_of_locale
 
 DEFAULT_DATASET = "mnist"
 DEFAULT_MODELS = ("vae-z16", "wae-z16", "ae-z16", "vae-z2")  # the first one shipped is the default
@@ -71,13 +71,15 @@ def printable(value: str, limit: int = 40) -> str:
 
 
 def language() -> str:
-    """The interface language: the session's, else the URL's if known, else the default; kept in the URL."""
+    """The interface language: the sidebar's switch, else the URL's ``lang`` if known, else the browser's
+    (``st.context.locale``), else English. Kept in the URL when it is not what a browser would get anyway."""
+    from_locale = language_of_locale(st.context.locale)
     lang = st.session_state.get(LANGUAGE)
     if lang not in LANGUAGES:
-        lang = st.query_params.get("lang", DEFAULT_LANGUAGE)
-        lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        lang = st.query_params.get("lang")
+        lang = lang if lang in LANGUAGES else from_locale
         st.session_state[LANGUAGE] = lang
-    if lang != DEFAULT_LANGUAGE:
+    if lang != DEFAULT_LANGUAGE or lang != from_locale:
         st.query_params["lang"] = lang
     else:
         st.query_params.pop("lang", None)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from explorer.catalog import ModelInfo
 from explorer.data import all_datasets
-from explorer.i18n import dataset_title, t
+from explorer.i18n import LANGUAGES, dataset_title, t
 from explorer.kinds import KINDS
 from webapp import loaders, state
 from webapp.state import View
@@ -47,6 +47,8 @@ def sidebar() -> View:
     with st.sidebar:
         st.markdown(t("app.heading", title=t("app.title")))
         st.caption(t("app.tagline"))
+        st.segmented_control(t("sidebar.language"), list(LANGUAGES), key=state.LANGUAGE, format_func=LANGUAGES.get,
+                             required=True)
         dataset = st.selectbox(t("sidebar.dataset"), list(all_datasets()), key=state.DATASET,
                                format_func=dataset_title, on_change=_on_dataset_change)
         all_models = loaders.models_of(dataset)

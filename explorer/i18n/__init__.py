@@ -1,7 +1,7 @@
 """Every string a user reads, in one catalogue per language: ``t("map.title")``.
 
-One module per language (``en.py``; a new language is one more module with the same keys,
-listed in LANGUAGES). A key a language lacks falls back to English. ``{name}`` fields are
+One module per language (``en.py``, ``zh.py``; a new language is one more module with the same
+keys, listed in LANGUAGES). A key a language lacks falls back to English. ``{name}`` fields are
 filled from keyword arguments. Names that are data (dataset titles, class names, model
 kinds) have keys too: :func:`dataset_title`, :func:`class_names`.
 """
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import threading
 
-from explorer.i18n import en
+from explorer.i18n import en, zh
 
-LANGUAGES = {"en": "English"}
+LANGUAGES = {"en": "English", "zh": "简体中文"}  # each written in itself: the switch is read by who needs it
 DEFAULT_LANGUAGE = "en"
-STRINGS: dict[str, dict[str, str]] = {"en": en.STRINGS}
+STRINGS: dict[str, dict[str, str]] = {"en": en.STRINGS, "zh": zh.STRINGS}
 
 # Per thread: a Streamlit server runs each session's script in its own thread, and
 # the app sets the language at the top of every run.
@@ -27,8 +27,18 @@ def set_language(lang: str) -> str:
     return _current.lang
 
 
+def language_of_locale(locale: str | None) -> str:
+    """The interface language for a browser's locale ("zh-CN", "zh-Hant-TW", "en-GB", …), else the default."""
+    primary = str(locale or "").replace("_", "-").split("-")[0].lower()
+    return primary if primary in STRINGS else DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    return getattr(_current, "lang", DEFAULT_LANGUAGE)
+
+
 def t(key: str, **fields) -> str:
-    lang = getattr(_current, "lang", DEFAULT_LANGUAGE)
+    lang = current_language()
     text = STRINGS.get(lang, {}).get(key) or STRINGS[DEFAULT_LANGUAGE].get(key)
     if text is None:
         raise KeyError(f"no string {key!r} in the catalogue")
