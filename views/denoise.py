@@ -15,7 +15,7 @@ from explorer.images import pictures
 from explorer.latent import reconstruct
 from webapp import loaders, state
 from webapp.page import PageInput, model_or_error, open_page
-from webapp.widgets import figure
+from webapp.widgets import figure, model_label
 
 CURVE_LEVELS = {"gaussian": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8],
                 "salt-and-pepper": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
@@ -56,8 +56,8 @@ def render(page: PageInput) -> None:
     clean = to_float(torch.from_numpy(np.array(images[indices])))
     noisy = corrupt(clean, kind, level, seed=seed)
     rows = [(t("denoise.clean"), clean), (t("denoise.corrupted"), noisy),
-            (t("denoise.dae", name=dae_info.name), reconstruct(dae, noisy)),
-            (t("denoise.ae", name=ae_info.name), reconstruct(ae, noisy))]
+            (model_label(dae_info), reconstruct(dae, noisy)),
+            (model_label(ae_info), reconstruct(ae, noisy))]
 
     corrupted_quality = quality(noisy, clean)
     for (title, out), column in zip(rows[1:], st.columns(3)):
@@ -80,8 +80,9 @@ def render(page: PageInput) -> None:
     with st.spinner(t("denoise.curve_wait")):
         curves = cached_curve(kind, held_out, (dae_info.identity, ae_info.identity), dae_info, ae_info)
     fig = make_subplots(rows=1, cols=2, subplot_titles=(t("figure.psnr_db"), t("figure.ssim")))
+    labels = {"identity": t("denoise.identity"), dae_info.name: model_label(dae_info), ae_info.name: model_label(ae_info)}
     for name, curve in curves.items():
-        label = t("denoise.identity") if name == "identity" else name
+        label = labels.get(name, name)
         for col, key in ((1, "psnr"), (2, "ssim")):
             fig.add_trace(go.Scatter(x=CURVE_LEVELS[kind], y=curve[key], mode="lines+markers", name=label,
                                      legendgroup=name, showlegend=col == 1), row=1, col=col)

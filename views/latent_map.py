@@ -62,7 +62,8 @@ def render(page: PageInput) -> None:
     others = {m.name: m for m in view.models if m.name != view.model.name}
     left, lamp, middle, right = st.columns([3, 1.3, 1.2, 1.2])
     compare = left.multiselect(t("map.compare"), list(others), max_selections=2, key="compare",
-                               help=t("map.compare_help"), format_func=lambda n: model_label(others[n]))
+                               help=t("map.compare_help"), format_func=lambda n: model_label(others[n]),
+                               placeholder=t("pick.placeholder"))
     use_flashlight = lamp.toggle(t("map.flashlight"), key="flashlight", help=t("map.flashlight_help"),
                                  disabled=browser_decoder.failed() is not None)
     show_thumbnails = middle.toggle(t("map.thumbnails"), key="thumbnails", disabled=use_flashlight)

@@ -21,6 +21,7 @@ from webapp import loaders
 from webapp.page import PageInput, explain, model_or_error, open_page, show_error
 from webapp.widgets import figure, model_label
 
+LOSS_TERMS = ("loss", "recon", "kl", "mmd", "sparsity", "contractive")  # what explorer.models' losses return
 SSIM_IMAGES = 1000  # SSIM is not stored with the model: measured here on the first 1,000 test images
 
 
@@ -46,6 +47,12 @@ def loss_text(config: ModelConfig) -> str:
              sparsity=config.sparsity_weight, jacobian=t(f"card.jacobian_{config.jacobian}"))
 
 
+def term_name(term: str) -> str:
+    """A loss term's name as the catalogue says it ("recon" → "reconstruction"); a term of a model of
+    your own that the catalogue does not know, as its model named it."""
+    return t(f"card.term_{term}") if term in LOSS_TERMS else term
+
+
 def curves_figure(history: list[dict]) -> go.Figure:
     """Each loss term per epoch (training), and the test MSE on a second axis where recorded."""
     epochs = [h["epoch"] for h in history]
@@ -53,7 +60,7 @@ def curves_figure(history: list[dict]) -> go.Figure:
     terms = [k for k in history[0] if k.startswith("train_")]
     for key in terms:
         fig.add_trace(go.Scatter(x=epochs, y=[h.get(key) for h in history], mode="lines+markers",
-                                 name=t("card.curve_train", term=key.removeprefix("train_"))))
+                                 name=t("card.curve_train", term=term_name(key.removeprefix("train_")))))
     if any("test_mse" in h for h in history):
         fig.add_trace(go.Scatter(x=epochs, y=[h.get("test_mse") for h in history], mode="lines+markers",
                                  name=t("card.curve_test_mse"), yaxis="y2", line={"dash": "dot"}))
@@ -91,12 +98,13 @@ def render(page: PageInput) -> None:
         t("card.seed"): training.get("seed", "–"),
         t("card.optimiser"): training.get("optimiser", "–"),
         t("card.images"): training.get("train_images", "–"),
-        t("card.device"): training.get("device", "–"),
+        t("card.device"): str(training.get("device", "–")).upper(),
         t("card.time"): t("card.seconds", seconds=seconds) if seconds else "–",
-        t("card.versions"): ", ".join(f"{k} {v}" for k, v in versions.items()) or "–",
     }
     st.dataframe({t("card.setting"): list(settings), t("card.value"): [str(v) for v in settings.values()]},
                  hide_index=True)
+    if versions:
+        st.caption(t("card.versions_line", versions=", ".join(f"{k} {v}" for k, v in versions.items())))
     history = metrics.get("history", [])
     if history:
         figure(curves_figure(history), "card_curves", "card_curves", config={"displaylogo": False})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import streamlit as st
 
 from explorer.catalog import ModelInfo
 from explorer.data import all_datasets
-from explorer.i18n import LANGUAGES, dataset_title, t
+from explorer.i18n import DEFAULT_LANGUAGE, LANGUAGES, dataset_title, t
 from explorer.kinds import KINDS
 from webapp import loaders, state
 from webapp.state import View
@@ -35,6 +36,21 @@ def follow_server() -> None:
     st.html(FOLLOW_SERVER, unsafe_allow_javascript=True, width=1)
 
 
+LOCALISE = (Path(__file__).resolve().parent / "assets" / "localise.js").read_text(encoding="utf-8")
+# Streamlit's own words in the page (it has no catalogue): pattern of the whole text → catalogue key
+STREAMLIT_PHRASES = (("^Upload$", "streamlit.upload"), ("^Browse files$", "streamlit.upload"),
+                     ("^Drag and drop files? here$", "streamlit.drop"), ("^(\\S+) per file$", "streamlit.per_file"))
+
+
+def localise_streamlit(lang: str) -> None:
+    """Put Streamlit's own few words (the file uploader's) into the interface language (assets/localise.js)."""
+    if lang == DEFAULT_LANGUAGE:
+        return
+    phrases = json.dumps([[pattern, t(key)] for pattern, key in STREAMLIT_PHRASES], ensure_ascii=False)
+    st.html("<script>{}</script>".format(LOCALISE.replace("__PHRASES__", phrases, 1)), unsafe_allow_javascript=True,
+            width=1)
+
+
 def sidebar() -> View:
     """Draw the sidebar (dataset, model, the model's figures); keep the choice in the URL."""
     state.init_from_url(loaders.available_models,
@@ -44,6 +60,7 @@ def sidebar() -> View:
     if state.take_moved_notice():
         st.toast(t("app.moved"), icon=":material/sync:")
     follow_server()
+    localise_streamlit(state.language())
     with st.sidebar:
         st.markdown(t("app.heading", title=t("app.title")))
         st.caption(t("app.tagline"))
@@ -79,7 +96,8 @@ def model_picker(label: str, view: View, key: str, default: list[ModelInfo], max
     """A multiselect of this dataset's models (optionally of one latent size), ``default`` chosen first."""
     options = {m.name: m for m in view.models if latent_dim is None or m.latent_dim == latent_dim}
     chosen = st.multiselect(label, list(options), default=[m.name for m in default if m.name in options][:max_selections],
-                            max_selections=max_selections, key=key, format_func=lambda n: model_label(options[n]))
+                            max_selections=max_selections, key=key, format_func=lambda n: model_label(options[n]),
+                            placeholder=t("pick.placeholder"))
     return [options[n] for n in chosen]
 
 
