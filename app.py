@@ -21,11 +21,13 @@ PAGE_ICON = str(Path(__file__).resolve().parent / "assets" / "page-icon.png")
 
 open_zoos(sys.argv[1:])  # `-- --zoo DIR` opens a zoo of your own beside the shipped one
 set_language(state.language())
-st.set_page_config(page_title=t("app.title"), page_icon=PAGE_ICON, layout="wide")
+st.set_page_config(page_title=t("app.title"), page_icon=PAGE_ICON, layout="wide",
+                   initial_sidebar_state="collapsed" if state.presenting() else "auto")
 
 PAGES = [
     st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="latent-map",
             default=True),
+    st.Page("views/tour.py", title=t("nav.tour"), icon=":material/school:", url_path="tour"),
     st.Page("views/interpolate.py", title=t("nav.interpolate"), icon=":material/linear_scale:", url_path="interpolate"),
     st.Page("views/traverse.py", title=t("nav.traverse"), icon=":material/tune:", url_path="traverse"),
     st.Page("views/sample.py", title=t("nav.sample"), icon=":material/grid_view:", url_path="sample"),

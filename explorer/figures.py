@@ -176,3 +176,12 @@ def add_thumbnails(fig: go.Figure, xy: np.ndarray, images: np.ndarray, labels: n
             xanchor="center", yanchor="middle", layer="above",
         )
     return fig
+
+
+def code_figure(code: np.ndarray, height: int = 200) -> go.Figure:
+    """One image's code as a bar per dimension (the survey's figure 1: what passes the bottleneck)."""
+    fig = go.Figure(go.Bar(x=[str(d) for d in range(len(code))], y=code, marker_color="#4c78a8",
+                           hovertemplate=t("own.code_hover")))
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=t("own.code"),
+                      xaxis_title=t("own.code_dim"))
+    return fig

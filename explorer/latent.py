@@ -123,3 +123,19 @@ def plane_grid(n: int = 15, lo: float = -3.0, hi: float = 3.0) -> torch.Tensor:
     ys = torch.linspace(hi, lo, n)
     yy, xx = torch.meshgrid(ys, xs, indexing="ij")
     return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)
+
+
+# --- what a regulariser does to the codes (the survey's §3) ------------------------------
+
+
+@torch.no_grad()
+def code_sensitivity(model: AutoEncoder, images: torch.Tensor, sigma: float = 0.05, seed: int = 0) -> torch.Tensor:
+    """How far each image's code moves when Gaussian noise of ``sigma`` is added to its pixels, as a
+    fraction of how far the codes lie from their mean (so models whose codes differ in scale compare):
+    ‖f(x + δ) − f(x)‖ / mean‖f(x) − mean f‖. A contractive encoder's is small (survey §3.4)."""
+    x = _as_input(images)
+    generator = torch.Generator().manual_seed(seed)
+    nudged = (x + sigma * torch.randn(x.shape, generator=generator)).clamp_(0.0, 1.0)
+    z, z_nudged = encode(model, x), encode(model, nudged)
+    spread = (z - z.mean(dim=0)).norm(dim=1).mean().clamp_min(1e-12)
+    return (z_nudged - z).norm(dim=1) / spread

@@ -24,7 +24,7 @@ from tests.conftest import write_application_figures
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["views/latent_map.py", "views/interpolate.py", "views/traverse.py", "views/sample.py",
          "views/denoise.py", "views/anomaly.py", "views/figure7.py", "views/model_card.py",
-         "views/quality.py", "views/applications.py", "views/own_image.py", "views/attributes.py"]
+         "views/quality.py", "views/applications.py", "views/own_image.py", "views/attributes.py", "views/tour.py"]
 TEXT_ELEMENTS = ("error", "warning", "info", "markdown", "caption", "exception", "title", "subheader")
 
 

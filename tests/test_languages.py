@@ -68,7 +68,8 @@ def run_page(page: str, params: dict, locale: str | None = None) -> AppTest:
 
 TITLES = {"latent_map": "map.title", "interpolate": "interp.title", "traverse": "trav.title", "sample": "sample.title",
           "denoise": "denoise.title", "anomaly": "anomaly.title", "figure7": "fig7.title", "model_card": "card.title",
-          "quality": "quality.title", "applications": "apps.title", "own_image": "own.title", "attributes": "attr.title"}
+          "quality": "quality.title", "applications": "apps.title", "own_image": "own.title", "attributes": "attr.title",
+          "tour": "tour.title"}
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))

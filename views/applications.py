@@ -37,8 +37,9 @@ def percent(pair) -> str:
     return "–" if pair is None else f"{100 * pair[0]:.1f} ± {100 * pair[1]:.1f}"
 
 
-def render(page: PageInput) -> None:
-    view = page.view
+def stored_figures(view) -> tuple[dict, list, dict | None]:
+    """The models' stored application figures, the models without any, and the dataset's baselines;
+    a damaged file is said and left out."""
     figures, missing = {}, []
     for info in view.models:
         try:
@@ -55,14 +56,25 @@ def render(page: PageInput) -> None:
     except ApplicationsUnavailable as err:
         show_error(err, dataset_title(view.dataset))
         baselines = None
+    return figures, missing, baselines
+
+
+def feature_rows(figures: dict, baselines: dict | None) -> list[tuple]:
+    """(label, kind, figures) for every model and baseline (pixels, PCA) that has figures."""
+    rows = [(model_label(info), info.kind, f) for info, f in figures.items()]
+    return rows + [(baseline_label(name), name.split("-")[0], f) for name, f in (baselines or {}).get("features", {}).items()]
+
+
+def render(page: PageInput) -> None:
+    view = page.view
+    figures, missing, baselines = stored_figures(view)
     baseline_features = (baselines or {}).get("features", {})
     if missing:
         compute_panel(missing)
     if not figures and not baseline_features:
         st.info(t("apps.none"))
         return
-    rows = [(model_label(info), info.kind, f) for info, f in figures.items()]
-    rows += [(baseline_label(name), name.split("-")[0], f) for name, f in baseline_features.items()]
+    rows = feature_rows(figures, baselines)
 
     st.header(t("apps.classify_heading"))
     st.caption(t("apps.classify_intro"))

@@ -30,6 +30,34 @@ def cached_curve(kind: str, n: int, identities: tuple, _dae: ModelInfo, _ae: Mod
     return noise_curve(models, batch, kind, CURVE_LEVELS[kind], seed=0)
 
 
+def denoising_rows(images: np.ndarray, indices: list[int], kind: str, level: float, seed: int, denoiser, plain) -> None:
+    """The survey's figure 2: the clean images, their corrupted input, and what the denoising AE and the
+    plain AE make of it, with PSNR and SSIM; ``denoiser`` and ``plain`` are (ModelInfo, model)."""
+    dae_info, dae = denoiser
+    ae_info, ae = plain
+    clean = to_float(torch.from_numpy(np.array(images[indices])))
+    noisy = corrupt(clean, kind, level, seed=seed)
+    rows = [(t("denoise.clean"), clean), (t("denoise.corrupted"), noisy),
+            (model_label(dae_info), reconstruct(dae, noisy)),
+            (model_label(ae_info), reconstruct(ae, noisy))]
+
+    corrupted_quality = quality(noisy, clean)
+    for (title, out), column in zip(rows[1:], st.columns(3)):
+        q = quality(out, clean)
+        gain = None if out is noisy else t("denoise.gain", db=q["psnr"].mean() - corrupted_quality["psnr"].mean())
+        column.metric(title, t("denoise.psnr_value", db=q["psnr"].mean()), gain)
+        column.caption(t("denoise.ssim_mean", ssim=q["ssim"].mean().item()))
+    for title, out in rows:
+        st.markdown(t("page.model_heading", model=title))
+        if out is clean:
+            st.image(pictures(out), width=80,
+                     caption=[t("figure.clean_caption", index=i) for i in indices])
+        else:
+            q = quality(out, clean)
+            st.image(pictures(out), width=80,
+                     caption=[t("denoise.caption", psnr=p, ssim=s) for p, s in zip(q["psnr"].tolist(), q["ssim"].tolist())])
+
+
 def render(page: PageInput) -> None:
     view, images = page.view, page.images
     pair = denoising_pair(view.models, view.model.latent_dim if view.model else None)
@@ -53,27 +81,7 @@ def render(page: PageInput) -> None:
     indices = (chosen[:count] if from_selection and chosen
                else sorted(rng.choice(len(images) - held_out, count, replace=False).tolist()))
 
-    clean = to_float(torch.from_numpy(np.array(images[indices])))
-    noisy = corrupt(clean, kind, level, seed=seed)
-    rows = [(t("denoise.clean"), clean), (t("denoise.corrupted"), noisy),
-            (model_label(dae_info), reconstruct(dae, noisy)),
-            (model_label(ae_info), reconstruct(ae, noisy))]
-
-    corrupted_quality = quality(noisy, clean)
-    for (title, out), column in zip(rows[1:], st.columns(3)):
-        q = quality(out, clean)
-        gain = None if out is noisy else t("denoise.gain", db=q["psnr"].mean() - corrupted_quality["psnr"].mean())
-        column.metric(title, t("denoise.psnr_value", db=q["psnr"].mean()), gain)
-        column.caption(t("denoise.ssim_mean", ssim=q["ssim"].mean().item()))
-    for title, out in rows:
-        st.markdown(t("page.model_heading", model=title))
-        if out is clean:
-            st.image(pictures(out), width=80,
-                     caption=[t("figure.clean_caption", index=i) for i in indices])
-        else:
-            q = quality(out, clean)
-            st.image(pictures(out), width=80,
-                     caption=[t("denoise.caption", psnr=p, ssim=s) for p, s in zip(q["psnr"].tolist(), q["ssim"].tolist())])
+    denoising_rows(images, indices, kind, level, seed, (dae_info, dae), (ae_info, ae))
 
     st.subheader(t("denoise.curve"))
     st.caption(t("denoise.curve_help", n=held_out))

@@ -7,6 +7,7 @@ import torch
 
 from explorer.catalog import denoising_pair, siblings
 from explorer.data import DATASETS, to_float
+from explorer.figures import code_figure
 from explorer.i18n import t
 from explorer.images import pictures
 from explorer.latent import decode, encode
@@ -106,11 +107,7 @@ def model_panel(info, x: torch.Tensor, page: PageInput) -> None:
     st.metric(t("own.unusual"), t("own.percentile", p=unusual), help=t("own.unusual_help"))
 
     code = z[0].numpy()
-    bars = go.Figure(go.Bar(x=[str(d) for d in range(len(code))], y=code, marker_color="#4c78a8",
-                            hovertemplate=t("own.code_hover")))
-    bars.update_layout(height=200, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=t("own.code"),
-                       xaxis_title=t("own.code_dim"))
-    figure(bars, f"own_code_{info.name}", f"own_code_{info.name}", config={"displaylogo": False})
+    figure(code_figure(code), f"own_code_{info.name}", f"own_code_{info.name}", config={"displaylogo": False})
 
     codes = loaders.test_codes(info)
     nearest = np.argsort(((codes - code) ** 2).sum(axis=1))[:N_NEIGHBOURS]

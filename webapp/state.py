@@ -14,11 +14,15 @@ does not pass is dropped (with a notice where a person would wonder). Pages neve
 | walk, an_a, an_b, an_c | same | the attribute page's walked image and analogy | the image picker  |
 | lang    | LANGUAGE      | the interface language (kept across page switches) | the sidebar       |
 | moved   | —             | the page was reloaded because its server changed  | follow_server.js  |
+| step    | TOUR_STEP     | the tour's step (1–9)                             | the tour          |
+| present | PRESENTING    | presenter mode: large type, sidebar closed        | the tour          |
+| room, key | ROOM        | the room followed, and the presenter's secret     | the tour          |
 """
 
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import urlencode
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +43,9 @@ MODEL = "model"
 SELECTION = "selection"
 SELECTION_SHOWN_BY = "selection_shown_by"  # what the map chart drew when its own selection was made
 LANGUAGE = "lang"
+TOUR_STEP = "tour_step"
+PRESENTING = "presenting"
+ROOM = "room"  # (room id, secret or None)
 _VIEW = "_view"
 _READY = "_view_ready"
 _NOTICES = "_url_notices"
@@ -247,3 +254,69 @@ def starts_from_own_image(page: str) -> bool:
         return False
     del st.session_state[OWN_IMAGE_START]
     return True
+
+
+# --- the tour, presenter mode and rooms -----------------------------------------------------
+
+
+def tour_step(n_steps: int) -> tuple[int, str | None]:
+    """The tour's step; on a session's first read, the URL's ``step`` if it is one of 1…n_steps.
+    Returns (step, the URL's value made printable if it was not a step, else None)."""
+    if TOUR_STEP in st.session_state:
+        return int(st.session_state[TOUR_STEP]), None
+    raw = st.query_params.get("step")
+    valid = raw is not None and raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= n_steps
+    set_tour_step(int(raw) if valid else 1)
+    return int(st.session_state[TOUR_STEP]), (printable(raw) if raw is not None and not valid else None)
+
+
+def set_tour_step(step: int) -> None:
+    st.session_state[TOUR_STEP] = int(step)
+    st.query_params["step"] = str(int(step))
+
+
+def presenting() -> bool:
+    """Presenter mode: ``present=1`` in the URL, kept for the session (and in the URL) once asked for."""
+    if PRESENTING not in st.session_state:
+        st.session_state[PRESENTING] = st.query_params.get("present") == "1"
+    if st.session_state[PRESENTING]:
+        st.query_params["present"] = "1"
+    else:
+        st.query_params.pop("present", None)
+    return st.session_state[PRESENTING]
+
+
+def set_presenting(on: bool) -> None:
+    st.session_state[PRESENTING] = bool(on)
+
+
+def room_link() -> tuple[str, str | None] | None:
+    """The room this session is in, from the URL's ``room`` (and the presenter's ``key``) on first read."""
+    if ROOM not in st.session_state:
+        room_id, secret = st.query_params.get("room"), st.query_params.get("key")
+        ok = room_id is not None and len(room_id) <= 40 and (secret is None or len(secret) <= 80)
+        st.session_state[ROOM] = (room_id, secret) if ok else None
+    link = st.session_state[ROOM]
+    if link is None:
+        st.query_params.pop("room", None)
+        st.query_params.pop("key", None)
+    else:
+        st.query_params["room"] = link[0]
+        if link[1] is not None:
+            st.query_params["key"] = link[1]
+        else:
+            st.query_params.pop("key", None)
+    return link
+
+
+def set_room_link(room_id: str | None, secret: str | None = None) -> None:
+    st.session_state[ROOM] = (room_id, secret) if room_id is not None else None
+
+
+def room_urls(page_url: str, room_id: str, secret: str) -> tuple[str, str]:
+    """The room's two links on the page ``page_url``: the audience's, and the presenter's (with the secret,
+    in presenter mode). Both carry the interface language; each reader can switch it."""
+    base = page_url.split("?")[0].split("#")[0]
+    audience = {"room": room_id, "lang": st.session_state.get(LANGUAGE, DEFAULT_LANGUAGE)}
+    return (f"{base}?{urlencode(audience)}",
+            f"{base}?{urlencode({**audience, 'key': secret, 'present': '1'})}")

@@ -51,6 +51,29 @@ def localise_streamlit(lang: str) -> None:
             width=1)
 
 
+TOUR_KEYS = "<script>{}</script>".format(
+    (Path(__file__).resolve().parent / "assets" / "tour_keys.js").read_text(encoding="utf-8"))
+
+
+def tour_keys() -> None:
+    """Page Down / Page Up and the arrow keys turn the tour's pages (webapp/assets/tour_keys.js)."""
+    st.html(TOUR_KEYS, unsafe_allow_javascript=True, width=1)
+
+
+# Presenter mode: type a projector's back row can read, the whole width, and what only matters to
+# someone at their own screen (downloads, chart toolbars, the app's menu) out of the way.
+PRESENTER_CSS = """<style>
+html { font-size: 22px; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1.5rem 2.5rem 3rem; }
+[data-testid="stDownloadButton"], [data-testid="stHorizontalBlock"]:has(> div > div > [data-testid="stDownloadButton"]),
+.modebar-container, [data-testid="stElementToolbar"], [data-testid="stToolbar"] { display: none !important; }
+</style>"""
+
+
+def presenter_style() -> None:
+    st.html(PRESENTER_CSS)
+
+
 def sidebar() -> View:
     """Draw the sidebar (dataset, model, the model's figures); keep the choice in the URL."""
     state.init_from_url(loaders.available_models,
@@ -61,11 +84,14 @@ def sidebar() -> View:
         st.toast(t("app.moved"), icon=":material/sync:")
     follow_server()
     localise_streamlit(state.language())
+    if state.presenting():
+        presenter_style()
     with st.sidebar:
         st.markdown(t("app.heading", title=t("app.title")))
         st.caption(t("app.tagline"))
         st.segmented_control(t("sidebar.language"), list(LANGUAGES), key=state.LANGUAGE, format_func=LANGUAGES.get,
                              required=True)
+        st.toggle(t("sidebar.present"), key=state.PRESENTING, help=t("sidebar.present_help"))
         dataset = st.selectbox(t("sidebar.dataset"), list(all_datasets()), key=state.DATASET,
                                format_func=dataset_title, on_change=_on_dataset_change)
         all_models = loaders.models_of(dataset)
