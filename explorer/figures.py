@@ -183,5 +183,5 @@ def code_figure(code: np.ndarray, height: int = 200) -> go.Figure:
     fig = go.Figure(go.Bar(x=[str(d) for d in range(len(code))], y=code, marker_color="#4c78a8",
                            hovertemplate=t("own.code_hover")))
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=t("own.code"),
-                      xaxis_title=t("own.code_dim"))
+                      xaxis_title=t("own.code_dim"), xaxis_type="category")
     return fig

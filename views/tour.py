@@ -169,21 +169,26 @@ def sparse_contractive_step(page: PageInput) -> None:
     if loaded is None:
         return
     images = torch.from_numpy(np.array(page.images[:SENSITIVITY_IMAGES]))
+    sparse_caption = None
     hist = make_subplots(rows=1, cols=len(loaded), subplot_titles=[model_label(info) for info, _ in loaded])
     moved = go.Figure()
     for column, (info, model) in enumerate(loaded, start=1):
         codes = loaders.test_codes(info)
-        scale = np.abs(codes).max() or 1.0
-        hist.add_trace(go.Histogram(x=(np.abs(codes) / scale).ravel(), nbinsx=40, histnorm="probability",
+        hist.add_trace(go.Histogram(x=codes.ravel(), nbinsx=40, histnorm="probability",
                                     marker_color="#4c78a8", showlegend=False), row=1, col=column)
+        if info.kind == "sparse" and model.config.sparsity == "kl":
+            hist.add_vline(x=model.config.rho, line_dash="dot", line_color="black", row=1, col=column)
+            means = codes.mean(axis=0)
+            sparse_caption = t("tour.s4_hist_caption", rho=model.config.rho, lo=means.min(), hi=means.max())
         moved.add_trace(go.Box(y=code_sensitivity(model, images, sigma).numpy(), name=model_label(info),
                                boxpoints=False))
     hist.update_layout(height=280, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    hist.update_xaxes(title_text=t("tour.s4_activation"))
+    hist.update_xaxes(title_text=t("fig7.code_axis"))
     moved.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False,
                         title=t("tour.s4_moved_title", sigma=sigma), yaxis_title=t("tour.s4_moved_axis"))
     figure(hist, "tour_activations", "tour_activations", config={"displaylogo": False})
-    st.caption(t("tour.s4_hist_caption"))
+    if sparse_caption:
+        st.caption(sparse_caption)
     figure(moved, "tour_moved", "tour_moved", config={"displaylogo": False})
 
 
@@ -302,6 +307,7 @@ def applications_step(page: PageInput) -> None:
             st.markdown(t("pick.heading", label=t("apps.anomaly_heading")))
             applications.table({t("apps.col_model"): [model_label(info) for info, _ in scored],
                                 t("apps.col_auc"): [f"{auc:.3f}" for _, auc in scored]})
+    st.page_link("views/applications.py", label=t("nav.apps"), icon=":material/insights:")
 
 
 STEPS = {1: bottleneck, 2: pca_step, 3: denoising_step, 4: sparse_contractive_step, 5: reparameterisation_step,
@@ -398,7 +404,8 @@ def render(page: PageInput) -> None:
         step = st.session_state[state.TOUR_STEP]
     led = audience and st.session_state.get(FOLLOWING, True)  # the presenter turns the pages
 
-    room_panel(rooms, room_id, presenter)
+    if audience:
+        room_panel(rooms, room_id, presenter)
     st.progress(step / N_STEPS, text=t("tour.progress", step=step, total=N_STEPS, title=t(f"tour.s{step}.title")))
     st.header(t(f"tour.s{step}.title"))
     st.markdown(t(f"tour.s{step}.text"))
@@ -411,6 +418,8 @@ def render(page: PageInput) -> None:
                      disabled=led or step == N_STEPS, icon=":material/arrow_forward:", width="stretch")
     st.caption(t("tour.keys"))
     tour_keys()
+    if not audience:
+        room_panel(rooms, room_id, presenter)
     if presenter:
         rooms.move(room_id, state.room_link()[1], step, current_values(step))
     elif room_id is not None:
@@ -418,4 +427,4 @@ def render(page: PageInput) -> None:
 
 
 if __name__ == "__main__":
-    render(open_page("tour.title", "tour.intro"))
+    render(open_page("tour.title", "tour.intro", heading=not state.presenting()))

@@ -47,11 +47,13 @@ def show_error(err: ExplorerError, subject: str) -> None:
     st.error(explain(err, subject), icon=":material/error:")
 
 
-def open_page(title_key: str, intro_key: str, needs_model: bool = True) -> PageInput:
-    """Draw the page's title and introduction; return its input, or stop with the catalogue's message."""
+def open_page(title_key: str, intro_key: str, needs_model: bool = True, heading: bool = True) -> PageInput:
+    """Draw the page's title and introduction (unless ``heading`` is False: the tour on a projector shows
+    its step's instead); return its input, or stop with the catalogue's message."""
     view = state.view()
-    st.title(t(title_key))
-    st.caption(t(intro_key))
+    if heading:
+        st.title(t(title_key))
+        st.caption(t(intro_key))
     try:
         images, labels = loaders.test_split(view.dataset)
     except DatasetUnavailable as err:
