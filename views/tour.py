@@ -215,7 +215,12 @@ def reparameterisation_step(page: PageInput) -> None:
         fig, _ = figure7.plane_figure(info, page.labels, page.view.class_names, shown, index, 1.0)
         fig.add_trace(go.Scatter(x=[float(z[0, 0])], y=[float(z[0, 1])], mode="markers", name=t("tour.s5_z"),
                                  marker={"symbol": "x", "size": 16, "color": "black"}))
+        # A posterior is narrow beside the prior: zoom on it, so ε visibly moves z inside the ellipse.
+        reach = max(3.5 * float(sigma.max()), 0.25)
+        fig.update_xaxes(range=[float(mu[0, 0]) - reach, float(mu[0, 0]) + reach])
+        fig.update_yaxes(range=[float(mu[0, 1]) - reach, float(mu[0, 1]) + reach])
         figure(fig, "tour_plane", "tour_plane", config={"displaylogo": False})
+        st.caption(t("tour.s5_zoom", reach=reach, sigma=fmt(sigma[0])))
 
 
 def fmt(vector: torch.Tensor) -> str:

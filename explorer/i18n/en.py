@@ -568,6 +568,7 @@ STRINGS: dict[str, str] = {
     "tour.s5_mean": "decoded from μ",
     "tour.s5_sample": "decoded from z",
     "tour.s5_z": "z",
+    "tour.s5_zoom": "The plane around μ, ±{reach:.2f}: this image's posterior is narrow (σ = {sigma}) beside the prior's standard deviation of 1, so the images decoded from μ and from z differ little — the VAE keeps each image's code precise, and the KL term keeps the codes together near the prior.",
     "tour.s6.title": "Generating (figure 4)",
     "tour.s6.text": "A generative model makes new images by decoding codes drawn from its prior. The VAE was trained so that its codes fill N(0, I), so its samples look like the data; a plain autoencoder's codes were never asked to, so N(0, I) lands it on codes it never learned. Fit a mixture of Gaussians to its codes instead and the same decoder draws well.",
     "tour.s6_real": "Test images",
