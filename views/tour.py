@@ -406,23 +406,23 @@ def render(page: PageInput) -> None:
     audience = room_id is not None and not presenter
     if audience:
         follow(rooms, room_id, n_images)
-        step = st.session_state[state.TOUR_STEP]
+        step, _ = state.tour_step(N_STEPS)
     led = audience and st.session_state.get(FOLLOWING, True)  # the presenter turns the pages
 
     if audience:
         room_panel(rooms, room_id, presenter)
-    st.progress(step / N_STEPS, text=t("tour.progress", step=step, total=N_STEPS, title=t(f"tour.s{step}.title")))
+    # The buttons come first: they exist as soon as the page does, so a clicker's key is never lost.
+    previous, progress, following = st.columns([1, 5, 1], vertical_alignment="center")
+    previous.button(t("tour.previous"), key="tour_prev", on_click=go_to, args=(step - 1, n_images),
+                    disabled=led or step == 1, icon=":material/arrow_back:", width="stretch")
+    progress.progress(step / N_STEPS, text=t("tour.progress", step=step, total=N_STEPS, title=t(f"tour.s{step}.title")))
+    following.button(t("tour.next"), key="tour_next", on_click=go_to, args=(step + 1, n_images),
+                     disabled=led or step == N_STEPS, icon=":material/arrow_forward:", width="stretch")
+    tour_keys()
     st.header(t(f"tour.s{step}.title"))
     st.markdown(t(f"tour.s{step}.text"))
     STEPS[step](page)
-
-    previous, _, following = st.columns([1, 4, 1])
-    previous.button(t("tour.previous"), key="tour_prev", on_click=go_to, args=(step - 1, n_images),
-                    disabled=led or step == 1, icon=":material/arrow_back:", width="stretch")
-    following.button(t("tour.next"), key="tour_next", on_click=go_to, args=(step + 1, n_images),
-                     disabled=led or step == N_STEPS, icon=":material/arrow_forward:", width="stretch")
     st.caption(t("tour.keys"))
-    tour_keys()
     if not audience:
         room_panel(rooms, room_id, presenter)
     if presenter:

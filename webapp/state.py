@@ -263,6 +263,7 @@ def tour_step(n_steps: int) -> tuple[int, str | None]:
     """The tour's step; on a session's first read, the URL's ``step`` if it is one of 1…n_steps.
     Returns (step, the URL's value made printable if it was not a step, else None)."""
     if TOUR_STEP in st.session_state:
+        set_tour_step(st.session_state[TOUR_STEP])  # into the URL on every run: a callback's change may not reach it
         return int(st.session_state[TOUR_STEP]), None
     raw = st.query_params.get("step")
     valid = raw is not None and raw.isascii() and raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= n_steps

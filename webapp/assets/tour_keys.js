@@ -11,9 +11,18 @@
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey || busy(document.activeElement)) return;
     const which = FORWARD.has(event.key) ? "tour_next" : BACK.has(event.key) ? "tour_prev" : null;
-    const button = which && document.querySelector(`.st-key-${which} button`);
-    if (!button) return;  // not on the tour (the page changed): the key does what it always does
+    if (!which || !document.querySelector(`.st-key-${which}`)) return;  // not on the tour: the key does what it always does
     event.preventDefault();
-    if (!button.disabled) button.click();
-  });
+    // The button's place is drawn before the button itself mounts: a key pressed in between waits for it.
+    const deadline = performance.now() + 3000;
+    const press = () => {
+      const button = document.querySelector(`.st-key-${which} button`);
+      if (button) {
+        if (!button.disabled) button.click();
+      } else if (performance.now() < deadline) {
+        setTimeout(press, 50);
+      }
+    };
+    press();
+  }, true);  // in the capture phase: Streamlit's own key handling stops some keys on their way up
 })();

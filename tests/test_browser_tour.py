@@ -1,0 +1,144 @@
+"""The tour and 简体中文 in a real headless Chromium: no English left in any page in Chinese, a
+clicker's keys turn the tour's pages, and a room: the audience follows the presenter, a wrong secret
+moves nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from explorer.i18n import STRINGS
+from tests.browser_support import wait_idle
+
+pytestmark = pytest.mark.browser
+
+# Every page, by its address; the tour twice (its first and its busiest step)
+PATHS = ["", "tour", "tour?step=4", "interpolate", "traverse", "sample", "denoise", "anomaly", "figure7", "card",
+         "quality", "your-image", "applications", "attributes"]
+# Words a Chinese page may hold in Latin letters: the survey's abbreviations (the glossary keeps
+# them), units and file formats, and the names of people, datasets and tools.
+ALLOWED = set("""AE VAE WAE MMD KL UMAP PCA MSE PSNR SSIM FID ROC AUC IMQ NMI ARI BCE SNE GAN dB MB CPU GPU
+PNG SVG CSV GIF JPEG JPG BMP WebP WEBP npy log MNIST Fashion Adam LeNet Inception Fr chet Scott Kingma Welling
+Ghosh Liu EuroVis Hutchinson WebAssembly Bank Koenigstein Giryes Page Up Down""".split())
+# The main area's visible text, each text node once; commands (code) and hidden nodes left out
+VISIBLE_TEXT_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  const out = [];
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!el || el.closest('code, pre, script, style, [data-testid="stIconMaterial"]')) continue;  // icons are ligature words
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    if (style.fontFamily.includes('Material')) continue;  // an icon: its name is a ligature, not a word
+    if (walker.currentNode.textContent.trim()) out.push(walker.currentNode.textContent.trim());
+  }
+  return out;
+}"""
+
+
+def settled(page, heading_level: str = "h1, h2") -> None:
+    page.wait_for_selector(f'[data-testid="stMain"] :is({heading_level})', timeout=120_000)
+    wait_idle(page, 120)
+
+
+def english_words(page) -> set[str]:
+    texts = page.evaluate(VISIBLE_TEXT_JS)
+    return {word for text in texts for word in re.findall(r"[A-Za-z]{2,}", text)} - ALLOWED
+
+
+def test_every_page_in_chinese_has_no_english_word(server, page):
+    found = {}
+    for path in PATHS:
+        page.goto(f"{server.url}/{path}{'&' if '?' in path else '?'}lang=zh")
+        settled(page)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+        words = english_words(page)
+        if words:
+            found[path or "map"] = sorted(words)
+    assert found == {}
+
+
+def tour_heading(page) -> str:
+    return page.locator('[data-testid="stMain"] h2').first.inner_text().strip()
+
+
+def wait_for_step(page, step: int, lang: str = "en", timeout: float = 30.0) -> None:
+    title = STRINGS[lang][f"tour.s{step}.title"]
+    page.wait_for_function("(title) => [...document.querySelectorAll('[data-testid=\"stMain\"] h2')]"
+                           ".some((h) => h.textContent.trim().startsWith(title))", arg=title, timeout=timeout * 1000)
+
+
+def keys_ready(page) -> None:
+    page.wait_for_function("() => window.__explorerTourKeys === true", timeout=30_000)
+
+
+def test_the_clickers_keys_turn_the_pages_but_not_inside_a_slider(server, page):
+    page.goto(f"{server.url}/tour?step=3")
+    wait_for_step(page, 3)
+    wait_idle(page, 60)
+    keys_ready(page)
+    page.keyboard.press("PageDown")
+    wait_for_step(page, 4)
+    assert "step=4" in page.url
+    wait_idle(page, 60)
+    page.keyboard.press("PageUp")
+    wait_for_step(page, 3)
+    wait_idle(page, 60)
+    page.keyboard.press("ArrowRight")
+    wait_for_step(page, 4)
+    wait_idle(page, 60)
+    page.locator('.st-key-tour_sigma input[type="range"]').focus()
+    page.keyboard.press("ArrowRight")  # moves the slider, not the tour
+    page.wait_for_function("() => document.querySelector('.st-key-tour_sigma input[type=\"range\"]').value === '0.06'",
+                           timeout=30_000)
+    wait_idle(page, 60)
+    assert tour_heading(page).startswith(STRINGS["en"]["tour.s4.title"])
+
+
+def test_the_audience_follows_the_presenter_and_a_wrong_secret_moves_nothing(server, browser):
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 720}) for _ in range(3)]
+    try:
+        presenter, audience, intruder = (context.new_page() for context in contexts)
+        presenter.goto(f"{server.url}/tour?step=1")
+        wait_for_step(presenter, 1)
+        presenter.get_by_text(STRINGS["en"]["room.title"]).click()
+        presenter.get_by_role("button", name=STRINGS["en"]["room.start"]).click()
+        presenter.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMain\"] code')]"
+                                    ".filter((c) => c.textContent.includes('room=')).length === 2", timeout=30_000)
+        assert "key=" in presenter.url and "present=1" in presenter.url
+        links = presenter.locator('[data-testid="stMain"] code').all_inner_texts()
+        audience_link = next(link for link in links if "room=" in link and "key=" not in link)
+        presenter_link = next(link for link in links if "key=" in link)
+
+        audience.goto(audience_link)
+        wait_for_step(audience, 1)
+        wait_idle(presenter, 60)
+        keys_ready(presenter)
+        presenter.keyboard.press("PageDown")
+        wait_for_step(presenter, 2)
+        wait_for_step(audience, 2)  # the room's change reaches the audience without a click there
+        two = STRINGS["en"]["tour.numbers"].format(d=2)
+        assert not audience.get_by_role("radio", name=two).is_checked()  # the step's preset is 16
+        wait_idle(presenter, 60)
+        presenter.locator(".st-key-tour_size").get_by_text(two, exact=True).click()
+        expect(presenter.get_by_role("radio", name=two)).to_be_checked(timeout=30_000)
+        expect(audience.get_by_role("radio", name=two)).to_be_checked(timeout=30_000)  # and so do its values
+
+        guessed = re.sub(r"key=[^&]+", "key=guessed-secret", presenter_link)
+        intruder.goto(guessed)
+        intruder.get_by_text("cannot move the room").wait_for(timeout=60_000)
+        wait_for_step(intruder, 2)  # it follows instead
+        assert "key=" not in intruder.url
+        wait_idle(intruder, 60)
+        keys_ready(intruder)
+        intruder.keyboard.press("PageDown")  # its next button is disabled: the presenter turns the pages
+        wait_idle(intruder, 60)
+        wait_idle(audience, 60)
+        assert tour_heading(audience).startswith(STRINGS["en"]["tour.s2.title"])
+        assert tour_heading(intruder).startswith(STRINGS["en"]["tour.s2.title"])
+    finally:
+        for context in contexts:
+            context.close()
