@@ -408,6 +408,8 @@ def render(page: PageInput) -> None:
         follow(rooms, room_id, n_images)
         step, _ = state.tour_step(N_STEPS)
     led = audience and st.session_state.get(FOLLOWING, True)  # the presenter turns the pages
+    if presenter:  # before drawing: the controls' values are already in the session, and the audience need not wait
+        rooms.move(room_id, state.room_link()[1], step, current_values(step))
 
     if audience:
         room_panel(rooms, room_id, presenter)
@@ -425,9 +427,7 @@ def render(page: PageInput) -> None:
     st.caption(t("tour.keys"))
     if not audience:
         room_panel(rooms, room_id, presenter)
-    if presenter:
-        rooms.move(room_id, state.room_link()[1], step, current_values(step))
-    elif room_id is not None:
+    if audience:
         watch(room_id)
 
 
