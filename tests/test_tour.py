@@ -149,3 +149,24 @@ def test_an_unknown_room_says_so_and_leaves_the_tour_free(room):
     assert any("has ended" in w.value for w in at.warning) or "room" not in at.query_params
     assert heading(at) == STRINGS["en"]["tour.s4.title"]
     assert not at.button(key="tour_next").disabled
+
+
+def presenter_css(at: AppTest) -> bool:
+    return any("font-size: 22px" in h.proto.body for h in at.get("html"))
+
+
+def test_presenter_mode_from_the_link_is_kept_and_can_be_turned_off():
+    at = open_tour({"present": "1", "step": "2"})
+    assert not at.exception
+    assert presenter_css(at) and at.query_params["present"] == "1"
+    assert not at.title  # on a projector the step's own title is the heading
+    at.switch_page("views/sample.py").run()  # and on every page
+    assert presenter_css(at) and at.query_params["present"] == "1"
+    at.toggle(key="presenting").set_value(False).run()
+    assert not presenter_css(at) and "present" not in at.query_params
+
+
+@pytest.mark.parametrize("value", ["0", "yes", "<b>", ""])
+def test_anything_but_present_1_is_the_ordinary_layout(value):
+    at = open_tour({"present": value})
+    assert not presenter_css(at) and "present" not in at.query_params and at.title

@@ -64,7 +64,7 @@ def tour_keys() -> None:
 # someone at their own screen (downloads, chart toolbars, the app's menu) out of the way.
 PRESENTER_CSS = """<style>
 html { font-size: 22px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 2.5rem 3rem; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2.5rem 2.5rem 3rem; }
 [data-testid="stDownloadButton"], [data-testid="stHorizontalBlock"]:has(> div > div > [data-testid="stDownloadButton"]),
 .modebar-container, [data-testid="stElementToolbar"], [data-testid="stToolbar"] { display: none !important; }
 </style>"""
