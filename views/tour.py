@@ -98,17 +98,26 @@ def current_values(step: int) -> dict:
 # --- the steps ---------------------------------------------------------------------------------
 
 
-def bottleneck(page: PageInput) -> None:
+def image_and_plain_ae(page: PageInput, size_label_key: str, size_key: str):
+    """The step's controls: a test image and a code size (2 or 16). Returns (the column beside them, the
+    size, the plain AE of that size, the image as the model's input), or None if the zoo lacks the AE."""
     left, right = st.columns([1, 2])
     with left:
         index = image_picker(t("tour.image"), "tour_image", page.images, page.labels, page.view.class_names, 0)
-        latent = st.radio(t("tour.s1_latent"), [2, 16], key="tour_latent", horizontal=True,
-                          format_func=lambda d: t("tour.numbers", d=d))
-    loaded = needs(page.view, f"ae-z{latent}")
+        size = st.radio(t(size_label_key), [2, 16], key=size_key, horizontal=True,
+                        format_func=lambda d: t("tour.numbers", d=d))
+    loaded = needs(page.view, f"ae-z{size}")
     if loaded is None:
-        return
+        return None
     (info, model), = loaded
-    x = to_float(torch.from_numpy(np.array(page.images[[index]])))
+    return right, size, (info, model), to_float(torch.from_numpy(np.array(page.images[[index]])))
+
+
+def bottleneck(page: PageInput) -> None:
+    chosen = image_and_plain_ae(page, "tour.s1_latent", "tour_latent")
+    if chosen is None:
+        return
+    right, latent, (_, model), x = chosen
     z = encode(model, x)
     recon = decode(model, z)
     with right:
@@ -128,16 +137,10 @@ def pca_of(dataset: str, size: int):
 
 
 def pca_step(page: PageInput) -> None:
-    left, right = st.columns([1, 2])
-    with left:
-        index = image_picker(t("tour.image"), "tour_image", page.images, page.labels, page.view.class_names, 0)
-        size = st.radio(t("tour.s2_size"), [2, 16], key="tour_size", horizontal=True,
-                        format_func=lambda d: t("tour.numbers", d=d))
-    loaded = needs(page.view, f"ae-z{size}")
-    if loaded is None:
+    chosen = image_and_plain_ae(page, "tour.s2_size", "tour_size")
+    if chosen is None:
         return
-    (info, model), = loaded
-    x = to_float(torch.from_numpy(np.array(page.images[[index]])))
+    right, size, (info, model), x = chosen
     pca = pca_of(page.view.dataset, size)
     flat = x.reshape(1, -1).numpy()
     by_pca = torch.from_numpy(pca.inverse_transform(pca.transform(flat)).clip(0, 1).reshape(x.shape)).float()
