@@ -15,15 +15,15 @@ does not pass is dropped (with a notice where a person would wonder). Pages neve
 | lang    | LANGUAGE      | the interface language (kept across page switches) | the sidebar       |
 | moved   | —             | the page was reloaded because its server changed  | follow_server.js  |
 | step    | TOUR_STEP     | the tour's step (1–9)                             | the tour          |
-| present | PRESENTING    | presenter mode: large type, sidebar closed        | the tour          |
+| present | PRESENTING    | presenter mode: large type, sidebar closed        | the sidebar, the tour |
 | room, key | ROOM        | the room followed, and the presenter's secret     | the tour          |
 """
 
 from __future__ import annotations
 
 import unicodedata
-from urllib.parse import urlencode
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
