@@ -254,7 +254,7 @@ def test_denoising_lab_shows_quality_and_a_curve(fake_pretrained):
     assert float(at.metric[0].value.split()[0]) < corrupted_psnr  # more noise, lower PSNR
     curve = json.loads(chart_specs(at)[-1])
     names = {tr["name"] for tr in curve["data"]}
-    assert {"dae-z4", "ae-z4"} <= names and any("identity" in n for n in names)
+    assert {"Denoising AE · z4", "Autoencoder · z4"} <= names and any("identity" in n for n in names)
     at.selectbox(key="noise_kind").select("salt-and-pepper").run()
     assert not at.exception
 
