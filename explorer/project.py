@@ -23,6 +23,9 @@ DEFAULT_UMAP = {"n_neighbors": 15, "min_dist": 0.1, "seed": 0}
 # What can be computed on demand, and each method's own parameters with their defaults.
 PROJECTIONS = {"umap": {"n_neighbors": 15, "min_dist": 0.1}, "pca": {}, "tsne": {"perplexity": 30.0}}
 METHODS = ("latent", *PROJECTIONS)  # "latent": a 2-D latent space's codes themselves
+# A browser draws this many points as fast as it draws 10,000 at most twice over (bench/many_points.py);
+# a larger map (a dataset of your own holds up to 1,000,000 images) is drawn as a uniform sample of it.
+MAX_DRAWN_POINTS = 100_000
 FAITHFULNESS_K, FAITHFULNESS_POINTS = 10, 2000
 
 
@@ -43,6 +46,15 @@ class LatentMap:
     @property
     def dims(self) -> int:
         return int(self.xy.shape[1])
+
+    def drawn(self, limit: int | None = None, seed: int = 0) -> "LatentMap":
+        """The map as a browser draws it: itself up to ``limit`` points (MAX_DRAWN_POINTS), else a seeded
+        uniform sample of ``limit`` of them in their order, with ``params["drawn_of"]`` the whole map's size."""
+        limit = MAX_DRAWN_POINTS if limit is None else limit
+        if len(self.xy) <= limit:
+            return self
+        kept = np.sort(np.random.default_rng(seed).choice(len(self.xy), limit, replace=False))
+        return LatentMap(self.xy[kept], self.indices[kept], self.method, {**self.params, "drawn_of": len(self.xy)})
 
 
 def save_map(path: Path, latent_map: LatentMap) -> Path:
@@ -108,16 +120,33 @@ def umap_project(
     z: np.ndarray, n_neighbors: int = 15, min_dist: float = 0.1, seed: int = 0, indices: np.ndarray | None = None,
     dims: int = 2,
 ) -> LatentMap:
-    """UMAP of the codes ``z`` (N×d) to 2-D (or 3-D) with a fixed seed."""
-    import umap  # deliberately late: see the module docstring
-
+    """UMAP of the codes ``z`` (N×d) to 2-D (or 3-D) with a fixed seed: on a GPU with RAPIDS cuML where
+    both are there (the same algorithm and parameters, minutes faster for a large map), else umap-learn."""
     n_neighbors = int(min(max(2, n_neighbors), len(z) - 1))
-    reducer = umap.UMAP(n_components=dims, n_neighbors=n_neighbors, min_dist=float(min_dist), random_state=int(seed),
-                        n_jobs=1)
-    xy = reducer.fit_transform(np.asarray(z, dtype=np.float32))
+    umap_class, backend, options = umap_backend()
+    reducer = umap_class(n_components=dims, n_neighbors=n_neighbors, min_dist=float(min_dist), random_state=int(seed),
+                         **options)
+    xy = np.asarray(reducer.fit_transform(np.asarray(z, dtype=np.float32)))
     indices = np.arange(len(z)) if indices is None else indices
     return LatentMap(xy=xy, indices=indices, method="umap",
-                     params={"n_neighbors": n_neighbors, "min_dist": float(min_dist), "seed": int(seed)})
+                     params={"n_neighbors": n_neighbors, "min_dist": float(min_dist), "seed": int(seed),
+                             "backend": backend})
+
+
+def umap_backend() -> tuple[type, str, dict]:
+    """(the UMAP class, its name, its extra options): cuML's where a CUDA device and cuML are both present."""
+    import torch
+
+    if torch.cuda.is_available():
+        try:
+            from cuml.manifold import UMAP
+        except ImportError:  # RAPIDS is not installed: the CPU's UMAP
+            pass
+        else:
+            return UMAP, "cuml", {}
+    import umap  # deliberately late: see the module docstring
+
+    return umap.UMAP, "umap-learn", {"n_jobs": 1}
 
 
 def pca_project(z: np.ndarray, dims: int = 2, indices: np.ndarray | None = None) -> LatentMap:

@@ -1,5 +1,6 @@
 """The app, headless, through Streamlit's AppTest."""
 
+import base64
 import json
 from pathlib import Path
 
@@ -452,3 +453,28 @@ def test_samples_are_shown_beside_their_nearest_training_image(fake_pretrained, 
     assert ("nearest test image" in text) == (not with_training_images)
     distances = [img.caption for block in at.get("image") for img in block.proto.imgs if img.caption.startswith("d ")]
     assert len(distances) >= 8 and all(float(c.split()[1]) >= 0 for c in distances)
+
+
+def point_indices(spec: dict) -> list[int]:
+    """The test indices a map figure's points carry (customdata; Plotly ships arrays as base64 typed arrays)."""
+    out = []
+    for trace in spec["data"]:
+        data = trace.get("customdata")
+        if isinstance(data, dict) and "bdata" in data:
+            data = np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]).tolist()
+        out += [int(i) for i in np.ravel(data if data is not None else [])]
+    return out
+
+
+def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_says_so(fake_pretrained, monkeypatch):
+    from explorer import project
+
+    monkeypatch.setattr(project, "MAX_DRAWN_POINTS", 120)  # the fake zoo's maps hold 300 points
+    at = run_app()
+    assert not at.exception
+    drawn = point_indices(json.loads(chart_specs(at)[0]))
+    assert len(drawn) == 120 and len(set(drawn)) == 120
+    assert any("120 of its 300 points" in c.value for c in at.caption)
+    at.switch_page("views/interpolate.py").run()  # every map a page draws is the same sample
+    assert not at.exception
+    assert set(point_indices(json.loads(chart_specs(at)[-1]))) == set(drawn)

@@ -5,6 +5,7 @@ import pytest
 from explorer.figures import CLASS_COLOURS, add_thumbnails, latent_map_figure
 from explorer.images import grid, png_bytes, to_uint8
 from explorer.project import (
+    MAX_DRAWN_POINTS,
     LatentMap,
     MapUnavailable,
     latent_plane_map,
@@ -173,3 +174,46 @@ def test_new_codes_land_exactly_on_latent_and_pca_maps_and_among_neighbours_else
     other = LatentMap(xy=rng.normal(size=(400, 2)), indices=np.arange(400), method="umap")
     placed, exact = place_codes(other, z, z[[7]])
     assert not exact and np.allclose(placed, other.xy[[7]], atol=1e-5)
+
+
+def test_a_map_of_many_points_is_drawn_as_a_seeded_uniform_sample():
+    rng = np.random.default_rng(1)
+    big = LatentMap(rng.normal(size=(250_000, 2)), rng.permutation(400_000)[:250_000], "umap", {"seed": 3})
+    drawn = big.drawn()
+    assert len(drawn.xy) == MAX_DRAWN_POINTS and drawn.params == {"seed": 3, "drawn_of": 250_000}
+    rows = np.searchsorted(big.indices, drawn.indices, sorter=np.argsort(big.indices))
+    assert np.array_equal(big.xy[np.argsort(big.indices)[rows]], drawn.xy)  # each point with its own image
+    assert len(set(drawn.indices.tolist())) == MAX_DRAWN_POINTS
+    assert np.array_equal(big.drawn().indices, drawn.indices) and not np.array_equal(big.drawn(seed=1).indices, drawn.indices)
+    # a uniform sample: every region of the map keeps its share of the points
+    left = (big.xy[:, 0] < 0).mean()
+    assert abs((drawn.xy[:, 0] < 0).mean() - left) < 0.01
+    small = LatentMap(big.xy[:1000], big.indices[:1000], "umap")
+    assert small.drawn() is small
+
+
+def test_umap_runs_on_the_gpu_with_cuml_where_both_are_there(monkeypatch):
+    import sys
+    import types
+
+    import torch
+
+    from explorer import project
+
+    class FakeCumlUMAP:
+        def __init__(self, **options):
+            self.options = options
+
+        def fit_transform(self, z):
+            return z[:, : self.options["n_components"]] * 2
+
+    fake = types.ModuleType("cuml.manifold")
+    fake.UMAP = FakeCumlUMAP
+    monkeypatch.setitem(sys.modules, "cuml", types.ModuleType("cuml"))
+    monkeypatch.setitem(sys.modules, "cuml.manifold", fake)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    z = np.random.default_rng(0).normal(size=(50, 4)).astype(np.float32)
+    latent_map = project.umap_project(z, seed=2)
+    assert latent_map.params["backend"] == "cuml" and np.allclose(latent_map.xy, z[:, :2] * 2)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert project.umap_backend()[1] == "umap-learn"  # no GPU: the CPU's, whatever is installed

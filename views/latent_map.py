@@ -49,11 +49,12 @@ def render(page: PageInput) -> None:
         """The map to draw for a model: a recomputed one if asked for, else the shipped one; and its caption."""
         custom = st.session_state.get(CUSTOM_MAP)
         if custom and custom["dataset"] == view.dataset and custom["model"] == info.name:
-            latent_map, _ = loaders.projected_map(info, **custom["spec"])
+            latent_map = loaders.projected_map(info, **custom["spec"])[0].drawn()
             return latent_map, t("recompute.using") + " " + map_caption(latent_map)
         latent_map = loaders.shipped_map(info)
         if latent_map is None:
             return None, t("map.no_map", model=model_label(info))
+        latent_map = latent_map.drawn()  # a map of many points: a uniform sample the browser draws quickly
         return latent_map, map_caption(latent_map)
 
     state.selection(len(images))  # on a session's first run: the selection a shared link carries
@@ -360,7 +361,8 @@ def render(page: PageInput) -> None:
 
 def map_caption(latent_map) -> str:
     """What a map is: its method and parameters (the seed included), and how faithful it is where measured."""
-    params, n = latent_map.params, len(latent_map.xy)
+    params = latent_map.params
+    n = params.get("drawn_of", len(latent_map.xy))
     if latent_map.method == "latent":
         caption = t("map.caption_latent", n=n)
     elif latent_map.method == "pca":
@@ -371,6 +373,10 @@ def map_caption(latent_map) -> str:
                     seed=params.get("seed", 0))
     else:
         caption = t("map.caption_umap", n=n, dims=latent_map.dims, **{**DEFAULT_UMAP, **params})
+        if params.get("backend") == "cuml":
+            caption += " " + t("map.umap_gpu")
+    if "drawn_of" in params:
+        caption += " " + t("map.drawn_sample", shown=len(latent_map.xy), total=params["drawn_of"])
     faithful = params.get("faithfulness")
     if isinstance(faithful, dict) and {"trustworthiness", "knn_kept", "k", "points"} <= set(faithful):
         caption += " " + t("map.faithfulness", trust=faithful["trustworthiness"], kept=faithful["knn_kept"],

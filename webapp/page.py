@@ -90,6 +90,7 @@ def map_with_codes(info: ModelInfo, codes: np.ndarray, page: PageInput, selected
     if latent_map is None:
         st.info(t("map.no_map", model=model_label(info)))
         return None
+    latent_map = latent_map.drawn()
     reference = None if latent_map.method == "latent" else np.asarray(loaders.test_codes(info))[latent_map.indices]
     xy, exact = place_codes(latent_map, reference, codes)
     fig = latent_map_figure(latent_map.xy, page.labels[latent_map.indices], page.view.class_names, latent_map.indices,

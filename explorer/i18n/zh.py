@@ -36,6 +36,8 @@ STRINGS: dict[str, str] = {
     "map.caption_pca": "{n} 个测试编码经 PCA 降到 {dims} 维：这些主成分解释了 {variance} 的方差。",
     "map.caption_tsne": "{n} 个测试编码经 t-SNE 降到 {dims} 维（困惑度 {perplexity:g}，随机种子 {seed}）。",
     "map.faithfulness": "保真度（基于 {points:,d} 个点）：可信度 {trust:.3f}；每个点在编码空间的 {k} 个最近邻中，有 {kept:.0%} 也是它在图上的 {k} 个最近邻。",
+    "map.drawn_sample": "图中绘制的是其 {total:,d} 个点中均匀抽取的 {shown:,d} 个（随机种子 0），以便浏览器快速绘制；选择只在所绘制的点中进行。",
+    "map.umap_gpu": "在 GPU 上计算（RAPIDS cuML）。",
     "map.caption_latent": "{n} 个测试编码本身：该模型的潜在空间就是二维的。",
     "map.thumbnails": "在图上显示图像",
     "map.thumbnails_count": "显示的图像数",
