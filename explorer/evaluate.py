@@ -1,4 +1,5 @@
-"""Test-set figures of a checkpoint: reconstruction MSE and PSNR, plus KL (vae) or MMD (wae).
+"""Test-set figures of a checkpoint: reconstruction MSE and PSNR, plus KL (vae), MMD (wae) or the
+encoder's adversarial loss (aae).
 
     python -m explorer.evaluate pretrained/fashion-mnist/vae-z16 [--data-root DIR] [--limit N]
     python -m explorer.evaluate --all [--write-readme]
@@ -57,6 +58,8 @@ def evaluate_model(model: AutoEncoder, images: torch.Tensor, batch_size: int = 5
         z = torch.cat(codes)[:2000]
         prior = torch.randn(z.shape, generator=torch.Generator().manual_seed(seed))
         figures["mmd"] = imq_mmd(z, prior).item()
+    if KINDS[model.kind].regulariser == "adversarial":  # how far the discriminator still tells the codes apart
+        figures["adversarial"] = model.adversarial_loss(torch.cat(codes).to(device)).item()
     return figures
 
 

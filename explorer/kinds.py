@@ -43,6 +43,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          in_small_zoo=True),
     Kind("wae", regulariser="mmd", posterior_variance=False, prior_generative=True, denoising=False,
          in_small_zoo=True),
+    Kind("aae", regulariser="adversarial", posterior_variance=False, prior_generative=True, denoising=False,
+         in_small_zoo=True),
 )}
 MODEL_KINDS = tuple(KINDS)
 # The plain autoencoder is what every regularised kind is compared with (the denoising lab's pair).

@@ -27,6 +27,7 @@ MAX_LATENT_DIM = 1024
 MAX_CHANNELS = 256
 MAX_HIDDEN = 2048
 MAX_WEIGHT = 1e6
+NORMS = ("batch", "none")
 IMAGE_SIZES = (8, 128)  # the side of a square image, in pixels
 MAX_STAGES = 4
 
@@ -76,6 +77,9 @@ class ModelConfig:
     latent_dim: int = 16
     channels: tuple[int, ...] = (32, 64)  # the conv stages' widths; the last repeats for extra stages
     hidden: int = 128  # the dense layer between the convs and the code
+    # "batch": batch norm after every hidden layer (fewer steps to a good model, README's backbone
+    # table); "none": the first zoo's backbone, which is what a config.json without the field means
+    norm: str = "batch"
     image_channels: int = 1  # 1 grey, 3 RGB
     image_size: int = 28  # the side of the square images
     # dae: the corruption applied to the input during training
@@ -92,6 +96,8 @@ class ModelConfig:
     beta: float = 1.0
     # wae: λ·MMD² with the inverse multiquadratic kernel against N(0, I)
     mmd_lambda: float = 100.0
+    # aae: λ·the encoder's adversarial loss against a discriminator on the codes
+    adversarial_weight: float = 10.0
 
     def __post_init__(self):
         # A config.json can be edited by hand: every field is checked, and sizes are bounded
@@ -115,11 +121,13 @@ class ModelConfig:
             raise ValueError(f"noise must be one of {', '.join(CORRUPTIONS)}, not {self.noise!r}")
         if self.sparsity not in ("kl", "l1"):
             raise ValueError(f"sparsity must be 'kl' or 'l1', not {self.sparsity!r}")
+        if self.norm not in NORMS:
+            raise ValueError(f"norm must be one of {', '.join(NORMS)}, not {self.norm!r}")
         if self.jacobian not in ("estimate", "exact"):
             raise ValueError(f"jacobian must be 'estimate' or 'exact', not {self.jacobian!r}")
         self.noise_level = _bounded_float("noise level", self.noise_level, 0.0, 1.0)
         self.rho = _bounded_float("rho", self.rho, 0.0, 1.0, open_ends=True)
-        for name in ("sparsity_weight", "contractive_weight", "beta", "mmd_lambda"):
+        for name in ("sparsity_weight", "contractive_weight", "beta", "mmd_lambda", "adversarial_weight"):
             setattr(self, name, _bounded_float(name.replace("_", " "), getattr(self, name), 0.0, MAX_WEIGHT))
 
     def to_dict(self) -> dict:
@@ -133,7 +141,7 @@ class ModelConfig:
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
-        return cls(**d)
+        return cls(**{"norm": "none", **d})  # written before the field existed: the plain backbone
 
     @property
     def name(self) -> str:
@@ -150,6 +158,13 @@ class ModelConfig:
         return [self.channels[min(k, len(self.channels) - 1)] for k in range(stages)]
 
 
+def _norm(config: ModelConfig, width: int, dims: int) -> list[nn.Module]:
+    """Batch norm over ``width`` features of a ``dims``-d layer (Ioffe & Szegedy 2015), or nothing."""
+    if config.norm == "none":
+        return []
+    return [nn.BatchNorm2d(width) if dims == 2 else nn.BatchNorm1d(width)]
+
+
 class ConvEncoder(nn.Module):
     """Stride-2 convolutions (4×4) down to a side of 7 or 8 (see :func:`conv_stages`), then two dense layers."""
 
@@ -158,12 +173,12 @@ class ConvEncoder(nn.Module):
         sides, widths = conv_stages(config.image_size), config.stage_widths()
         layers, previous = [], config.image_channels
         for width in widths:  # 28 → 14 → 7 for the shipped zoo
-            layers += [nn.Conv2d(previous, width, 4, stride=2, padding=1), nn.ReLU()]
+            layers += [nn.Conv2d(previous, width, 4, stride=2, padding=1), *_norm(config, width, 2), nn.ReLU()]
             previous = width
         self.net = nn.Sequential(
             *layers,
             nn.Flatten(),
-            nn.Linear(previous * sides[-1] ** 2, config.hidden), nn.ReLU(),
+            nn.Linear(previous * sides[-1] ** 2, config.hidden), *_norm(config, config.hidden, 1), nn.ReLU(),
             nn.Linear(config.hidden, out_dim),
         )
 
@@ -182,10 +197,11 @@ class ConvDecoder(nn.Module):
         for k, (width, out) in enumerate(zip(reversed(widths), outputs)):
             layers.append(nn.ConvTranspose2d(width, out, 4, stride=2, padding=1))  # 7 → 14 → 28
             if k < len(widths) - 1:
-                layers.append(nn.ReLU())
+                layers += [*_norm(config, out, 2), nn.ReLU()]
         self.net = nn.Sequential(
-            nn.Linear(config.latent_dim, config.hidden), nn.ReLU(),
-            nn.Linear(config.hidden, widths[-1] * sides[-1] ** 2), nn.ReLU(),
+            nn.Linear(config.latent_dim, config.hidden), *_norm(config, config.hidden, 1), nn.ReLU(),
+            nn.Linear(config.hidden, widths[-1] * sides[-1] ** 2), *_norm(config, widths[-1] * sides[-1] ** 2, 1),
+            nn.ReLU(),
             nn.Unflatten(1, (widths[-1], sides[-1], sides[-1])),
             *layers,
         )
@@ -340,6 +356,48 @@ class WassersteinAutoEncoder(AutoEncoder):
         return {"loss": recon + self.config.mmd_lambda * mmd, "recon": recon, "mmd": mmd}
 
 
+class AdversarialAutoEncoder(AutoEncoder):
+    """AAE: a discriminator on the codes pushes their aggregate to N(0, I) (Makhzani et al. 2016;
+    the survey's autoencoders and GANs) — the adversarial counterpart of the WAE's MMD.
+
+    One backward pass trains both players on disjoint parameters: the encoder and decoder minimise
+    reconstruction + λ·adversarial, where the discriminator's weights are held fixed (detached), and
+    the discriminator minimises its own loss on codes it cannot move back into the encoder (detached).
+    """
+
+    kind = "aae"
+
+    def __init__(self, config: ModelConfig):
+        super().__init__(config)
+        width = 2 * config.hidden
+        self.discriminator = nn.Sequential(  # codes → the logit of "drawn from N(0, I)"
+            nn.Linear(config.latent_dim, width), nn.LeakyReLU(0.2),
+            nn.Linear(width, width), nn.LeakyReLU(0.2),
+            nn.Linear(width, 1),
+        )
+
+    def critic_loss(self, z: torch.Tensor, z_prior: torch.Tensor) -> torch.Tensor:
+        """The discriminator's loss: prior samples are real (1), codes are fake (0) (Goodfellow et al. 2014, eq. 1)."""
+        real, fake = self.discriminator(z_prior), self.discriminator(z)
+        return (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+                + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+
+    def adversarial_loss(self, z: torch.Tensor) -> torch.Tensor:
+        """The encoder's loss: codes that the (fixed) discriminator takes for prior samples; the
+        non-saturating form, −log D(z) (Goodfellow et al. 2014, §3)."""
+        fixed = {name: p.detach() for name, p in self.discriminator.named_parameters()}
+        logits = torch.func.functional_call(self.discriminator, fixed, (z,))
+        return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.encode(x)
+        recon = self.reconstruction_loss(self.decoder(z), x)
+        adversarial = self.adversarial_loss(z)
+        critic = self.critic_loss(z.detach(), torch.randn_like(z))
+        return {"loss": recon + self.config.adversarial_weight * adversarial + critic, "recon": recon,
+                "adversarial": adversarial, "critic": critic}
+
+
 MODEL_CLASSES: tuple[type[AutoEncoder], ...] = (
     AutoEncoder,
     DenoisingAutoEncoder,
@@ -347,6 +405,7 @@ MODEL_CLASSES: tuple[type[AutoEncoder], ...] = (
     ContractiveAutoEncoder,
     VariationalAutoEncoder,
     WassersteinAutoEncoder,
+    AdversarialAutoEncoder,
 )
 MODELS: dict[str, type[AutoEncoder]] = {cls.kind: cls for cls in MODEL_CLASSES}
 assert tuple(MODELS) == MODEL_KINDS, "explorer.kinds.KINDS must list the same kinds, in the same order"

@@ -6,7 +6,9 @@ from explorer.kinds import KINDS
 from explorer.losses import gaussian_kl, imq_mmd
 from explorer.models import MODELS, ModelConfig, build_model
 
-REGULARISERS = {"ae": None, "dae": None, "sparse": "sparsity", "contractive": "contractive", "vae": "kl", "wae": "mmd"}
+REGULARISERS = {"ae": None, "dae": None, "sparse": "sparsity", "contractive": "contractive", "vae": "kl", "wae": "mmd",
+                "aae": "adversarial"}
+EXTRA_TERMS = {"aae": {"critic"}}  # the discriminator's own loss, trained in the same step
 
 
 @pytest.mark.parametrize("kind", list(MODELS))
@@ -21,7 +23,7 @@ def test_shapes_and_named_loss_terms(kind, latent_dim, tiny_images):
     assert x_hat.shape == (8, 1, 28, 28)
     assert x_hat.min() >= 0 and x_hat.max() <= 1
     terms = model.loss(x)
-    expected = {"loss", "recon"} | ({REGULARISERS[kind]} if REGULARISERS[kind] else set())
+    expected = {"loss", "recon"} | ({REGULARISERS[kind]} if REGULARISERS[kind] else set()) | EXTRA_TERMS.get(kind, set())
     assert set(terms) == expected
     assert model.regulariser == REGULARISERS[kind] == KINDS[kind].regulariser
     assert all(t.dim() == 0 and torch.isfinite(t) for t in terms.values())
@@ -85,6 +87,7 @@ def test_contractive_estimate_is_unbiased_for_the_exact_norm():
     exact_model = build_model(ModelConfig(kind="contractive", latent_dim=4, jacobian="exact"))
     estimate_model = build_model(ModelConfig(kind="contractive", latent_dim=4, jacobian="estimate"))
     estimate_model.load_state_dict(exact_model.state_dict())
+    exact_model.eval(), estimate_model.eval()  # batch norm's running statistics: each image's own Jacobian
     x = torch.rand(4, 1, 28, 28, requires_grad=True)
     exact = exact_model.jacobian_penalty(x, exact_model.encode(x)).item()
     estimates = [estimate_model.jacobian_penalty(x, estimate_model.encode(x)).item() for _ in range(400)]
@@ -122,3 +125,73 @@ def test_a_few_optimiser_steps_lower_the_loss(kind, tiny_images):
         terms["loss"].backward()
         optimiser.step()
     assert loss_value() < 0.9 * before
+
+
+def _codes_far_from_the_prior(model, shift: float = 3.0, scale: float = 10.0):
+    with torch.no_grad():
+        model.encoder.net[-1].weight.mul_(scale)
+        model.encoder.net[-1].bias.add_(shift)
+
+
+def test_aae_each_player_moves_only_its_own_weights(tiny_images):
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(kind="aae", latent_dim=4))
+    x = to_float(tiny_images[:16])
+    terms = model.loss(x)
+    encoder, discriminator = list(model.encoder.parameters()), list(model.discriminator.parameters())
+    adversarial = torch.autograd.grad(terms["adversarial"], encoder + discriminator, allow_unused=True)
+    assert any(g is not None and g.abs().sum() > 0 for g in adversarial[: len(encoder)])
+    assert all(g is None for g in adversarial[len(encoder):])  # the discriminator is held fixed for the encoder
+    critic = torch.autograd.grad(terms["critic"], encoder + discriminator, allow_unused=True)
+    assert all(g is None for g in critic[: len(encoder)])  # the codes are fixed for the discriminator
+    assert any(g is not None and g.abs().sum() > 0 for g in critic[len(encoder):])
+
+
+def test_aae_discriminator_learns_to_tell_codes_from_prior_samples(tiny_images):
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(kind="aae", latent_dim=4))
+    _codes_far_from_the_prior(model)
+    x = to_float(tiny_images)
+    optimiser = torch.optim.Adam(model.discriminator.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(40):
+        terms = model.loss(x)
+        optimiser.zero_grad()
+        terms["critic"].backward()
+        optimiser.step()
+        losses.append(terms["critic"].item())
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_aae_training_moves_the_codes_moments_toward_the_prior(tiny_images):
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(kind="aae", latent_dim=4, adversarial_weight=50.0))
+    _codes_far_from_the_prior(model)
+    x = to_float(tiny_images)
+
+    def distance_to_the_prior() -> float:  # |mean| and |sd − 1| per unit, averaged
+        model.eval()
+        with torch.no_grad():
+            z = model.encode(x)
+        model.train()
+        return (z.mean(0).abs().mean() + (z.std(0) - 1).abs().mean()).item()
+
+    before = distance_to_the_prior()
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(60):
+        terms = model.loss(x)
+        optimiser.zero_grad()
+        terms["loss"].backward()
+        optimiser.step()
+    assert distance_to_the_prior() < 0.6 * before
+
+
+def test_a_config_written_before_norm_existed_rebuilds_the_plain_backbone():
+    legacy = {k: v for k, v in ModelConfig(kind="vae").to_dict().items() if k != "norm"}
+    config = ModelConfig.from_dict(legacy)
+    assert config.norm == "none"
+    model = build_model(config)
+    assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in build_model(ModelConfig(kind="vae")).modules())
+    with pytest.raises(ValueError, match="norm must be one of"):
+        ModelConfig(norm="layer")

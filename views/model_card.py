@@ -21,7 +21,7 @@ from webapp import loaders
 from webapp.page import PageInput, explain, model_or_error, open_page, show_error
 from webapp.widgets import figure, model_label
 
-LOSS_TERMS = ("loss", "recon", "kl", "mmd", "sparsity", "contractive")  # what explorer.models' losses return
+LOSS_TERMS = ("loss", "recon", "kl", "mmd", "sparsity", "contractive", "adversarial", "critic")  # what explorer.models' losses return
 SSIM_IMAGES = 1000  # SSIM is not stored with the model: measured here on the first 1,000 test images
 
 
@@ -44,7 +44,7 @@ def loss_text(config: ModelConfig) -> str:
         return t("card.loss_sparse_l1", sparsity=config.sparsity_weight)
     return t(f"card.loss_{config.kind}", beta=config.beta, lam=config.mmd_lambda, rho=config.rho,
              noise=t(f"noise.{config.noise}"), level=config.noise_level, contractive=config.contractive_weight,
-             sparsity=config.sparsity_weight, jacobian=t(f"card.jacobian_{config.jacobian}"))
+             sparsity=config.sparsity_weight, adv=config.adversarial_weight, jacobian=t(f"card.jacobian_{config.jacobian}"))
 
 
 def term_name(term: str) -> str:
