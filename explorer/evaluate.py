@@ -2,7 +2,9 @@
 encoder's adversarial loss (aae).
 
     python -m explorer.evaluate pretrained/fashion-mnist/vae-z16 [--data-root DIR] [--limit N]
+    python -m explorer.evaluate pretrained/mnist/aae-z16 --quality   # … and its FID-c figures
     python -m explorer.evaluate --all [--write-readme]
+    python -m explorer.evaluate --table [--write-readme]   # the table from the stored figures only
 
 The figures are written into the folder's metrics.json under "test". ``--all`` measures
 every shipped model's quality (MSE, PSNR, and classifier FID of reconstructions, of
@@ -138,6 +140,21 @@ def measure_calibration(dataset: str, data_root: Path | None = None, classifier=
     return rows
 
 
+def measure_model_quality(folder: Path) -> dict:
+    """Measure one checkpoint's quality (FID-c and the rest) into its metrics.json; the figures."""
+    from explorer.fid import features, load_classifier
+
+    model = load_pretrained(folder)
+    dataset = model.config.dataset
+    classifier = load_classifier(dataset)
+    test = load_shipped_test(dataset)[0]
+    q = model_quality(model, folder, classifier, test, features(classifier, test))
+    metrics = read_metrics(folder)
+    metrics["quality"] = q
+    write_metrics(folder, metrics)
+    return q
+
+
 def measure_quality(data_root: Path | None = None) -> None:
     """Measure every shipped model's quality into its metrics.json, and each dataset's calibration rows."""
     from explorer.catalog import list_models
@@ -223,7 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="python -m explorer.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, nargs="?", help="a checkpoint folder, e.g. pretrained/mnist/vae-z16")
     parser.add_argument("--all", action="store_true", help="the quality table of every shipped model")
-    parser.add_argument("--write-readme", action="store_true", help="with --all: put the table in README.md")
+    parser.add_argument("--write-readme", action="store_true", help="with --all or --table: put the table in README.md")
+    parser.add_argument("--quality", action="store_true",
+                        help="with a folder: measure its quality figures (FID-c …) into its metrics.json")
+    parser.add_argument("--table", action="store_true",
+                        help="the quality table from the figures already stored, measuring nothing")
     parser.add_argument("--calibration", action="store_true",
                         help="measure only the FID-c calibration rows of each dataset (pretrained/<dataset>/quality.json)")
     parser.add_argument("--data-root", type=Path, default=None)
@@ -242,9 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         except (CheckpointError, DatasetUnavailable) as err:
             return fail(str(err))
         return 0
-    if args.all:
+    if args.all or args.table:
         try:
-            measure_quality(args.data_root)
+            if args.all:
+                measure_quality(args.data_root)
             table = quality_table()
         except (CheckpointError, DatasetUnavailable) as err:
             return fail(str(err))
@@ -269,6 +291,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     metrics["test"] = figures
     write_metrics(args.folder, metrics)
+    if args.quality:
+        try:
+            quality = measure_model_quality(args.folder)
+        except (CheckpointError, DatasetUnavailable) as err:
+            return fail(str(err))
+        print(" ".join(f"{k}={v:.4g}" for k, v in quality.items() if isinstance(v, float)))
     return 0
 
 
