@@ -4,6 +4,10 @@
     python -m explorer.browser_decoder --zoo DIR          # every model of a zoo of your own
     python -m explorer.browser_decoder pretrained/mnist/vae-z16 [--force]
 
+A checkpoint that has no ``decoder.onnx`` (a zoo of your own, or the shipped zoo, which leaves them
+out to stay small) gets one the first time a page asks: the server exports it once, checks it the
+same way, and keeps it in its cache (``exported_on_demand``), keyed by the weights' fingerprint.
+
 For each checkpoint folder it writes
 
 - ``decoder.onnx``: code (B×d float32) → image (B×C×H×W float32 in [0, 1]), the sigmoid
@@ -140,18 +144,49 @@ def build_browser_decoder(model, codes: np.ndarray) -> tuple[bytes, dict]:
     return chosen, report
 
 
-def write_browser_decoder(folder: Path) -> dict:
-    """Export the decoder of the checkpoint in ``folder`` beside its weights; returns browser.json's content."""
+def write_browser_decoder(folder: Path, out: Path | None = None, model=None) -> dict:
+    """Export the decoder of the checkpoint in ``folder`` beside its weights (or into ``out``);
+    returns browser.json's content. ``model``: the checkpoint already loaded, where the caller has it."""
     from explorer.checkpoint import load_pretrained
 
     folder = Path(folder)
-    model = load_pretrained(folder)
+    out = folder if out is None else Path(out)
+    model = load_pretrained(folder) if model is None else model
     onnx_bytes, report = build_browser_decoder(model, check_codes(model, model.config.dataset))
     record = {"format": FORMAT, "weights": weights_fingerprint(folder),
               "file": _bytes_fingerprint(onnx_bytes), "opset": OPSET, **report}
-    _write_atomically(folder / DECODER_FILE, onnx_bytes)
-    _write_atomically(folder / BROWSER_FILE, json.dumps(record, indent=2, sort_keys=True).encode() + b"\n")
+    out.mkdir(parents=True, exist_ok=True)
+    _write_atomically(out / DECODER_FILE, onnx_bytes)
+    _write_atomically(out / BROWSER_FILE, json.dumps(record, indent=2, sort_keys=True).encode() + b"\n")
     return record
+
+
+def cached_export_folder(dataset: str, name: str, weights: str) -> Path:
+    """Where the server keeps the decoder it exported itself for a checkpoint that ships none."""
+    from explorer.project import cache_dir
+
+    return cache_dir() / "browser" / dataset / f"{name}-{weights}"
+
+
+def exported_on_demand(folder: Path, dataset: str, name: str, weights: str, model) -> tuple[bytes, dict]:
+    """The decoder of a checkpoint that ships none (a zoo of your own, or an entry shipped without one
+    to keep the zoo small): exported once into the server's cache, checked as a shipped one is.
+    Raises BrowserDecoderUnavailable: ``missing`` where onnx or onnxruntime is not installed,
+    ``unexportable`` where the decoder uses what ONNX cannot express."""
+    import importlib.util
+
+    cached = cached_export_folder(dataset, name, weights)
+    try:
+        return read_browser_decoder(cached, weights)
+    except BrowserDecoderUnavailable:
+        pass
+    if any(importlib.util.find_spec(package) is None for package in ("onnx", "onnxruntime")):
+        raise BrowserDecoderUnavailable("missing")
+    try:
+        write_browser_decoder(folder, out=cached, model=model)
+    except Exception:  # a model of its own may use what ONNX cannot express: said, not raised
+        raise BrowserDecoderUnavailable("unexportable") from None
+    return read_browser_decoder(cached, weights)
 
 
 def _bytes_fingerprint(data: bytes) -> str:

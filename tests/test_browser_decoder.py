@@ -111,15 +111,28 @@ def test_the_command_refuses_a_folder_that_is_not_a_checkpoint(tmp_path, capsys)
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
 
 
-def test_every_shipped_model_ships_a_current_browser_decoder():
+def test_the_shipped_zoo_leaves_its_decoders_to_be_exported_on_demand(tmp_path, monkeypatch):
+    """The zoo ships no decoder.onnx (it stays under its size budget); one exported by the server is
+    current, within tolerance, kept in the cache, and the checkpoint folder is left as it was."""
     from explorer.catalog import list_models
     from explorer.data import DATASETS
+    from explorer.project import weights_fingerprint
 
+    monkeypatch.setenv("EXPLORER_CACHE", str(tmp_path / "cache"))
     models = [m for d in DATASETS for m in list_models(d, ROOT / "pretrained") if m.available]
-    assert models
-    for m in models:
-        data, record = bd.read_browser_decoder(m.folder)
-        assert record["latent_dim"] == m.latent_dim and record["max_abs_error"] <= bd.HALF_TOLERANCE, m.name
+    assert models and not [m.name for m in models if (m.folder / bd.DECODER_FILE).exists()]
+    chosen = next(m for m in models if m.kind == "aae" and m.latent_dim == 16) if any(
+        m.kind == "aae" for m in models) else models[0]
+    before = sorted(p.name for p in chosen.folder.iterdir())
+    weights = weights_fingerprint(chosen.folder)
+    data, record = bd.exported_on_demand(chosen.folder, chosen.dataset, chosen.name, weights,
+                                         load_pretrained(chosen.folder))
+    assert record["latent_dim"] == chosen.latent_dim and record["max_abs_error"] <= bd.HALF_TOLERANCE
+    assert record["weights"] == weights
+    assert (bd.cached_export_folder(chosen.dataset, chosen.name, weights) / bd.DECODER_FILE).read_bytes() == data
+    assert sorted(p.name for p in chosen.folder.iterdir()) == before
+    again = bd.exported_on_demand(chosen.folder, chosen.dataset, chosen.name, weights, None)  # from the cache
+    assert again == (data, record)
 
 
 # --- the map's inverse ------------------------------------------------------------------
@@ -178,12 +191,41 @@ def open_map_with_flashlight(app_path: str, params: dict | None = None):
 APP = str(ROOT / "app.py")
 
 
-def test_a_model_without_a_browser_decoder_says_so_and_keeps_the_servers_map(fake_pretrained):
+def test_a_model_without_a_browser_decoder_gets_one_exported_by_the_server(fake_pretrained):
+    folder = fake_pretrained / "mnist" / "vae-z4"
+    assert not (folder / bd.DECODER_FILE).exists()
     at = open_map_with_flashlight(APP)
     assert not at.exception
-    assert any("no decoder for the browser" in c.value for c in at.caption)
+    [component] = at.get("component_instance")
+    binary = {special.key: special.bytes for special in component.proto.special_args}
+    exported = sorted((fake_pretrained.parent / "cache" / "browser" / "mnist").glob("vae-z4-*/" + bd.DECODER_FILE))
+    assert len(exported) == 1 and binary["onnx_0"] == exported[0].read_bytes()
+    assert not (folder / bd.DECODER_FILE).exists()  # the checkpoint folder is not written to
+
+
+def test_without_onnx_a_model_without_a_decoder_says_so_and_keeps_the_servers_map(fake_pretrained, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("onnx", "onnxruntime")
+                        else real(name, *a))
+    at = open_map_with_flashlight(APP)
+    assert not at.exception
+    assert any("ships no decoder for the browser" in c.value and "onnx" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 1
     assert not at.get("component_instance")
+
+
+def test_a_decoder_onnx_cannot_express_is_said_and_decodes_on_the_server(fake_pretrained, monkeypatch):
+    def cannot(*args, **kwargs):
+        raise RuntimeError("Exporting the operator 'aten::my_op' to ONNX opset version 17 is not supported")
+
+    monkeypatch.setattr(bd, "export_decoder", cannot)
+    at = open_map_with_flashlight(APP)
+    assert not at.exception
+    assert any("ONNX cannot express" in c.value for c in at.caption)
+    assert not at.get("component_instance")
+    assert "aten::my_op" not in " ".join(c.value for c in at.caption)
 
 
 def test_a_damaged_browser_decoder_is_named_and_never_sent(fake_pretrained):

@@ -14,6 +14,7 @@ import threading
 import numpy as np
 import streamlit as st
 
+from explorer.browser_decoder import BrowserDecoderUnavailable
 from explorer.catalog import ModelInfo, list_models
 from explorer.data import load_shipped_arrays
 from explorer.errors import CheckpointError, ExplorerError, MapUnavailable, MixtureUnavailable
@@ -281,15 +282,27 @@ def compute_application_figures(info: ModelInfo, progress) -> dict:
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def _browser_decoder(identity: tuple, _info: ModelInfo) -> tuple[bytes, dict]:
-    from explorer.browser_decoder import read_browser_decoder
+    from explorer.browser_decoder import exported_on_demand, read_browser_decoder
 
-    return read_browser_decoder(_info.folder, _weights_fingerprint(identity, _info))
+    weights = _weights_fingerprint(identity, _info)
+    try:
+        return read_browser_decoder(_info.folder, weights)
+    except BrowserDecoderUnavailable as err:
+        if err.key != "missing":
+            raise
+    return exported_on_demand(_info.folder, _info.dataset, _info.name, weights, model(_info))
 
 
 def browser_decoder(info: ModelInfo) -> tuple[bytes, dict]:
-    """The model's decoder.onnx bytes and browser.json record, checked against the weights.
+    """The model's decoder.onnx bytes and browser.json record, checked against the weights; where the
+    checkpoint ships none, exported once into the server's cache (a few seconds, under a spinner).
 
-    Raises explorer.browser_decoder.BrowserDecoderUnavailable (missing, damaged, stale): not cached,
-    so an export made while the server runs is picked up.
+    Raises explorer.browser_decoder.BrowserDecoderUnavailable (missing, damaged, stale, unexportable):
+    not cached, so an export made while the server runs is picked up.
     """
-    return _browser_decoder(info.identity, info)
+    from explorer.browser_decoder import DECODER_FILE
+
+    if (info.folder / DECODER_FILE).is_file():
+        return _browser_decoder(info.identity, info)
+    with st.spinner(t("browser.exporting")):  # the first time only: then from the server's cache
+        return _browser_decoder(info.identity, info)
