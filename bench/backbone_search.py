@@ -4,7 +4,8 @@
 
 The setting of bench/peer_pythae.py's like-for-like row (the first 10,000 Fashion-MNIST training
 images, 2 epochs, batch 100, latent 16, seed 0), one row per variant: test MSE on the whole test
-split, FID-c of 10,000 N(0, I) samples (explorer.fid's classifier), seconds per epoch, parameters.
+split, FID-c of 10,000 N(0, I) samples and of 10,000 samples of a 10-component mixture fitted to the
+training codes (explorer.fid's classifier), seconds per epoch, parameters.
 Each variant is the previous recipe with one thing changed, so a row says what that one thing does.
 """
 
@@ -35,6 +36,8 @@ class Variant:
     lr: float = 1e-3
     schedule: str = "constant"
     imq_scales: tuple | None = None  # the WAE's kernel scales (explorer.losses.IMQ_SCALES)
+    kl_warmup: float = 0.0  # the VAE's KL weight ramps from 0 to β over this share of the steps
+    code_norm: bool = False  # the codes batch-normalised without affine parameters (zero mean, unit scale)
     kinds: tuple = ("ae", "vae", "wae")
 
 
@@ -53,20 +56,59 @@ VARIANTS = [
     Variant("WAE λ = 1000", dict(BN, mmd_lambda=1000.0), lr=3e-3, schedule="onecycle", kinds=("wae",)),
     Variant("WAE kernel scales 1 only", BN, lr=3e-3, schedule="onecycle", imq_scales=(1.0,), kinds=("wae",)),
     Variant("VAE β = 0.5", dict(BN, beta=0.5), lr=3e-3, schedule="onecycle", kinds=("vae",)),
+    Variant("VAE KL warm-up over the first half", BN, lr=3e-3, schedule="onecycle", kl_warmup=0.5, kinds=("vae",)),
+    Variant("AE codes batch-normalised (unit scale)", BN, lr=3e-3, schedule="onecycle", code_norm=True,
+            kinds=("ae",)),
     Variant("AAE λ = 1", dict(BN, adversarial_weight=1.0), lr=3e-3, schedule="onecycle", kinds=("aae",)),
     Variant("AAE λ = 10", dict(BN, adversarial_weight=10.0), lr=3e-3, schedule="onecycle", kinds=("aae",)),
     Variant("AAE λ = 50", dict(BN, adversarial_weight=50.0), lr=3e-3, schedule="onecycle", kinds=("aae",)),
 ]
 
 
+def patched(variant: Variant, steps: int):
+    """The measurement-only changes (a KL warm-up, normalised codes), patched in for one run; undo() restores."""
+    from explorer import train
+    from explorer.models import VariationalAutoEncoder
+
+    build, vae_loss = train.build_model, VariationalAutoEncoder.loss
+    if variant.code_norm:
+        def build_with_code_norm(config):
+            model = build(config)
+            model.encoder.net.append(torch.nn.BatchNorm1d(config.latent_dim, affine=False))
+            return model
+        train.build_model = build_with_code_norm
+    if variant.kl_warmup:
+        count = {"step": 0}
+
+        def warmed_loss(self, x):
+            terms = vae_loss(self, x)
+            if self.training:
+                count["step"] += 1
+                weight = min(1.0, count["step"] / (variant.kl_warmup * steps))
+                terms["loss"] = terms["recon"] + weight * self.config.beta * terms["kl"]
+            return terms
+        VariationalAutoEncoder.loss = warmed_loss
+
+    def undo():
+        train.build_model, VariationalAutoEncoder.loss = build, vae_loss
+    return undo
+
+
 @torch.no_grad()
-def measure(model, test: torch.Tensor, classifier, test_features) -> tuple[float, float]:
+def measure(model, train: torch.Tensor, test: torch.Tensor, classifier, test_features) -> tuple[float, float, float]:
+    """Test MSE, FID-c of N(0, I) samples and of samples from a 10-component mixture fitted to the training codes."""
+    from explorer.samplers import GaussianMixtureSampler
+
     model.eval()
     x = to_float(test)
     recon = torch.cat([model.decode(model.encode(x[i : i + 500])) for i in range(0, len(x), 500)])
     z = torch.randn(len(x), model.config.latent_dim, generator=torch.Generator().manual_seed(0))
     samples = torch.cat([model.decode(z[i : i + 500]) for i in range(0, len(z), 500)])
-    return mse_per_image(recon, x).mean().item(), frechet_distance(features(classifier, samples), test_features)
+    codes = torch.cat([model.encode(to_float(train[i : i + 500])) for i in range(0, len(train), 500)])
+    mixture = GaussianMixtureSampler.fit(codes.numpy(), seed=0).sample(len(x), seed=0)
+    mixed = torch.cat([model.decode(mixture[i : i + 500]) for i in range(0, len(mixture), 500)])
+    return (mse_per_image(recon, x).mean().item(), frechet_distance(features(classifier, samples), test_features),
+            frechet_distance(features(classifier, mixed), test_features))
 
 
 def main() -> None:
@@ -85,14 +127,15 @@ def main() -> None:
     test_features = features(classifier, test)
     print(f"{args.dataset}, {len(train)} training images, {args.epochs} epochs, batch {args.batch_size}, "
           f"latent {args.latent_dim}, CPU threads {torch.get_num_threads()}")
-    print("| # | variant | kind | test MSE | FID-c N(0, I) | s / epoch | parameters |")
-    print("| ---: | --- | --- | ---: | ---: | ---: | ---: |", flush=True)
+    print("| # | variant | kind | test MSE | FID-c N(0, I) | FID-c GMM | s / epoch | parameters |")
+    print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |", flush=True)
     for number, variant in enumerate(VARIANTS):
         if args.only is not None and number not in args.only:
             continue
         for kind in (k for k in args.kinds if k in variant.kinds):
             scales = losses.IMQ_SCALES
             losses.IMQ_SCALES = variant.imq_scales or scales
+            undo = patched(variant, args.epochs * -(-len(train) // args.batch_size))
             try:
                 config = ModelConfig(kind=kind, dataset=args.dataset, latent_dim=args.latent_dim, **variant.model)
                 start = time.perf_counter()
@@ -101,8 +144,9 @@ def main() -> None:
                 seconds = (time.perf_counter() - start) / args.epochs
             finally:
                 losses.IMQ_SCALES = scales
-            mse, fid = measure(model, test, classifier, test_features)
-            print(f"| {number} | {variant.label} | {kind} | {mse:.4f} | {fid:.2f} | {seconds:.1f} | "
+                undo()
+            mse, fid, fid_gmm = measure(model, train, test, classifier, test_features)
+            print(f"| {number} | {variant.label} | {kind} | {mse:.4f} | {fid:.2f} | {fid_gmm:.2f} | {seconds:.1f} | "
                   f"{count_parameters(model):,} |", flush=True)
 
 

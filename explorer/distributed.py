@@ -78,9 +78,15 @@ def any_process(flag: bool, processes: Processes, device: torch.device) -> bool:
 
 
 def wrap(model: torch.nn.Module, processes: Processes, device: torch.device) -> torch.nn.Module:
-    """The model as DistributedDataParallel (gradients averaged across processes), or as it is."""
+    """The model as DistributedDataParallel (gradients averaged across processes), or as it is.
+
+    Batch norm: on CUDA its statistics are taken over the whole global batch (SyncBatchNorm); gloo on
+    the CPU has no synchronised batch norm, so there each process normalises over its own share
+    (rank 0's running statistics are the ones kept: DDP broadcasts buffers from it)."""
     if not processes.active:
         return model
     from torch.nn.parallel import DistributedDataParallel
 
+    if device.type == "cuda":
+        model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)

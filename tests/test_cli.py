@@ -119,20 +119,44 @@ def test_zoo_refuses_entries_it_does_not_ship(capsys):
     assert "not in the zoo" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("extra", [[], ["--beta", "4"], ["--model", "dae", "--noise", "masking", "--noise-level", "0.25"]])
+@pytest.mark.parametrize("extra", [[], ["--beta", "4"], ["--model", "dae", "--noise", "masking", "--noise-level", "0.25"],
+                                   ["--schedule", "constant"], ["--norm", "none"],
+                                   ["--model", "aae", "--adversarial-weight", "5"]])
 def test_the_reproduce_command_parses_back_to_the_same_run(extra):
     from explorer.models import ModelConfig
 
     args = ["--dataset", "fashion-mnist", "--model", "vae", "--latent-dim", "8", "--epochs", "3", "--lr", "0.0005",
             "--seed", "4", "--batch-size", "64", *extra]
     parsed = train.build_parser().parse_args(args)
-    overrides = {k: getattr(parsed, k) for k in ("beta", "noise", "noise_level") if getattr(parsed, k) is not None}
+    keys = [name.replace("-", "_") for name, _ in train.HYPER_PARAMETERS]
+    overrides = {k: getattr(parsed, k) for k in keys if getattr(parsed, k) is not None}
     config = ModelConfig(kind=parsed.model, dataset=parsed.dataset, latent_dim=parsed.latent_dim, **overrides)
     training = {"epochs": parsed.epochs, "batch_size": parsed.batch_size, "lr": parsed.lr, "seed": parsed.seed,
-                "train_images": 60000}
+                "schedule": parsed.schedule, "train_images": 60000}
     command = train.reproduce_command(config, training)
     again = train.build_parser().parse_args(command.split()[3:])
     assert vars(again) == vars(parsed)
+
+
+def test_a_checkpoint_of_the_first_backbone_is_reproduced_with_its_own_recipe():
+    """Written before batch norm and the schedule were recorded: the command says the plain backbone
+    and the constant rate, which is how it was trained."""
+    from explorer.models import ModelConfig
+
+    legacy = {k: v for k, v in ModelConfig(kind="wae", dataset="mnist").to_dict().items() if k != "norm"}
+    command = train.reproduce_command(ModelConfig.from_dict(legacy),
+                                      {"epochs": 10, "batch_size": 128, "lr": 0.001, "seed": 0})
+    assert "--norm none" in command and "--schedule constant" in command and "--lr 0.001" in command
+    fresh = train.reproduce_command(ModelConfig(kind="wae", dataset="mnist"),
+                                    {"epochs": 10, "batch_size": 128, "lr": 0.003, "schedule": "onecycle", "seed": 0})
+    assert "--norm" not in fresh and "--schedule" not in fresh
+
+
+def test_batch_norm_with_one_image_per_batch_is_refused_before_any_data_is_read(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(["--dataset", "mnist", "--model", "ae", "--batch-size", "1", "--data-root", "/nonexistent"])
+    assert exit_info.value.code == 2
+    assert "batch norm needs at least 2 images" in capsys.readouterr().err
 
 
 def test_the_readme_table_is_the_stored_quality_figures():

@@ -60,3 +60,20 @@ def test_quality_table_measures_every_model_and_writes_metrics(fake_pretrained, 
     evaluate.write_readme_table(table, readme)
     text = readme.read_text()
     assert "old" not in text and "| vae-z4" in text and text.endswith("b\n")
+
+
+def test_quality_of_one_checkpoint_is_measured_into_its_metrics_alone(fake_pretrained, monkeypatch, capsys):
+    x, y = synthetic_digits(300, seed=6)
+    save_classifier(train_classifier(torch.from_numpy(x), torch.from_numpy(y).long(), epochs=1),
+                    classifier_folder("mnist"), {})
+    monkeypatch.setattr(evaluate, "N_SAMPLES", 300)
+    chosen, other = fake_pretrained / "mnist" / "wae-z4", fake_pretrained / "mnist" / "vae-z4"
+    other_before = (other / "metrics.json").read_text()
+    assert evaluate.main([str(chosen), "--quality"]) == 0
+    metrics = json.loads((chosen / "metrics.json").read_text())
+    assert {"fid_recon", "fid_prior", "fid_gmm"} <= set(metrics["quality"]) and "mse" in metrics["test"]
+    assert (other / "metrics.json").read_text() == other_before  # nothing else measured
+    assert "fid_prior=" in capsys.readouterr().out
+    assert evaluate.main(["--table"]) == 0  # the table from what is stored: the new figures in wae-z4's row
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| wae-z4"))
+    assert f"{metrics['quality']['fid_prior']:.2f}" in row

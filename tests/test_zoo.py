@@ -17,6 +17,24 @@ def test_the_zoo_ships_models():
     assert SHIPPED, "pretrained/ holds no checkpoint"
 
 
+def test_the_zoo_lists_every_kind_at_latent_16_and_the_generative_ones_at_2():
+    from explorer.kinds import KINDS
+    from explorer.zoo import zoo_entries
+
+    names = {e.name for e in zoo_entries()}
+    for dataset in DATASETS:
+        assert {f"{dataset}/{kind}-z16" for kind in KINDS} <= names
+        assert {f"{dataset}/{kind}-z2" for kind in ("ae", "vae", "wae", "aae")} <= names
+
+
+def test_the_shipped_zoo_stays_under_its_size_budget():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "pretrained"
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    assert size <= 60_000_000, f"pretrained/ is {size / 1e6:.1f} MB"
+
+
 @pytest.mark.parametrize("info", SHIPPED, ids=lambda m: f"{m.dataset}/{m.name}")
 def test_shipped_checkpoint_matches_its_stored_test_figures(info):
     assert info.available, info.reason
