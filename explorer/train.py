@@ -47,6 +47,9 @@ from explorer.folders import check_output_folder
 from explorer.models import IMAGE_SIZES, MODELS, AutoEncoder, ModelConfig, build_model, count_parameters
 from explorer.userdata import export_test_split, hold_out, load_image_set
 
+SCHEDULES = ("onecycle", "constant")
+DEFAULT_LR = 3e-3  # the one-cycle peak (README, choosing the backbone)
+
 
 class _Loss(torch.nn.Module):
     """The model's loss as its forward, so DistributedDataParallel sees (and synchronises) the step."""
@@ -64,7 +67,7 @@ def train_model(
     train_images: torch.Tensor,
     epochs: int,
     batch_size: int = 128,
-    lr: float = 1e-3,
+    lr: float | None = None,
     seed: int = 0,
     device: torch.device | str = "cpu",
     test_images: torch.Tensor | None = None,
@@ -84,6 +87,7 @@ def train_model(
     """
     from torch.utils.data import DistributedSampler
 
+    lr = DEFAULT_LR if lr is None else lr
     torch.manual_seed(seed)
     device = torch.device(device)
     model = build_model(config).to(device)
@@ -92,8 +96,7 @@ def train_model(
     sampler = DistributedSampler(range(len(train_images)), num_replicas=processes.world_size, rank=processes.rank,
                                  shuffle=True, seed=seed)
     share = batch_size // processes.world_size
-    # A last batch of one image is left out: batch norm needs two to normalise over.
-    steps_per_epoch = sum(1 for i in range(0, len(sampler), share) if len(sampler) - i > 1)
+    steps_per_epoch = len(batch_starts(len(sampler), share))
     scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=max(1, epochs * steps_per_epoch))
                  if schedule == "onecycle" else None)
     history = []
@@ -104,7 +107,7 @@ def train_model(
         permutation = torch.tensor(list(sampler))
         sums: dict[str, float] = {}
         seen = 0
-        batches = range(0, len(permutation) - (len(permutation) % share == 1 and len(permutation) > 1), share)
+        batches = batch_starts(len(permutation), share)
         bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not (progress and processes.writer),
                    leave=False)
         for i in bar:
@@ -138,6 +141,12 @@ def train_model(
     return model.eval(), history
 
 
+def batch_starts(n: int, share: int) -> range:
+    """Where each batch of an epoch of ``n`` images starts; a last batch of one image is left out
+    (batch norm needs two to normalise over)."""
+    return range(0, n - 1 if n > 1 and n % share == 1 else n, share)
+
+
 def gather_sums(seen: int, sums: dict[str, float], processes: Processes, device) -> tuple[int, dict[str, float]]:
     """The epoch's loss sums and image count over every process (as they are, for one)."""
     if not processes.active:
@@ -153,7 +162,6 @@ def gather_sums(seen: int, sums: dict[str, float], processes: Processes, device)
 HYPER_PARAMETERS = (("noise", str), ("noise-level", float), ("sparsity", str), ("sparsity-weight", float),
                     ("rho", float), ("contractive-weight", float), ("jacobian", str), ("beta", float),
                     ("mmd-lambda", float), ("adversarial-weight", float), ("norm", str))
-SCHEDULES = ("onecycle", "constant")
 
 
 def build_parser() -> ArgumentParser:
@@ -165,7 +173,7 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--latent-dim", type=positive_int, default=16)
     parser.add_argument("--epochs", type=positive_int, default=20)
     parser.add_argument("--batch-size", type=positive_int, default=128)
-    parser.add_argument("--lr", type=positive_float, default=3e-3, help="the peak learning rate under one-cycle")
+    parser.add_argument("--lr", type=positive_float, default=DEFAULT_LR, help="the peak learning rate under one-cycle")
     parser.add_argument("--schedule", choices=SCHEDULES, default="onecycle", help="the learning rate's course")
     parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--device", default="auto", choices=DEVICES)
@@ -308,6 +316,9 @@ def _main(argv: list[str] | None, processes: Processes) -> int:
             return fail(str(err))
     if args.train_limit:
         train_images = train_images[: args.train_limit]
+    if config.norm == "batch" and len(train_images) < 2 * processes.world_size:
+        return fail(f"{len(train_images)} training image(s): batch norm needs at least 2 per process "
+                    "(pass --norm none, or train on more images)")
     if processes.writer:
         print(f"training {config.name} on {dataset} ({len(train_images)} images of "
               f"{'×'.join(map(str, config.image_shape))}) on {device}"

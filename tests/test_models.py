@@ -195,3 +195,12 @@ def test_a_config_written_before_norm_existed_rebuilds_the_plain_backbone():
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in build_model(ModelConfig(kind="vae")).modules())
     with pytest.raises(ValueError, match="norm must be one of"):
         ModelConfig(norm="layer")
+
+
+def test_an_epoch_leaves_out_a_last_batch_of_one_image_only():
+    from explorer.train import batch_starts
+
+    assert list(batch_starts(10, 4)) == [0, 4, 8]  # 4, 4, 2
+    assert list(batch_starts(9, 4)) == [0, 4]  # 4, 4 and the ninth image left out
+    assert list(batch_starts(8, 4)) == [0, 4]
+    assert list(batch_starts(1, 4)) == [0]  # nothing else to train on: kept (the command refuses it with batch norm)

@@ -277,3 +277,10 @@ def test_the_catalogue_recovers_a_swap_killed_between_its_renames(tmp_path):
     models = list_models("mnist", root=zoo)
     assert [(m.name, m.available) for m in models] == [("ae-z2", True)]
     assert sorted(p.name for p in target.parent.iterdir()) == ["ae-z2"]
+
+
+def test_one_training_image_with_batch_norm_is_refused_in_one_line(tiny_root, tmp_path, capsys):
+    out = tmp_path / "one"
+    assert train.main(train_args(tiny_root, "--train-limit", "1", "--out", str(out))) == 2
+    assert "batch norm needs at least 2" in one_line(capsys.readouterr().err)
+    assert not out.exists()
