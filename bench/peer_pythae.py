@@ -6,7 +6,9 @@ batch size, measured by the same code.
     python bench/peer_pythae.py [--epochs 2] [--train-images 10000] [--data-root DIR]
 
 pythae's settings are its defaults, with its MNIST benchmark config where it has one
-(WAE: IMQ kernel, reg_weight 1, kernel_bandwidth 2; batch 100, learning rate 1e-3).
+(WAE: IMQ kernel, reg_weight 1, kernel_bandwidth 2; batch 100, learning rate 1e-3; its
+Adversarial_AE with its default MLP discriminator and its own trainer, both rates 1e-3).
+Ours are trained with our defaults (batch norm, one-cycle to 3e-3: README, choosing the backbone).
 Printed, per kind: test MSE (10,000 images), FID-c of 10,000 N(0, I) samples
 (explorer.fid's classifier), seconds per epoch and parameters, for
 - pythae, and ours with the same epochs (the like-for-like row);
@@ -35,7 +37,7 @@ from explorer.train import train_model  # noqa: E402
 
 
 def pythae_model(kind: str, latent: int):
-    from pythae.models import AE, VAE, WAE_MMD, AEConfig, VAEConfig, WAE_MMD_Config
+    from pythae.models import AE, VAE, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, AEConfig, VAEConfig, WAE_MMD_Config
     from pythae.models.nn.benchmarks.mnist import Decoder_Conv_AE_MNIST, Encoder_Conv_AE_MNIST, Encoder_Conv_VAE_MNIST
 
     shape = (1, 28, 28)
@@ -45,19 +47,23 @@ def pythae_model(kind: str, latent: int):
     if kind == "vae":
         config = VAEConfig(input_dim=shape, latent_dim=latent)
         return VAE(config, encoder=Encoder_Conv_VAE_MNIST(config), decoder=Decoder_Conv_AE_MNIST(config))
+    if kind == "aae":  # its defaults (an MLP discriminator, a Gaussian encoder as pythae's AAE has)
+        config = Adversarial_AE_Config(input_dim=shape, latent_dim=latent)
+        return Adversarial_AE(config, encoder=Encoder_Conv_VAE_MNIST(config), decoder=Decoder_Conv_AE_MNIST(config))
     config = WAE_MMD_Config(input_dim=shape, latent_dim=latent, kernel_choice="imq", reg_weight=1, kernel_bandwidth=2.0)
     return WAE_MMD(config, encoder=Encoder_Conv_AE_MNIST(config), decoder=Decoder_Conv_AE_MNIST(config))
 
 
 def train_pythae(kind: str, latent: int, train: torch.Tensor, epochs: int, batch: int) -> tuple[object, float]:
     from pythae.pipelines import TrainingPipeline
-    from pythae.trainers import BaseTrainerConfig
+    from pythae.trainers import AdversarialTrainerConfig, BaseTrainerConfig
 
     model = pythae_model(kind, latent)
     with tempfile.TemporaryDirectory() as out:
-        config = BaseTrainerConfig(output_dir=out, num_epochs=epochs, learning_rate=1e-3,
-                                   per_device_train_batch_size=batch, per_device_eval_batch_size=batch,
-                                   steps_saving=None, no_cuda=True, seed=0)
+        settings = dict(output_dir=out, num_epochs=epochs, per_device_train_batch_size=batch,
+                        per_device_eval_batch_size=batch, steps_saving=None, no_cuda=True, seed=0)
+        config = (AdversarialTrainerConfig(**settings, autoencoder_learning_rate=1e-3, discriminator_learning_rate=1e-3)
+                  if kind == "aae" else BaseTrainerConfig(**settings, learning_rate=1e-3))
         start = time.perf_counter()
         TrainingPipeline(training_config=config, model=model)(train_data=to_float(train).numpy())
         seconds = (time.perf_counter() - start) / epochs
@@ -91,7 +97,7 @@ def main() -> None:
     parser.add_argument("--train-images", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--latent-dim", type=int, default=16)
-    parser.add_argument("--kinds", nargs="+", default=["ae", "vae", "wae"])
+    parser.add_argument("--kinds", nargs="+", default=["ae", "vae", "wae", "aae"])
     parser.add_argument("--data-root", type=Path, default=None)
     parser.add_argument("--no-equal-time", action="store_true", help="skip the row trained for half pythae's time")
     args = parser.parse_args()
