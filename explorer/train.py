@@ -88,6 +88,8 @@ def train_model(
     from torch.utils.data import DistributedSampler
 
     lr = DEFAULT_LR if lr is None else lr
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}")
     torch.manual_seed(seed)
     device = torch.device(device)
     model = build_model(config).to(device)
