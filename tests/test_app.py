@@ -335,9 +335,14 @@ def test_figure7_renders_on_the_shipped_models(dataset):
     import streamlit as st
 
     st.cache_data.clear()
+    from explorer.catalog import list_models
+    from explorer.kinds import KINDS
+
+    planes = [m for m in list_models(dataset) if m.latent_dim == 2 and KINDS[m.kind].prior_generative]
     at = open_page("views/figure7.py", {"dataset": dataset})
     assert not at.exception and not at.error
-    assert len(at.get("plotly_chart")) == 4  # two planes, the KL per dimension, the code spread
+    assert len(planes) >= 2
+    assert len(at.get("plotly_chart")) == len(planes) + 2  # a plane per latent-2 VAE, WAE, AAE; the KL per dimension; the code spread
 
 
 def test_the_model_card_says_what_the_model_is_and_how_to_train_it_again(fake_pretrained):
@@ -355,7 +360,8 @@ def test_the_model_card_says_what_the_model_is_and_how_to_train_it_again(fake_pr
     assert (parsed.dataset, parsed.model, parsed.latent_dim) == ("mnist", "wae", 4)
 
 
-@pytest.mark.parametrize("dataset, model", [("mnist", "vae-z16"), ("fashion-mnist", "contractive-z16")])
+@pytest.mark.parametrize("dataset, model", [("mnist", "vae-z16"), ("fashion-mnist", "contractive-z16"),
+                                            ("fashion-mnist", "aae-z16")])
 def test_the_model_card_of_a_shipped_model_has_its_curves_and_figures(dataset, model):
     import streamlit as st
 
@@ -367,6 +373,11 @@ def test_the_model_card_of_a_shipped_model_has_its_curves_and_figures(dataset, m
     labels = [m.label for m in at.metric]
     assert {"test MSE", "PSNR (dB)", "SSIM", "FID-c N(0, I) samples"} <= set(labels)
     assert f"--model {model.split('-z')[0]}" in at.code[0].value
+    if model.startswith("aae"):  # both players' losses, in the catalogue's words, and the encoder's at test time
+        names = {trace["name"] for trace in curves["data"]}
+        assert {"encoder's adversarial loss (training)", "discriminator's loss (training)"} <= names, names
+        assert "−log D(z)" in labels
+        assert any("−log D(z)" in m.value and "10" in m.value for m in at.markdown)
 
 
 def test_the_quality_page_lists_every_model_with_its_figures_and_the_calibration():

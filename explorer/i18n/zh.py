@@ -316,7 +316,7 @@ STRINGS: dict[str, str] = {
     "card.term_recon": "重构 (BCE)",
     "card.term_kl": "KL",
     "card.term_mmd": "MMD²",
-    "card.term_adversarial": "对抗损失（编码器）",
+    "card.term_adversarial": "编码器的对抗损失",
     "card.term_critic": "判别器损失",
     "card.term_sparsity": "稀疏惩罚",
     "card.term_contractive": "收缩惩罚",
