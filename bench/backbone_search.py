@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
+from bench.peer_pythae import measure as measure_prior  # noqa: E402
 from explorer import losses  # noqa: E402
 from explorer.data import load_split, to_float  # noqa: E402
 from explorer.fid import features, frechet_distance, load_classifier  # noqa: E402
-from explorer.measure import mse_per_image  # noqa: E402
 from explorer.models import ModelConfig, count_parameters  # noqa: E402
 from explorer.train import train_model  # noqa: E402
 
@@ -96,19 +96,16 @@ def patched(variant: Variant, steps: int):
 
 @torch.no_grad()
 def measure(model, train: torch.Tensor, test: torch.Tensor, classifier, test_features) -> tuple[float, float, float]:
-    """Test MSE, FID-c of N(0, I) samples and of samples from a 10-component mixture fitted to the training codes."""
+    """Test MSE and FID-c of N(0, I) samples as bench/peer_pythae.py measures them, and FID-c of samples
+    from a 10-component mixture fitted to the training codes."""
     from explorer.samplers import GaussianMixtureSampler
 
     model.eval()
-    x = to_float(test)
-    recon = torch.cat([model.decode(model.encode(x[i : i + 500])) for i in range(0, len(x), 500)])
-    z = torch.randn(len(x), model.config.latent_dim, generator=torch.Generator().manual_seed(0))
-    samples = torch.cat([model.decode(z[i : i + 500]) for i in range(0, len(z), 500)])
+    mse, fid = measure_prior(model.encode, model.decode, test, classifier, test_features, model.config.latent_dim)
     codes = torch.cat([model.encode(to_float(train[i : i + 500])) for i in range(0, len(train), 500)])
-    mixture = GaussianMixtureSampler.fit(codes.numpy(), seed=0).sample(len(x), seed=0)
+    mixture = GaussianMixtureSampler.fit(codes.numpy(), seed=0).sample(len(test), seed=0)
     mixed = torch.cat([model.decode(mixture[i : i + 500]) for i in range(0, len(mixture), 500)])
-    return (mse_per_image(recon, x).mean().item(), frechet_distance(features(classifier, samples), test_features),
-            frechet_distance(features(classifier, mixed), test_features))
+    return mse, fid, frechet_distance(features(classifier, mixed), test_features)
 
 
 def main() -> None:
