@@ -376,7 +376,7 @@ def test_the_model_card_of_a_shipped_model_has_its_curves_and_figures(dataset, m
     if model.startswith("aae"):  # both players' losses, in the catalogue's words, and the encoder's at test time
         names = {trace["name"] for trace in curves["data"]}
         assert {"encoder's adversarial loss (training)", "discriminator's loss (training)"} <= names, names
-        assert "−log D(z)" in labels
+        assert "adversarial −log D(z)" in labels
         assert any("−log D(z)" in m.value and "10" in m.value for m in at.markdown)
 
 

@@ -332,7 +332,7 @@ STRINGS: dict[str, str] = {
     "card.ssim": "SSIM",
     "card.test_kl": "KL (nats)",
     "card.test_mmd": "MMD²",
-    "card.test_adversarial": "−log D(z)",
+    "card.test_adversarial": "adversarial −log D(z)",
     "card.fid_recon": "FID-c reconstructions",
     "card.fid_prior": "FID-c N(0, I) samples",
     "card.fid_gmm": "FID-c mixture samples",

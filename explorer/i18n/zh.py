@@ -334,7 +334,7 @@ STRINGS: dict[str, str] = {
     "card.ssim": "SSIM",
     "card.test_kl": "KL（奈特）",
     "card.test_mmd": "MMD²",
-    "card.test_adversarial": "−log D(z)",
+    "card.test_adversarial": "对抗损失 −log D(z)",
     "card.fid_recon": "FID-c 重构",
     "card.fid_prior": "FID-c N(0, I) 样本",
     "card.fid_gmm": "FID-c 混合分布样本",
