@@ -56,4 +56,7 @@ def nearest_to_samples(samples: np.ndarray, reference: np.ndarray, chunk: int = 
         found = d2[np.arange(len(samples)), rows]
         better = found < best
         best[better], index[better] = found[better], rows[better] + start
-    return index, np.sqrt(np.maximum(best, 0.0) / samples.shape[1])
+    # the distance to the one found, computed directly: the expansion above cancels to ~1e-4, not 0, for a copy
+    chosen = np.asarray(reference[index])
+    chosen = (chosen.astype(np.float32) / 255.0 if chosen.dtype == np.uint8 else chosen.astype(np.float32))
+    return index, np.sqrt(((samples - chosen.reshape(len(samples), -1)) ** 2).mean(axis=1))

@@ -59,15 +59,31 @@ def test_model_switch_redraws_the_map(server, page):
     assert page.evaluate(MAP_POINTS_JS) == 10_000
 
 
+# A point with no other within 5 pixels, so that the click lands on it and on no neighbour: its index and place
+ISOLATED_POINT_JS = """() => {
+  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+  const L = gd._fullLayout, box = gd.getBoundingClientRect(), points = [];
+  for (const t of gd._fullData) {
+    if (!t.customdata) continue;
+    for (let k = 0; k < t.x.length; k++) points.push([t.customdata[k], box.left + L._size.l + L.xaxis.l2p(t.x[k]),
+                                                       box.top + L._size.t + L.yaxis.l2p(t.y[k])]);
+  }
+  for (const [index, x, y] of points) {
+    if (points.every(([j, u, v]) => j === index || (u - x) ** 2 + (v - y) ** 2 > 25)) return [index, x, y];
+  }
+  return null;
+}"""
+
+
 def test_clicking_a_point_shows_its_reconstruction(server, page):
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)
     wait_idle(page)
-    x, y = page.evaluate(POINT_PIXEL_JS, 42)
+    index, x, y = page.evaluate(ISOLATED_POINT_JS)
     hover_then_click(page, x, y)
-    image_caption(page, "#42 · ").wait_for(timeout=30_000)  # the test image, with its index
+    image_caption(page, f"#{index} · ").wait_for(timeout=30_000)  # the test image, with its index
     image_caption(page, "MSE ").wait_for(timeout=30_000)  # its reconstruction, with its error
-    wait_for_url(page, "sel=42")
+    wait_for_url(page, f"sel={index}")
     wait_idle(page)
     # Plotly marks a selection made on the chart itself: the figure is left as it was, not redrawn with a ring
     assert "selected" not in page.evaluate(TRACE_NAMES_JS)
@@ -75,7 +91,7 @@ def test_clicking_a_point_shows_its_reconstruction(server, page):
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1).click()
     page.get_by_role("option", name="Autoencoder · z16").click()
     page.wait_for_function(f"({TRACE_NAMES_JS})().includes('selected')", timeout=30_000)
-    assert "sel=42" in page.url
+    assert f"sel={index}" in page.url
 
 
 def test_a_lasso_selects_the_points_inside_it(server, page):
