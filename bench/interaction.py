@@ -51,7 +51,7 @@ async def room(url: str, n: int) -> list[dict]:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_FLAGS)
         try:
-            return await asyncio.gather(*(audience_session(browser, url, point=7 * k) for k in range(n)),
+            return await asyncio.gather(*(audience_session(browser, url, nth_point=k) for k in range(n)),
                                         return_exceptions=True)
         finally:
             await browser.close()

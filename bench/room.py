@@ -45,7 +45,7 @@ async def load(browser, replicas: int, sessions: int) -> None:
     room = Room(replicas).start()
     try:
         start = time.perf_counter()
-        results = await asyncio.gather(*(audience_session(browser, room.url, point=7 * k, timeout_ms=240_000)
+        results = await asyncio.gather(*(audience_session(browser, room.url, nth_point=k, timeout_ms=240_000)
                                           for k in range(sessions)), return_exceptions=True)
         wall = time.perf_counter() - start
         done = [r for r in results if isinstance(r, dict)]

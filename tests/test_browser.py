@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.browser_support import (
+    ISOLATED_POINT_JS,
     MAP_POINTS_JS,
     MAP_SIGNATURE_JS,
     NEXT_PAINT_JS,
@@ -59,27 +60,11 @@ def test_model_switch_redraws_the_map(server, page):
     assert page.evaluate(MAP_POINTS_JS) == 10_000
 
 
-# A point with no other within 5 pixels, so that the click lands on it and on no neighbour: its index and place
-ISOLATED_POINT_JS = """() => {
-  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
-  const L = gd._fullLayout, box = gd.getBoundingClientRect(), points = [];
-  for (const t of gd._fullData) {
-    if (!t.customdata) continue;
-    for (let k = 0; k < t.x.length; k++) points.push([t.customdata[k], box.left + L._size.l + L.xaxis.l2p(t.x[k]),
-                                                       box.top + L._size.t + L.yaxis.l2p(t.y[k])]);
-  }
-  for (const [index, x, y] of points) {
-    if (points.every(([j, u, v]) => j === index || (u - x) ** 2 + (v - y) ** 2 > 25)) return [index, x, y];
-  }
-  return null;
-}"""
-
-
 def test_clicking_a_point_shows_its_reconstruction(server, page):
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)
     wait_idle(page)
-    index, x, y = page.evaluate(ISOLATED_POINT_JS)
+    index, x, y = page.evaluate(ISOLATED_POINT_JS, 0)
     hover_then_click(page, x, y)
     image_caption(page, f"#{index} · ").wait_for(timeout=30_000)  # the test image, with its index
     image_caption(page, "MSE ").wait_for(timeout=30_000)  # its reconstruction, with its error

@@ -22,7 +22,7 @@ async def _room(url: str, n: int) -> list:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_FLAGS)
         try:
-            return await asyncio.gather(*(audience_session(browser, url, point=7 * k, timeout_ms=240_000)
+            return await asyncio.gather(*(audience_session(browser, url, nth_point=k, timeout_ms=240_000)
                                           for k in range(n)), return_exceptions=True)
         finally:
             await browser.close()
