@@ -41,14 +41,15 @@ class ZooEntry:
     def folder(self):
         return pretrained_dir() / self.dataset / f"{self.kind}-z{self.latent_dim}"
 
-    def train_command(self, epochs: int = ZOO_EPOCHS, processes: int = 1) -> list[str]:
-        """The command that trains this entry: one process, or ``processes`` under torchrun (explorer.distributed)."""
+    def train_command(self, epochs: int = ZOO_EPOCHS, processes: int = 1, out: Path | None = None) -> list[str]:
+        """The command that trains this entry: one process, or ``processes`` under torchrun (explorer.distributed);
+        into ``out`` instead of the zoo's folder for an experiment (bench/longer_schedule.py)."""
         launcher = ([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(processes)]
                     if processes > 1 else [sys.executable])
         return [
             *launcher, "-m", "explorer.train", "--dataset", self.dataset, "--model", self.kind,
             "--latent-dim", str(self.latent_dim), "--epochs", str(epochs), "--seed", str(ZOO_SEED), "--no-progress",
-            "--out", str(self.folder), "--overwrite",  # the zoo's own folder: retraining replaces it
+            "--out", str(out or self.folder), "--overwrite",  # the zoo's own folder: retraining replaces it
         ]
 
     def embed_command(self) -> list[str]:
