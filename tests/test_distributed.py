@@ -75,3 +75,13 @@ def test_the_zoo_command_trains_under_torchrun_when_asked():
     assert plain[:3] == [sys.executable, "-m", "explorer.train"]
     assert parallel[:7] == [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "4", "-m"]
     assert parallel[7:] == entry.train_command(2)[2:]  # the same training arguments
+
+
+def test_an_experiment_trains_an_entry_elsewhere_with_the_same_arguments(tmp_path):
+    from explorer.zoo import zoo_entries
+
+    entry = zoo_entries()[0]
+    shipped, elsewhere = entry.train_command(20), entry.train_command(20, out=tmp_path / "x")
+    out = elsewhere.index("--out")
+    assert elsewhere[out + 1] == str(tmp_path / "x") and str(entry.folder) not in elsewhere
+    assert elsewhere[:out] + elsewhere[out + 2:] == shipped[:out] + shipped[out + 2:]
