@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -141,6 +142,13 @@ ISOLATED_POINT_JS = """(nth) => {
 }"""
 
 
+# Plotly's hover label names the point under the pointer: its text ends with the point's index (figure.map_hover)
+HOVER_NAMES_INDEX_JS = """(index) => {
+  const h = document.querySelector('.stPlotlyChart .hoverlayer .hovertext');
+  return !!h && (h.textContent.match(/(\\d+)\\D*$/) || [])[1] === String(index);
+}"""
+
+
 POINT_PIXEL_JS = """(index) => {
   const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
   for (const t of gd._fullData) {
@@ -176,6 +184,25 @@ SELECTBOX_MODEL = '[data-testid="stSidebar"] [data-testid="stSelectbox"] >> nth=
 SLIDER_INPUT = '[data-testid="stSlider"] input[type="range"]'
 
 
+async def hover_isolated_point(page, nth: int, attempts: int = 5) -> tuple[float, float]:
+    """Put the pointer on the map's ``nth`` isolated point and wait until Plotly's hover label names it, so that a
+    click there selects it; return the position. The map can still move after the run that drew it (the page's
+    scrollbar coming or going narrows its column), so a label that does not come means the point moved: it is
+    found again, at most ``attempts`` times."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(1, attempts + 1):
+        index, x, y = await page.evaluate(ISOLATED_POINT_JS, nth)
+        await page.mouse.move(x, y)
+        try:
+            await page.wait_for_function(f"({HOVER_NAMES_INDEX_JS})({index})", timeout=20_000)
+            return x, y
+        except PlaywrightTimeout:
+            if attempt == attempts:
+                raise
+            await page.mouse.move(1, 1)  # off the map, so that the next move hovers afresh
+
+
 async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE · z16", "Autoencoder · z16"),
                            nth_point: int = 0, timeout_ms: int = 120_000) -> dict[str, float]:
     """Open the map, switch model, click a point, move a denoising control; return each latency (s).
@@ -204,8 +231,7 @@ async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE ·
         times["model switch"] = time.perf_counter() - start
         await page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
 
-        _, x, y = await page.evaluate(ISOLATED_POINT_JS, nth_point)
-        await page.mouse.move(x, y)
+        x, y = await hover_isolated_point(page, nth_point)
         start = time.perf_counter()
         await page.mouse.click(x, y)
         await page.get_by_text("images selected").first.wait_for()
@@ -228,5 +254,11 @@ async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE ·
         if await page.locator('[data-testid="stException"]').count():
             raise AssertionError("the page shows an exception")
         return times
+    except Exception:  # keep a picture of what this session's browser showed, then fail as before
+        artifacts = ROOT / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        with contextlib.suppress(Exception):  # a picture that cannot be taken must not hide the failure
+            await page.screenshot(path=str(artifacts / f"audience-session-{nth_point}.png"), full_page=True)
+        raise
     finally:
         await context.close()

@@ -2,6 +2,8 @@
 
 import base64
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -498,3 +500,11 @@ def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_sa
     at.switch_page("views/interpolate.py").run()  # every map a page draws is the same sample
     assert not at.exception
     assert set(point_indices(json.loads(chart_specs(at)[-1]))) == set(drawn)
+
+
+def test_the_app_layer_has_imported_pandas_whole_before_any_page_runs():
+    # Plotly reads pandas from sys.modules without the import lock: a session's figure must never meet the
+    # half-made module another session's first table is importing (tests/test_load.py met it once in ten).
+    code = ("import sys, webapp; m = sys.modules['pandas']; "
+            "assert hasattr(m, 'Series') and not getattr(m.__spec__, '_initializing', False)")
+    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.browser_support import (
+    HOVER_NAMES_INDEX_JS,
     ISOLATED_POINT_JS,
     MAP_POINTS_JS,
     MAP_SIGNATURE_JS,
@@ -34,10 +35,10 @@ def image_caption(page, text: str):
     return page.locator('[data-testid="stImageCaption"]', has_text=text).first
 
 
-def hover_then_click(page, x: float, y: float) -> None:
-    """Move onto a point, wait for Plotly's hover label there (so the click lands on it), click."""
+def hover_then_click(page, index: int, x: float, y: float) -> None:
+    """Move onto a point, wait for Plotly's hover label to name it (so the click lands on it), click."""
     page.mouse.move(x, y)
-    page.locator(".stPlotlyChart .hoverlayer .hovertext").first.wait_for(timeout=30_000)
+    page.wait_for_function(f"({HOVER_NAMES_INDEX_JS})({index})", timeout=30_000)
     page.mouse.click(x, y)
 
 
@@ -65,7 +66,7 @@ def test_clicking_a_point_shows_its_reconstruction(server, page):
     wait_for_map(page)
     wait_idle(page)
     index, x, y = page.evaluate(ISOLATED_POINT_JS, 0)
-    hover_then_click(page, x, y)
+    hover_then_click(page, index, x, y)
     image_caption(page, f"#{index} · ").wait_for(timeout=30_000)  # the test image, with its index
     image_caption(page, "MSE ").wait_for(timeout=30_000)  # its reconstruction, with its error
     wait_for_url(page, f"sel={index}")

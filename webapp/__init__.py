@@ -8,3 +8,9 @@
 A page is one file in ``views/`` with a ``render(view, …)`` function and one line in
 ``app.py``'s navigation table.
 """
+
+# Plotly looks pandas up in sys.modules without the import lock. While one session's thread is the first to
+# import pandas (Streamlit's tables do), another session building a figure finds the half-made module and
+# fails ("partially initialized module 'pandas' has no attribute 'Series'": 1 of 10 sessions in
+# tests/test_load.py). Imported here, before any page of any session runs, it is whole before any figure.
+import pandas  # noqa: E402,F401
