@@ -49,7 +49,7 @@ class ZooEntry:
         return [
             *launcher, "-m", "explorer.train", "--dataset", self.dataset, "--model", self.kind,
             "--latent-dim", str(self.latent_dim), "--epochs", str(epochs), "--seed", str(ZOO_SEED), "--no-progress",
-            "--out", str(out or self.folder), "--overwrite",  # the zoo's own folder: retraining replaces it
+            "--out", str(out or self.folder), "--overwrite",  # retraining replaces the folder: the zoo's own, or an experiment's
         ]
 
     def embed_command(self) -> list[str]:

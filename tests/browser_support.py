@@ -186,9 +186,8 @@ SLIDER_INPUT = '[data-testid="stSlider"] input[type="range"]'
 
 async def hover_isolated_point(page, nth: int, attempts: int = 5) -> tuple[float, float]:
     """Put the pointer on the map's ``nth`` isolated point and wait until Plotly's hover label names it, so that a
-    click there selects it; return the position. The map can still move after the run that drew it (the page's
-    scrollbar coming or going narrows its column), so a label that does not come means the point moved: it is
-    found again, at most ``attempts`` times."""
+    click there selects it; return the position. A label that does not come means the pointer is not on the
+    point (the page was laid out again after it was measured): it is found again, at most ``attempts`` times."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(1, attempts + 1):
