@@ -23,6 +23,12 @@ def run_app(params: dict | None = None) -> AppTest:
     return at.run()
 
 
+def open_recompute(at: AppTest) -> AppTest:
+    """Open the map page's "Recompute the map" expander, as a click on it does (it then reruns the page)."""
+    at.session_state["recompute_open"] = True
+    return at.run()
+
+
 def chart_specs(at: AppTest) -> list[str]:
     return [c.proto.spec for c in at.get("plotly_chart")]
 
@@ -144,7 +150,7 @@ def test_recompute_runs_umap_and_replaces_a_broken_cache_entry(fake_pretrained):
     broken = map_cache_path("mnist", "vae-z4", key)
     broken.parent.mkdir(parents=True)
     broken.write_bytes(b"PK\x03\x04 cut short")
-    at = run_app()
+    at = open_recompute(run_app())
     assert at.select_slider[0].value == 300
     at.button[-1].click()  # the form's Compute button
     at.run(timeout=180)
@@ -152,6 +158,36 @@ def test_recompute_runs_umap_and_replaces_a_broken_cache_entry(fake_pretrained):
     assert any("recomputed map" in c.value for c in at.caption)
     assert list(broken.parent.glob("*.npz")) == [broken]
     assert len(load_map(broken, n_images=300).xy) == 300  # recomputed and written anew
+
+
+def test_the_recompute_controls_run_only_while_their_expander_is_open(fake_pretrained):
+    at = run_app()
+    assert not at.exception
+    assert at.expander[0].label.startswith("Recompute the map")
+    assert not at.select_slider and not at.get("form")  # closed: nothing of it sent, on this run or a model switch's
+    at = open_recompute(at)
+    assert at.select_slider[0].value == 300 and [r.key for r in at.radio] == ["proj_method", "proj_dims"]
+    at.session_state["recompute_open"] = False
+    assert not at.run().select_slider
+
+
+def map_pixel_ratio(at: AppTest) -> float:
+    return json.loads(at.get("plotly_chart")[0].proto.config)["plotGlPixelRatio"]
+
+
+@pytest.mark.parametrize("reported, expected", [
+    ({"ratio": 1}, 1.0), ({"ratio": 1.5}, 1.5), ({"ratio": 3}, 2.0),  # a phone's 3x: no dearer than Plotly's own 2x
+    ({"ratio": "1"}, 2.0), ({"ratio": float("nan")}, 2.0), ({"ratio": True}, 2.0), ({"ratio": -1}, 2.0), ("1", 2.0),
+])
+def test_the_map_is_drawn_at_the_pixel_ratio_the_browser_reports_and_not_at_nonsense(fake_pretrained, reported,
+                                                                                     expected):
+    at = run_app()
+    assert not at.exception and map_pixel_ratio(at) == 2.0  # Plotly's default until the browser has said
+    at.session_state["_screen"] = reported
+    at.run()
+    assert not at.exception and map_pixel_ratio(at) == 2.0  # the same map: kept as drawn (a new ratio redraws it)
+    at.selectbox(key="model").select("ae-z2").run()
+    assert not at.exception and map_pixel_ratio(at) == expected
 
 
 @pytest.mark.parametrize("dataset", list(DATASETS))
@@ -431,7 +467,7 @@ def test_a_selection_shows_its_neighbours_in_code_and_pixel_space(fake_pretraine
 
 @pytest.mark.parametrize("method, dims", [("pca", 3), ("tsne", 2)])
 def test_a_map_recomputed_by_another_method_says_how_and_how_faithful(fake_pretrained, method, dims):
-    at = run_app()
+    at = open_recompute(run_app())
     at.radio(key="proj_method").set_value(method).run()
     at.radio(key="proj_dims").set_value(dims).run()
     at.button[-1].click()  # the form's Compute button

@@ -80,6 +80,43 @@ def test_clicking_a_point_shows_its_reconstruction(server, page):
     assert f"sel={index}" in page.url
 
 
+# The map's WebGL canvas against its layout size: Plotly's plotGlPixelRatio, as drawn
+CANVAS_SCALE_JS = """() => {
+  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+  const canvas = gd && gd.querySelector('canvas.gl-canvas-context');
+  return canvas ? canvas.width / gd._fullLayout.width : null;
+}"""
+
+
+@pytest.mark.parametrize("screen", [1, 2])
+def test_the_map_is_drawn_at_the_screens_pixel_ratio_once_the_browser_has_said_it(server, browser, screen):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=screen)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
+        wait_for_map(page)
+        wait_idle(page)
+        assert page.evaluate(CANVAS_SCALE_JS) == 2  # the first paint: Plotly's default, the screen not yet known
+        page.evaluate("() => { document.querySelector('.stPlotlyChart .js-plotly-plot').dataset.first = '1'; }")
+        # a selection made on the chart keeps that chart (and the marks Plotly drew on it), its ratio too
+        index, x, y = page.evaluate(ISOLATED_POINT_JS, 0)
+        hover_then_click(page, index, x, y)
+        wait_for_url(page, f"sel={index}")
+        image_caption(page, "MSE ").wait_for(timeout=30_000)
+        wait_idle(page)
+        assert page.evaluate("() => document.querySelector('.stPlotlyChart .js-plotly-plot').dataset.first") == "1"
+        assert page.evaluate(CANVAS_SCALE_JS) == 2
+        # the next map drawn is drawn at the screen's own ratio: on a 1x screen, a quarter of the pixels
+        before = page.evaluate(MAP_SIGNATURE_JS)
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1).click()
+        page.get_by_role("option", name="Autoencoder · z16").click()
+        page.wait_for_function(f"({MAP_SIGNATURE_JS})() !== {before!r}", timeout=30_000)
+        assert page.evaluate(CANVAS_SCALE_JS) == screen
+        assert page.evaluate(MAP_POINTS_JS) == 10_000
+    finally:
+        context.close()
+
+
 def test_a_lasso_selects_the_points_inside_it(server, page):
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)

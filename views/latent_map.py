@@ -16,6 +16,7 @@ from webapp.widgets import figure, figure_downloads, file_download, model_label
 
 MAX_SHOWN = 24  # images shown for a selection
 CUSTOM_MAP = "custom_map"  # this page's own session key: a recomputed map to show instead of the shipped one
+RECOMPUTE_OPEN = "recompute_open"  # whether the expander that recomputes the map is open
 PRIOR_SAMPLES = 1000  # samples of N(0, I) and of the mixture placed on the map
 FIXED = "flashlight_fixed"  # this page's own session key: the last point clicked on the flashlight
 
@@ -140,6 +141,8 @@ def render(page: PageInput) -> None:
                 return
         selection = state.selection(len(images))
         ring = [] if state.selection_shown_by() == chart_state() else selection
+        # the screen's own resolution: on a 1x screen a quarter of the pixels of Plotly's default 2x canvas
+        pixel_ratio = state.map_pixel_ratio(chart_state())
         if len(shown_models) == 1:
             # One map: the selection beside it, as the Embedding Projector's inspector. The map keeps
             # its size on screen (equal axes) while its WebGL canvas covers no empty margins: in a
@@ -176,11 +179,12 @@ def render(page: PageInput) -> None:
                     rows = np.random.default_rng(1).choice(len(latent_map.xy), min(n_thumbnails, len(latent_map.xy)),
                                                            replace=False)
                     add_thumbnails(fig, latent_map.xy, images[latent_map.indices], labels[latent_map.indices], rows)
+                config = {"displaylogo": False, "plotGlPixelRatio": pixel_ratio}
                 if info == view.model:
                     st.plotly_chart(fig, key="map_chart", on_select=on_map_select,
-                                    selection_mode=("points", "box", "lasso"), config={"displaylogo": False})
+                                    selection_mode=("points", "box", "lasso"), config=config)
                 else:
-                    st.plotly_chart(fig, key=f"map_chart_{info.name}", config={"displaylogo": False})
+                    st.plotly_chart(fig, key=f"map_chart_{info.name}", config=config)
                 st.caption(caption)
                 map_downloads(info, latent_map, fig)
         with side if side is not None else st.container():
@@ -314,49 +318,53 @@ def render(page: PageInput) -> None:
     prior_panel()
 
     # --- recompute ------------------------------------------------------------------
-    with st.expander(t("recompute.title")):
-        st.caption(t("recompute.intro"))
-        m1, m2 = st.columns(2)
-        method = m1.radio(t("recompute.method"), list(PROJECTIONS), key="proj_method", horizontal=True,
-                          format_func=lambda m: t(f"projection.{m}"))
-        dims = m2.radio(t("recompute.dims"), [2, 3], key="proj_dims", horizontal=True,
-                        format_func=lambda d: t("recompute.dims_value", dims=d))
-        with st.form("recompute"):
-            c1, c2, c3, c4 = st.columns(4)
-            n_points = c1.select_slider(t("recompute.points"),
-                                        options=list(range(1000, len(images) + 1, 1000)) or [len(images)],
-                                        value=min(5000, len(images)))
-            params = {}
-            if method == "umap":
-                params["n_neighbors"] = int(c2.slider(t("recompute.neighbors"), 2, 100, DEFAULT_UMAP["n_neighbors"]))
-                params["min_dist"] = float(c3.slider(t("recompute.min_dist"), 0.0, 0.99, DEFAULT_UMAP["min_dist"],
-                                                     0.01))
-            elif method == "tsne":
-                params["perplexity"] = float(c2.slider(t("recompute.perplexity"), 5, 100,
-                                                       int(PROJECTIONS["tsne"]["perplexity"])))
-            seed = c4.number_input(t("recompute.seed"), 0, 2**31 - 1, DEFAULT_UMAP["seed"], 1,
-                                   disabled=method == "pca")
-            submitted = st.form_submit_button(t("recompute.run"), type="primary")
-        if submitted:
-            spec = {"method": method, "dims": int(dims), "n_points": int(n_points),
-                    "seed": 0 if method == "pca" else int(seed), "params": params}
-            with st.status(t("recompute.title"), expanded=True) as status:
-                start = time.perf_counter()
-                try:
-                    _, cached = loaders.projected_map(view.model, report=status.write, **spec)
-                except (ValueError, RuntimeError, OSError, ExplorerError) as err:
-                    # a fit can fail on degenerate codes, the cache on a full disk: say so, keep the shipped map
-                    reason = (err.reason if isinstance(err, ExplorerError)
-                              else err.strerror if isinstance(err, OSError) else err)
-                    status.update(label=t("recompute.failed", error=state.printable(str(reason), 200)), state="error")
-                else:
-                    status.update(label=t("recompute.cached") if cached
-                                  else t("recompute.done", seconds=time.perf_counter() - start),
-                                  state="complete", expanded=False)
-                    st.session_state[CUSTOM_MAP] = {"dataset": view.dataset, "model": view.model.name, "spec": spec}
-                    st.rerun()
-        if st.session_state.get(CUSTOM_MAP):
-            st.button(t("recompute.back"), on_click=lambda: st.session_state.pop(CUSTOM_MAP, None))
+    # Its controls run only while it is open: a closed expander's widgets would otherwise be
+    # sent and drawn again on every rerun, a model switch's included (README, Performance).
+    recompute = st.expander(t("recompute.title"), key=RECOMPUTE_OPEN, on_change="rerun")
+    if recompute.open:
+        with recompute:
+            st.caption(t("recompute.intro"))
+            m1, m2 = st.columns(2)
+            method = m1.radio(t("recompute.method"), list(PROJECTIONS), key="proj_method", horizontal=True,
+                              format_func=lambda m: t(f"projection.{m}"))
+            dims = m2.radio(t("recompute.dims"), [2, 3], key="proj_dims", horizontal=True,
+                            format_func=lambda d: t("recompute.dims_value", dims=d))
+            with st.form("recompute"):
+                c1, c2, c3, c4 = st.columns(4)
+                n_points = c1.select_slider(t("recompute.points"),
+                                            options=list(range(1000, len(images) + 1, 1000)) or [len(images)],
+                                            value=min(5000, len(images)))
+                params = {}
+                if method == "umap":
+                    params["n_neighbors"] = int(c2.slider(t("recompute.neighbors"), 2, 100, DEFAULT_UMAP["n_neighbors"]))
+                    params["min_dist"] = float(c3.slider(t("recompute.min_dist"), 0.0, 0.99, DEFAULT_UMAP["min_dist"],
+                                                         0.01))
+                elif method == "tsne":
+                    params["perplexity"] = float(c2.slider(t("recompute.perplexity"), 5, 100,
+                                                           int(PROJECTIONS["tsne"]["perplexity"])))
+                seed = c4.number_input(t("recompute.seed"), 0, 2**31 - 1, DEFAULT_UMAP["seed"], 1,
+                                       disabled=method == "pca")
+                submitted = st.form_submit_button(t("recompute.run"), type="primary")
+            if submitted:
+                spec = {"method": method, "dims": int(dims), "n_points": int(n_points),
+                        "seed": 0 if method == "pca" else int(seed), "params": params}
+                with st.status(t("recompute.title"), expanded=True) as status:
+                    start = time.perf_counter()
+                    try:
+                        _, cached = loaders.projected_map(view.model, report=status.write, **spec)
+                    except (ValueError, RuntimeError, OSError, ExplorerError) as err:
+                        # a fit can fail on degenerate codes, the cache on a full disk: say so, keep the shipped map
+                        reason = (err.reason if isinstance(err, ExplorerError)
+                                  else err.strerror if isinstance(err, OSError) else err)
+                        status.update(label=t("recompute.failed", error=state.printable(str(reason), 200)), state="error")
+                    else:
+                        status.update(label=t("recompute.cached") if cached
+                                      else t("recompute.done", seconds=time.perf_counter() - start),
+                                      state="complete", expanded=False)
+                        st.session_state[CUSTOM_MAP] = {"dataset": view.dataset, "model": view.model.name, "spec": spec}
+                        st.rerun()
+    if st.session_state.get(CUSTOM_MAP):
+        st.button(t("recompute.back"), on_click=lambda: st.session_state.pop(CUSTOM_MAP, None))
 
 
 def map_caption(latent_map) -> str:

@@ -60,6 +60,18 @@ def tour_keys() -> None:
     st.html(TOUR_KEYS, unsafe_allow_javascript=True, width=1)
 
 
+_screen_density = st.components.v2.component(
+    "explorer_screen_density",
+    js=(Path(__file__).resolve().parent / "assets" / "screen_density.js").read_text(encoding="utf-8"))
+
+
+@st.fragment
+def screen_density() -> None:
+    """Learn the screen's pixel ratio (webapp/assets/screen_density.js); in a fragment, so that its
+    one report reruns this and not the page, and never interrupts the page's own run."""
+    _screen_density(key=state.SCREEN, data=state.screen_pixel_ratio(), on_ratio_change=lambda: None)
+
+
 # Presenter mode: type a projector's back row can read, the whole width, and what only matters to
 # someone at their own screen (downloads, chart toolbars, the app's menu) out of the way.
 PRESENTER_CSS = """<style>
@@ -114,6 +126,7 @@ def sidebar() -> View:
             with st.expander(t("sidebar.unavailable")):
                 for m in broken:
                     st.markdown(t("sidebar.unavailable_item", name=m.name, reason=state.printable(m.reason, 200)))
+        screen_density()
     return state.keep_view(View(dataset=dataset, model=info, models=tuple(models.values())))
 
 
