@@ -45,7 +45,7 @@ def test_the_package_imports_no_streamlit(path):
 
 
 # Calls whose first argument is a name, a path or a key, not text.
-NOT_TEXT = {"Page", "form", "get", "pop", "setdefault", "switch_page", "fragment", "toast_key"}
+NOT_TEXT = {"Page", "form", "get", "pop", "setdefault", "switch_page", "fragment", "toast_key", "component"}
 STATE = {"session_state", "query_params"}
 
 
