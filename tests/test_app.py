@@ -544,3 +544,11 @@ def test_the_app_layer_has_imported_pandas_whole_before_any_page_runs():
     code = ("import sys, webapp; m = sys.modules['pandas']; "
             "assert hasattr(m, 'Series') and not getattr(m.__spec__, '_initializing', False)")
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)
+
+
+
+def test_the_app_layer_freezes_what_it_loaded_before_any_page_runs():
+    # Streamlit collects all garbage after every run; frozen, the modules' objects are not walked each time
+    code = ("import gc, webapp, plotly.graph_objects as go; assert gc.get_freeze_count() > 50_000; "
+            "gc.collect(); assert not any(isinstance(o, type) and o is go.Scattergl for o in gc.get_objects())")
+    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)
