@@ -158,6 +158,11 @@ def test_recompute_runs_umap_and_replaces_a_broken_cache_entry(fake_pretrained):
     assert any("recomputed map" in c.value for c in at.caption)
     assert list(broken.parent.glob("*.npz")) == [broken]
     assert len(load_map(broken, n_images=300).xy) == 300  # recomputed and written anew
+    at.session_state["recompute_open"] = False  # the expander closed: the way back stays in sight
+    at.run()
+    [back] = [b for b in at.button if b.label == "Back to the shipped map"]
+    back.click().run()
+    assert not any("recomputed map" in c.value for c in at.caption)
 
 
 def test_the_recompute_controls_run_only_while_their_expander_is_open(fake_pretrained):

@@ -140,9 +140,10 @@ def render(page: PageInput) -> None:
                 selection_panel(shown_models, state.selection(len(images)))
                 return
         selection = state.selection(len(images))
-        ring = [] if state.selection_shown_by() == chart_state() else selection
+        drawn = chart_state()
+        ring = [] if state.selection_shown_by() == drawn else selection
         # the screen's own resolution: on a 1x screen a quarter of the pixels of Plotly's default 2x canvas
-        pixel_ratio = state.map_pixel_ratio(chart_state())
+        pixel_ratio = state.map_pixel_ratio(drawn)
         if len(shown_models) == 1:
             # One map: the selection beside it, as the Embedding Projector's inspector. The map keeps
             # its size on screen (equal axes) while its WebGL canvas covers no empty margins: in a

@@ -27,8 +27,13 @@ def _on_dataset_change() -> None:
     state.forget_selection()
 
 
+def asset(name: str) -> str:
+    """A script of webapp/assets, run in the page."""
+    return (Path(__file__).resolve().parent / "assets" / name).read_text(encoding="utf-8")
+
+
 FOLLOW_SERVER = "<script>{}</script>".format(
-    (Path(__file__).resolve().parent / "assets" / "follow_server.js").read_text(encoding="utf-8"))
+    asset("follow_server.js"))
 
 
 def follow_server() -> None:
@@ -36,7 +41,7 @@ def follow_server() -> None:
     st.html(FOLLOW_SERVER, unsafe_allow_javascript=True, width=1)
 
 
-LOCALISE = (Path(__file__).resolve().parent / "assets" / "localise.js").read_text(encoding="utf-8")
+LOCALISE = asset("localise.js")
 # Streamlit's own words in the page (it has no catalogue): pattern of the whole text → catalogue key
 STREAMLIT_PHRASES = (("^Upload$", "streamlit.upload"), ("^Browse files$", "streamlit.upload"),
                      ("^Drag and drop files? here$", "streamlit.drop"), ("^(\\S+) per file$", "streamlit.per_file"))
@@ -52,7 +57,7 @@ def localise_streamlit(lang: str) -> None:
 
 
 TOUR_KEYS = "<script>{}</script>".format(
-    (Path(__file__).resolve().parent / "assets" / "tour_keys.js").read_text(encoding="utf-8"))
+    asset("tour_keys.js"))
 
 
 def tour_keys() -> None:
@@ -62,7 +67,7 @@ def tour_keys() -> None:
 
 _screen_density = st.components.v2.component(
     "explorer_screen_density",
-    js=(Path(__file__).resolve().parent / "assets" / "screen_density.js").read_text(encoding="utf-8"))
+    js=asset("screen_density.js"))
 
 
 @st.fragment
