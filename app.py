@@ -10,10 +10,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer.i18n import set_language, t
-from webapp import state
-from webapp.widgets import sidebar
-from webapp.zoos import open_zoos
+from webapp.scripts import page_scripts
+
+# First, before this server imports and builds the rest: the browser starts loading Plotly's code
+# meanwhile (webapp/assets/preload_charts.js; README, Performance: cold start).
+page_scripts()
+
+from explorer.i18n import set_language, t  # noqa: E402
+from webapp import load_once, state  # noqa: E402
+from webapp.widgets import sidebar  # noqa: E402
+from webapp.zoos import open_zoos  # noqa: E402
 
 # The icon ships with the app: a Material icon here would make the browser fetch the
 # favicon from a font host, which a lecture room without a network cannot reach.
@@ -23,6 +29,7 @@ open_zoos(sys.argv[1:])  # `-- --zoo DIR` opens a zoo of your own beside the shi
 set_language(state.language())
 st.set_page_config(page_title=t("app.title"), page_icon=PAGE_ICON, layout="wide",
                    initial_sidebar_state="collapsed" if state.presenting() else "auto")
+load_once()  # pandas and plotly, once per server, before any page draws a figure
 
 PAGES = [
     st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="latent-map",

@@ -543,17 +543,31 @@ def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_sa
     assert set(point_indices(json.loads(chart_specs(at)[-1]))) == set(drawn)
 
 
-def test_the_app_layer_has_imported_pandas_whole_before_any_page_runs():
+def test_the_app_layer_has_imported_pandas_whole_before_any_page_draws_a_figure():
     # Plotly reads pandas from sys.modules without the import lock: a session's figure must never meet the
     # half-made module another session's first table is importing (tests/test_load.py met it once in ten).
-    code = ("import sys, webapp; m = sys.modules['pandas']; "
-            "assert hasattr(m, 'Series') and not getattr(m.__spec__, '_initializing', False)")
+    # The map draws no table, so without the app layer's import it would build its figures with no pandas.
+    code = """
+import sys
+import plotly.basedatatypes
+from streamlit.testing.v1 import AppTest
+assert "pandas" not in sys.modules
+whole = []
+build = plotly.basedatatypes.BaseFigure.__init__
+def noted(self, *args, **kwargs):
+    m = sys.modules.get("pandas")
+    whole.append(m is not None and hasattr(m, "Series") and not getattr(m.__spec__, "_initializing", False))
+    build(self, *args, **kwargs)
+plotly.basedatatypes.BaseFigure.__init__ = noted
+at = AppTest.from_file("app.py", default_timeout=120).run()
+assert not at.exception, at.exception
+assert whole and all(whole), whole
+"""
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)
-
 
 
 def test_the_app_layer_freezes_what_it_loaded_before_any_page_runs():
     # Streamlit collects all garbage after every run; frozen, the modules' objects are not walked each time
-    code = ("import gc, webapp, plotly.graph_objects as go; assert gc.get_freeze_count() > 50_000; "
+    code = ("import gc, webapp, plotly.graph_objects as go; webapp.load_once(); assert gc.get_freeze_count() > 50_000; "
             "gc.collect(); assert not any(isinstance(o, type) and o is go.Scattergl for o in gc.get_objects())")
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)

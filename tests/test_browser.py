@@ -205,6 +205,23 @@ def test_the_maps_own_address_opens_the_map(server, page):
     assert page.get_by_text("Page not found").count() == 0
 
 
+def test_plotlys_code_is_loaded_before_any_chart_and_only_once(server, page):
+    """The page's first element starts loading Streamlit's Plotly bundle (webapp/assets/preload_charts.js),
+    on a page that draws no chart too; where a chart is drawn, Streamlit's own import finds that copy."""
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url) if "/PlotlyChart." in request.url else None)
+    page.goto(f"{server.url}/sample?dataset=mnist&model=vae-z16")  # prior sampling: no Plotly chart
+    page.wait_for_function("() => performance.getEntriesByType('resource').some(e => /PlotlyChart/.test(e.name))",
+                           timeout=60_000)
+    page.get_by_role("heading", name="Prior sampling").wait_for()
+    wait_idle(page)
+    assert page.locator(".stPlotlyChart").count() == 0 and len(fetched) == 1
+    fetched.clear()
+    page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
+    assert wait_for_map(page) == 10_000
+    assert len(fetched) == 1, fetched  # one request: the preload's and Streamlit's import are one module
+
+
 def test_nothing_is_fetched_from_outside_the_server(server, page):
     """A lecture room may have no network: every request a page makes goes to the app's own server."""
     requested = []

@@ -19,7 +19,8 @@ from explorer.samplers import NormalSampler
 from views import applications, denoise, figure7
 from webapp import loaders, state
 from webapp.page import PageInput, map_with_codes, model_or_error, open_page
-from webapp.widgets import figure, image_picker, model_label, tour_keys
+from webapp.scripts import tour_keys
+from webapp.widgets import figure, image_picker, model_label
 
 N_STEPS = 9
 # Each step's controls and the values it starts from: what a room carries from presenter to audience.

@@ -9,19 +9,31 @@ A page is one file in ``views/`` with a ``render(view, …)`` function and one l
 ``app.py``'s navigation table.
 """
 
-# Plotly looks pandas up in sys.modules without the import lock. While one session's thread is the first to
-# import pandas (Streamlit's tables do), another session building a figure finds the half-made module and
-# fails ("partially initialized module 'pandas' has no attribute 'Series'": 1 of 10 sessions in
-# tests/test_load.py). Imported here, before any page of any session runs, it is whole before any figure.
-import pandas  # noqa: E402,F401
+import gc
+import importlib
 
-import gc  # noqa: E402
+_loaded = False
 
-import plotly.graph_objects  # noqa: E402,F401  (every page draws with it)
 
-# Streamlit collects all garbage after every run (runner.postScriptGC). A full pass walked every
-# object of streamlit, numpy, pandas and plotly each time: 0.1–0.3 s a rerun with the GIL held,
-# while the page's last messages waited and the browser painted (README, Performance). What is
-# loaded so far lives as long as the server: frozen (gc.freeze), later passes leave it out. Done
-# once, on the first run, before any page: nothing of a session is frozen with it.
-gc.freeze()
+def load_once() -> None:
+    """Import what every page draws with, and freeze it: once per server, before any page runs.
+
+    app.py calls it after the page's first element (its scripts) went out, so that the browser
+    loads Plotly's code while this server imports (README, Performance: cold start)."""
+    global _loaded
+    if _loaded:
+        return
+    # Plotly looks pandas up in sys.modules without the import lock. While one session's thread is the
+    # first to import pandas (Streamlit's tables do), another session building a figure finds the
+    # half-made module and fails ("partially initialized module 'pandas' has no attribute 'Series'": 1 of
+    # 10 sessions in tests/test_load.py). Imported here, before any page of any session runs, it is whole
+    # before any figure: a second session arriving meanwhile waits at this import for the first's.
+    importlib.import_module("pandas")
+    importlib.import_module("plotly.graph_objects")  # every page draws with it
+
+    # Streamlit collects all garbage after every run (runner.postScriptGC). A full pass walked every
+    # object of streamlit, numpy, pandas and plotly each time: 0.1–0.3 s a rerun with the GIL held,
+    # while the page's last messages waited and the browser painted (README, Performance). What is
+    # loaded so far lives as long as the server: frozen (gc.freeze), later passes leave it out.
+    gc.freeze()
+    _loaded = True

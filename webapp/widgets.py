@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
 
 from explorer.catalog import ModelInfo
 from explorer.data import all_datasets
-from explorer.i18n import DEFAULT_LANGUAGE, LANGUAGES, dataset_title, t
+from explorer.i18n import LANGUAGES, dataset_title, t
 from explorer.kinds import KINDS
 from webapp import loaders, state
+from webapp.scripts import asset, localise_streamlit
 from webapp.state import View
 
 
@@ -25,44 +23,6 @@ def _on_dataset_change() -> None:
     fallback = state.default_model(loaders.available_models(st.session_state[state.DATASET]))
     st.session_state[state.MODEL] = fallback.name if fallback else None
     state.forget_selection()
-
-
-def asset(name: str) -> str:
-    """A script of webapp/assets, run in the page."""
-    return (Path(__file__).resolve().parent / "assets" / name).read_text(encoding="utf-8")
-
-
-FOLLOW_SERVER = "<script>{}</script>".format(
-    asset("follow_server.js"))
-
-
-def follow_server() -> None:
-    """Reload the page from its URL when its server is replaced (webapp/assets/follow_server.js says why)."""
-    st.html(FOLLOW_SERVER, unsafe_allow_javascript=True, width=1)
-
-
-LOCALISE = asset("localise.js")
-# Streamlit's own words in the page (it has no catalogue): pattern of the whole text → catalogue key
-STREAMLIT_PHRASES = (("^Upload$", "streamlit.upload"), ("^Browse files$", "streamlit.upload"),
-                     ("^Drag and drop files? here$", "streamlit.drop"), ("^(\\S+) per file$", "streamlit.per_file"))
-
-
-def localise_streamlit(lang: str) -> None:
-    """Put Streamlit's own few words (the file uploader's) into the interface language (assets/localise.js)."""
-    if lang == DEFAULT_LANGUAGE:
-        return
-    phrases = json.dumps([[pattern, t(key)] for pattern, key in STREAMLIT_PHRASES], ensure_ascii=False)
-    st.html("<script>{}</script>".format(LOCALISE.replace("__PHRASES__", phrases, 1)), unsafe_allow_javascript=True,
-            width=1)
-
-
-TOUR_KEYS = "<script>{}</script>".format(
-    asset("tour_keys.js"))
-
-
-def tour_keys() -> None:
-    """Page Down / Page Up and the arrow keys turn the tour's pages (webapp/assets/tour_keys.js)."""
-    st.html(TOUR_KEYS, unsafe_allow_javascript=True, width=1)
 
 
 _screen_density = st.components.v2.component(
@@ -99,7 +59,6 @@ def sidebar() -> View:
         st.warning(notice, icon=":material/link_off:")
     if state.take_moved_notice():
         st.toast(t("app.moved"), icon=":material/sync:")
-    follow_server()
     localise_streamlit(state.language())
     if state.presenting():
         presenter_style()

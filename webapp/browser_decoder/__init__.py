@@ -25,6 +25,7 @@ What a browser sends back (the component's value):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,15 @@ from explorer.i18n import t
 from explorer.inverse import DEFAULT_K
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
-_component = components.declare_component("browser_decoder", path=str(FRONTEND))
+
+
+@functools.cache
+def _component():
+    # Declared when first drawn, not on import: Streamlit names a component after the module that
+    # declares it (inspect.getmodule, a walk over every loaded module, 0.1–0.2 s once per server), and
+    # the map's first page has no use for it unless the flashlight is on.
+    return components.declare_component("browser_decoder", path=str(FRONTEND))
+
 _FAILED = "_browser_decoder_failed"  # session key: the reason the browser could not decode, once it said so
 IMAGE_SIZE = 140  # CSS pixels of each decoded image
 FAILURES = ("webassembly", "decompression", "load")  # why a browser could not decode (main.js says which)
@@ -138,7 +147,7 @@ def flashlight(models: list[BrowserModel], xy: np.ndarray, labels: np.ndarray, c
     theme_background = "#ffffff" if st.context.theme.type != "dark" else "#0e1117"
     signature = _signature("map", described, xy.tobytes(), arrays["labels"], class_names, k, height, bounds,
                            theme_background)
-    value = _component(mode="map", signature=signature, models=described, k=int(k), height=int(height),
+    value = _component()(mode="map", signature=signature, models=described, k=int(k), height=int(height),
                        bounds=None if bounds is None else [float(b) for b in bounds], colors=list(CLASS_COLOURS), class_names=list(class_names),
                        background=theme_background, image_size=IMAGE_SIZE, strings=_strings(), key=key,
                        default=None, **arrays)
@@ -153,6 +162,6 @@ def slider_decoder(model: BrowserModel, base: np.ndarray, dims: list[dict], key:
     base = [float(v) for v in np.asarray(base, dtype=np.float32)]
     described = [model.describe()]
     signature = _signature("sliders", described, base, [(d["index"], d["lo"], d["hi"]) for d in dims])
-    value = _component(mode="sliders", signature=signature, models=described, base=base, dims=dims,
+    value = _component()(mode="sliders", signature=signature, models=described, base=base, dims=dims,
                        image_size=224, strings=_strings(), key=key, default=None, onnx_0=model.onnx)
     return _handle(value)

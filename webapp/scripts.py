@@ -1,0 +1,66 @@
+"""The scripts the app runs in the page (webapp/assets/*.js), each sent as an invisible ``st.html``.
+
+Light on purpose: app.py imports it and sends the page's scripts before anything else is imported.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+
+from explorer.i18n import DEFAULT_LANGUAGE, t
+
+
+def asset(name: str) -> str:
+    """A script of webapp/assets, run in the page."""
+    return (Path(__file__).resolve().parent / "assets" / name).read_text(encoding="utf-8")
+
+
+def plotly_bundle() -> str | None:
+    """The file name of Streamlit's browser bundle for Plotly charts; None where this Streamlit names it otherwise."""
+    found = sorted((Path(st.__file__).resolve().parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
+    return found[0].name if len(found) == 1 else None
+
+
+def _page_scripts() -> str:
+    scripts = [asset("follow_server.js")]
+    bundle = plotly_bundle()
+    if bundle is not None:
+        scripts.insert(0, asset("preload_charts.js").replace("__BUNDLE__", bundle, 1))
+    return "".join(f"<script>{script}</script>" for script in scripts)
+
+
+PAGE_SCRIPTS = _page_scripts()
+
+
+def page_scripts() -> None:
+    """What every page runs once in the browser, sent first (app.py): start loading Plotly's code
+    before the first chart arrives (assets/preload_charts.js), and load the page anew from its URL
+    when its server is replaced (assets/follow_server.js)."""
+    st.html(PAGE_SCRIPTS, unsafe_allow_javascript=True, width=1)
+
+
+LOCALISE = asset("localise.js")
+# Streamlit's own words in the page (it has no catalogue): pattern of the whole text → catalogue key
+STREAMLIT_PHRASES = (("^Upload$", "streamlit.upload"), ("^Browse files$", "streamlit.upload"),
+                     ("^Drag and drop files? here$", "streamlit.drop"), ("^(\\S+) per file$", "streamlit.per_file"))
+
+
+def localise_streamlit(lang: str) -> None:
+    """Put Streamlit's own few words (the file uploader's) into the interface language (assets/localise.js)."""
+    if lang == DEFAULT_LANGUAGE:
+        return
+    phrases = json.dumps([[pattern, t(key)] for pattern, key in STREAMLIT_PHRASES], ensure_ascii=False)
+    st.html("<script>{}</script>".format(LOCALISE.replace("__PHRASES__", phrases, 1)), unsafe_allow_javascript=True,
+            width=1)
+
+
+TOUR_KEYS = "<script>{}</script>".format(
+    asset("tour_keys.js"))
+
+
+def tour_keys() -> None:
+    """Page Down / Page Up and the arrow keys turn the tour's pages (webapp/assets/tour_keys.js)."""
+    st.html(TOUR_KEYS, unsafe_allow_javascript=True, width=1)
