@@ -13,7 +13,7 @@ import streamlit as st
 from webapp.scripts import page_scripts
 
 # First, before this server imports and builds the rest: the browser starts loading Plotly's code
-# meanwhile (webapp/assets/preload_charts.js; README, Performance: cold start).
+# meanwhile (webapp/assets/preload_bundles.js; README, Performance: cold start).
 page_scripts()
 
 from explorer.i18n import set_language, t  # noqa: E402
@@ -48,12 +48,15 @@ PAGES = [
     st.Page("views/attributes.py", title=t("nav.attr"), icon=":material/arrow_right_alt:", url_path="attributes"),
 ]
 # Streamlit serves the default page at "/" only; a typed or bookmarked "/map" (the map's
-# address before) would say "Page not found". This unlisted alias answers it.
-MAP_ALIAS = st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="map")
+# address before) would say "Page not found". This unlisted alias answers it, and sends the
+# browser on to the map's own address with the view its URL holds.
+MAP_ALIAS = st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="map",
+                    visibility="hidden")
 
-page = st.navigation([*PAGES, MAP_ALIAS], position="hidden")
-with st.sidebar:
-    for entry in PAGES:
-        st.page_link(MAP_ALIAS if entry is PAGES[0] and page is MAP_ALIAS else entry)  # the current page is marked
+# Streamlit's own navigation, every page listed: part of the page's frame, not thirteen
+# elements for the browser to draw again on every rerun.
+page = st.navigation([*PAGES, MAP_ALIAS], expanded=True)
+if page is MAP_ALIAS:
+    st.switch_page(PAGES[0], query_params={key: st.query_params.get_all(key) for key in st.query_params})
 sidebar()
 page.run()

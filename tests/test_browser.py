@@ -198,28 +198,40 @@ def test_denoising_controls_change_the_psnr(server, page):
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_the_maps_own_address_opens_the_map(server, page):
-    page.goto(f"{server.url}/map?dataset=mnist&model=vae-z16")
+def test_the_maps_old_address_opens_the_map_at_its_own_with_the_view_it_holds(server, page):
+    page.goto(f"{server.url}/map?dataset=mnist&model=ae-z16&sel=3,5")
     assert wait_for_map(page) == 10_000
+    page.wait_for_function("() => !location.pathname.endsWith('/map')", timeout=30_000)
+    wait_for_url(page, "model=ae-z16")
+    wait_for_url(page, "sel=3,5")
     wait_idle(page)
     assert page.get_by_text("Page not found").count() == 0
+    current = page.locator('[data-testid="stSidebarNav"] a[aria-current="page"]')
+    assert current.inner_text().strip().endswith("Latent map")  # the navigation marks the page shown
 
 
 def test_plotlys_code_is_loaded_before_any_chart_and_only_once(server, page):
-    """The page's first element starts loading Streamlit's Plotly bundle (webapp/assets/preload_charts.js),
+    """The page's first element starts loading Streamlit's Plotly bundle (webapp/assets/preload_bundles.js),
     on a page that draws no chart too; where a chart is drawn, Streamlit's own import finds that copy."""
+    from webapp.scripts import streamlit_bundles
+
+    bundles = streamlit_bundles()
+    plotly = next(name for name in bundles if name.startswith("PlotlyChart."))
     fetched = []
-    page.on("request", lambda request: fetched.append(request.url) if "/PlotlyChart." in request.url else None)
+    page.on("request", lambda request: fetched.append(request.url.rsplit("/", 1)[-1])
+            if request.url.rsplit("/", 1)[-1] in bundles else None)
     page.goto(f"{server.url}/sample?dataset=mnist&model=vae-z16")  # prior sampling: no Plotly chart
-    page.wait_for_function("() => performance.getEntriesByType('resource').some(e => /PlotlyChart/.test(e.name))",
-                           timeout=60_000)
+    page.wait_for_function("(name) => performance.getEntriesByType('resource').some(e => e.name.endsWith(name))",
+                           arg=plotly, timeout=60_000)
     page.get_by_role("heading", name="Prior sampling").wait_for()
     wait_idle(page)
-    assert page.locator(".stPlotlyChart").count() == 0 and len(fetched) == 1
+    assert page.locator(".stPlotlyChart").count() == 0 and fetched.count(plotly) == 1
     fetched.clear()
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     assert wait_for_map(page) == 10_000
-    assert len(fetched) == 1, fetched  # one request: the preload's and Streamlit's import are one module
+    wait_idle(page)
+    # one request each: the preload's import and Streamlit's own are one module
+    assert sorted(fetched) == sorted(bundles), fetched
 
 
 def test_nothing_is_fetched_from_outside_the_server(server, page):

@@ -23,8 +23,8 @@ ALLOWED = set("""AE VAE WAE AAE MMD KL UMAP PCA MSE PSNR SSIM FID ROC AUC IMQ NM
 PNG SVG CSV GIF JPEG JPG BMP WebP WEBP npy log MNIST Fashion Adam LeNet Inception Fr chet Scott Kingma Welling
 Ghosh Liu Makhzani EuroVis Hutchinson WebAssembly Bank Koenigstein Giryes Page Up Down""".split())
 # The main area's visible text, each text node once; commands (code) and hidden nodes left out
-VISIBLE_TEXT_JS = """() => {
-  const main = document.querySelector('[data-testid="stMain"]');
+VISIBLE_TEXT_JS = """(selector) => {
+  const main = document.querySelector(selector);
   const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
   const out = [];
   while (walker.nextNode()) {
@@ -44,8 +44,8 @@ def settled(page, heading_level: str = "h1, h2") -> None:
     wait_idle(page, 120)
 
 
-def english_words(page) -> set[str]:
-    texts = page.evaluate(VISIBLE_TEXT_JS)
+def english_words(page, where: str = '[data-testid="stMain"]') -> set[str]:
+    texts = page.evaluate(VISIBLE_TEXT_JS, where)
     return {word for text in texts for word in re.findall(r"[A-Za-z]{2,}", text)} - ALLOWED
 
 
@@ -58,7 +58,10 @@ def test_every_page_in_chinese_has_no_english_word(server, page):
         words = english_words(page)
         if words:
             found[path or "map"] = sorted(words)
-    assert found == {}
+    # Streamlit's navigation in the sidebar names the pages from the same catalogue
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(STRINGS["zh"]["nav.sample"], exact=True).wait_for()
+    found["navigation"] = sorted(english_words(page, '[data-testid="stSidebarNav"]'))
+    assert found == {"navigation": []}
 
 
 def tour_heading(page) -> str:

@@ -18,17 +18,24 @@ def asset(name: str) -> str:
     return (Path(__file__).resolve().parent / "assets" / name).read_text(encoding="utf-8")
 
 
-def plotly_bundle() -> str | None:
-    """The file name of Streamlit's browser bundle for Plotly charts; None where this Streamlit names it otherwise."""
-    found = sorted((Path(st.__file__).resolve().parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
-    return found[0].name if len(found) == 1 else None
+# Streamlit's browser code for what the first view of a page draws: Plotly's charts, the sidebar's
+# and the map's widgets (webapp/assets/preload_bundles.js says why).
+# Not the components' (BidiComponent): its Arrow code delayed the first map (cold start 1.22–1.24 against 1.17).
+PRELOADED = ("PlotlyChart", "Selectbox", "Multiselect", "Slider", "ButtonGroup", "Checkbox", "DownloadButton")
+
+
+def streamlit_bundles(names: tuple[str, ...] = PRELOADED) -> list[str]:
+    """The file names of Streamlit's browser bundles for these elements, those this Streamlit has."""
+    folder = Path(st.__file__).resolve().parent / "static" / "static" / "js"
+    found = [sorted(folder.glob(f"{name}.*.js")) for name in names]
+    return [files[0].name for files in found if len(files) == 1]
 
 
 def _page_scripts() -> str:
     scripts = [asset("follow_server.js")]
-    bundle = plotly_bundle()
-    if bundle is not None:
-        scripts.insert(0, asset("preload_charts.js").replace("__BUNDLE__", bundle, 1))
+    bundles = streamlit_bundles()
+    if bundles:
+        scripts.insert(0, asset("preload_bundles.js").replace("__BUNDLES__", json.dumps(bundles), 1))
     return "".join(f"<script>{script}</script>" for script in scripts)
 
 
@@ -36,9 +43,9 @@ PAGE_SCRIPTS = _page_scripts()
 
 
 def page_scripts() -> None:
-    """What every page runs once in the browser, sent first (app.py): start loading Plotly's code
-    before the first chart arrives (assets/preload_charts.js), and load the page anew from its URL
-    when its server is replaced (assets/follow_server.js)."""
+    """What every page runs once in the browser, sent first (app.py): start loading the code of
+    Plotly and of the widgets before they arrive (assets/preload_bundles.js), and load the page anew
+    from its URL when its server is replaced (assets/follow_server.js)."""
     st.html(PAGE_SCRIPTS, unsafe_allow_javascript=True, width=1)
 
 

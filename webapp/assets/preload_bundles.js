@@ -1,0 +1,14 @@
+// Runs once in the page (st.html), the first element a page sends. Streamlit's browser code loads
+// an element's code only when the first such element arrives: Plotly's (4.7 MB) then takes 2.6 s on
+// this project's CPU to fetch, compile and run, after the server has built the whole page, and each
+// widget's code is fetched in turn as the page's widgets arrive. Imported now, from where
+// Streamlit's own code imports them (beside its main module, so the browser keeps one copy of
+// each), they load while the server is still building the page. The bundles' names are
+// Streamlit's (webapp/scripts.py finds them); one that is missing is simply loaded later, as before.
+(() => {
+  const bundles = __BUNDLES__;
+  const main = document.querySelector('script[type="module"][src*="/static/js/"]');
+  if (!main || window.__explorerBundlesPreloaded) return;
+  window.__explorerBundlesPreloaded = true;
+  for (const bundle of bundles) import(new URL(bundle, main.src).href).catch(() => {});
+})();
