@@ -4,6 +4,7 @@
 - ``loaders`` what the pages draw from, cached per server (models, test splits, maps, mixtures)
 - ``widgets`` the sidebar and the pickers the pages share
 - ``page``    opening a page: its view, test images and model, or the catalogue's message
+- ``scripts`` the scripts run in the page, the first element every page sends among them
 
 A page is one file in ``views/`` with a ``render(view, …)`` function and one line in
 ``app.py``'s navigation table.
