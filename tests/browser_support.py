@@ -100,66 +100,83 @@ SCRIPT_IDLE_JS = """() => {
 
 NEXT_PAINT_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
+# The map's Plotly chart (webapp/map_chart: in the component's frame, same origin) and where its frame is in the
+# page; the page's own first chart where a map is drawn by st.plotly_chart (a 3-D map).
+MAP_IFRAME = 'iframe[src*="map_chart"]'  # the map's frame, as a selector (page.frame_locator)
+MAP_FRAME = f"document.querySelector('{MAP_IFRAME}')"
+MAP_GD = f"""(() => {{
+  const frame = {MAP_FRAME};
+  const inner = frame && frame.contentDocument ? frame.contentDocument.querySelector('.js-plotly-plot') : null;
+  return inner || document.querySelector('.stPlotlyChart .js-plotly-plot');
+}})()"""
+# The offset of the map's frame in the page: add it to a position measured inside the frame.
+MAP_OFFSET = f"""(() => {{
+  const frame = {MAP_FRAME};
+  if (!frame || !frame.contentDocument || !frame.contentDocument.querySelector('.js-plotly-plot')) return [0, 0];
+  const box = frame.getBoundingClientRect();
+  return [box.left + frame.clientLeft, box.top + frame.clientTop];
+}})()"""
+
 # Plotly keeps the decoded arrays in _fullData (data holds plotly.py's base64 "bdata" form).
-MAP_POINTS_JS = """() => {
-  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+MAP_POINTS_JS = f"""() => {{
+  const gd = {MAP_GD};
   if (!gd || !gd._fullData) return -1;
   return gd._fullData.filter(t => t.type === 'scattergl' && t.showlegend !== false)
                 .reduce((n, t) => n + (t.x ? t.x.length : 0), 0);
-}"""
+}}"""
 
-MAP_SIGNATURE_JS = """() => {
-  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+MAP_SIGNATURE_JS = f"""() => {{
+  const gd = {MAP_GD};
   if (!gd || !gd._fullData || !gd._fullData.length || !gd._fullData[0].x) return null;
   const t = gd._fullData[0];
   return Array.from(t.x.slice(0, 5)).map(v => v.toFixed(4)).join(',');
-}"""
+}}"""
 
-TRACE_NAMES_JS = """() => {
-  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+TRACE_NAMES_JS = f"""() => {{
+  const gd = {MAP_GD};
   return gd && gd._fullData ? gd._fullData.map(t => t.name) : [];
-}"""
+}}"""
 
 # The n-th point (from 0, wrapping round) with no other within 5 pixels and well inside the plot (clear of its edges and of the
 # modebar at its top), so that a click lands on it and on nothing else: its index and place on the page
-ISOLATED_POINT_JS = """(nth) => {
-  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+ISOLATED_POINT_JS = f"""(nth) => {{
+  const gd = {MAP_GD}, [dx, dy] = {MAP_OFFSET};
   const L = gd._fullLayout, box = gd.getBoundingClientRect(), points = [];
-  const left = box.left + L._size.l, top = box.top + L._size.t;
-  for (const t of gd._fullData) {
+  const left = dx + box.left + L._size.l, top = dy + box.top + L._size.t;
+  for (const t of gd._fullData) {{
     if (!t.customdata) continue;
     for (let k = 0; k < t.x.length; k++) points.push([t.customdata[k], left + L.xaxis.l2p(t.x[k]),
                                                        top + L.yaxis.l2p(t.y[k])]);
-  }
+  }}
   const inside = (x, y) => x > left + 15 && x < left + L._size.w - 15 && y > top + 45 && y < top + L._size.h - 15;
   const found = [];
-  for (const [index, x, y] of points) {
+  for (const [index, x, y] of points) {{
     if (!inside(x, y)) continue;
     if (points.every(([j, u, v]) => j === index || (u - x) ** 2 + (v - y) ** 2 > 25)) found.push([index, x, y]);
     if (found.length > nth) return found[nth];
-  }
+  }}
   return found.length ? found[nth % found.length] : null;  // a dense map has few: sessions then share them
-}"""
+}}"""
 
 
 # Plotly's hover label names the point under the pointer: its text ends with the point's index (figure.map_hover)
-HOVER_NAMES_INDEX_JS = """(index) => {
-  const h = document.querySelector('.stPlotlyChart .hoverlayer .hovertext');
+HOVER_NAMES_INDEX_JS = f"""(index) => {{
+  const gd = {MAP_GD}, h = gd && gd.querySelector('.hoverlayer .hovertext');
   return !!h && (h.textContent.match(/(\\d+)\\D*$/) || [])[1] === String(index);
-}"""
+}}"""
 
 
-POINT_PIXEL_JS = """(index) => {
-  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
-  for (const t of gd._fullData) {
+POINT_PIXEL_JS = f"""(index) => {{
+  const gd = {MAP_GD};
+  for (const t of gd._fullData) {{
     if (!t.customdata) continue;
     const k = Array.from(t.customdata).indexOf(index);
     if (k < 0) continue;
-    const L = gd._fullLayout, box = gd.getBoundingClientRect();
-    return [box.left + L._size.l + L.xaxis.l2p(t.x[k]), box.top + L._size.t + L.yaxis.l2p(t.y[k])];
-  }
+    const L = gd._fullLayout, box = gd.getBoundingClientRect(), [dx, dy] = {MAP_OFFSET};
+    return [dx + box.left + L._size.l + L.xaxis.l2p(t.x[k]), dy + box.top + L._size.t + L.yaxis.l2p(t.y[k])];
+  }}
   return null;
-}"""
+}}"""
 
 
 def wait_for_map(page, timeout: float = 60.0) -> int:

@@ -11,6 +11,8 @@ import pytest
 from tests.browser_support import (
     HOVER_NAMES_INDEX_JS,
     ISOLATED_POINT_JS,
+    MAP_GD,
+    MAP_IFRAME,
     MAP_POINTS_JS,
     MAP_SIGNATURE_JS,
     NEXT_PAINT_JS,
@@ -81,36 +83,35 @@ def test_clicking_a_point_shows_its_reconstruction(server, page):
 
 
 # The map's WebGL canvas against its layout size: Plotly's plotGlPixelRatio, as drawn
-CANVAS_SCALE_JS = """() => {
-  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+CANVAS_SCALE_JS = f"""() => {{
+  const gd = {MAP_GD};
   const canvas = gd && gd.querySelector('canvas.gl-canvas-context');
   return canvas ? canvas.width / gd._fullLayout.width : null;
-}"""
+}}"""
 
 
 @pytest.mark.parametrize("screen", [1, 2])
-def test_the_map_is_drawn_at_the_screens_pixel_ratio_once_the_browser_has_said_it(server, browser, screen):
+def test_the_map_keeps_one_chart_at_the_screens_pixel_ratio_through_a_selection_and_a_model_switch(server, browser,
+                                                                                                   screen):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=screen)
     try:
         page = context.new_page()
         page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
         wait_for_map(page)
         wait_idle(page)
-        assert page.evaluate(CANVAS_SCALE_JS) == 2  # the first paint: Plotly's default, the screen not yet known
-        page.evaluate("() => { document.querySelector('.stPlotlyChart .js-plotly-plot').dataset.first = '1'; }")
-        # a selection made on the chart keeps that chart (and the marks Plotly drew on it), its ratio too
+        assert page.evaluate(CANVAS_SCALE_JS) == screen  # the screen's own ratio from the first paint
+        page.evaluate(f"() => {{ {MAP_GD}.dataset.first = '1'; }}")
         index, x, y = page.evaluate(ISOLATED_POINT_JS, 0)
         hover_then_click(page, index, x, y)
         wait_for_url(page, f"sel={index}")
         image_caption(page, "MSE ").wait_for(timeout=30_000)
         wait_idle(page)
-        assert page.evaluate("() => document.querySelector('.stPlotlyChart .js-plotly-plot').dataset.first") == "1"
-        assert page.evaluate(CANVAS_SCALE_JS) == 2
-        # the next map drawn is drawn at the screen's own ratio: on a 1x screen, a quarter of the pixels
+        # the model switch draws the new map into the same chart (webapp/map_chart: Plotly.react), not a new one
         before = page.evaluate(MAP_SIGNATURE_JS)
         page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1).click()
         page.get_by_role("option", name="Autoencoder · z16").click()
         page.wait_for_function(f"({MAP_SIGNATURE_JS})() !== {before!r}", timeout=30_000)
+        assert page.evaluate(f"() => {MAP_GD}.dataset.first") == "1"
         assert page.evaluate(CANVAS_SCALE_JS) == screen
         assert page.evaluate(MAP_POINTS_JS) == 10_000
     finally:
@@ -121,7 +122,7 @@ def test_a_lasso_selects_the_points_inside_it(server, page):
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)
     wait_idle(page)
-    page.locator('.stPlotlyChart .modebar-btn[data-val="lasso"]').first.click()
+    page.frame_locator(MAP_IFRAME).locator('.modebar-btn[data-val="lasso"]').first.click()
     x, y = page.evaluate(POINT_PIXEL_JS, 42)
     page.mouse.move(x - 10, y - 10)
     page.mouse.down()
@@ -344,11 +345,11 @@ def test_the_map_of_a_zoo_of_your_own_draws_colour_thumbnails(browser, tmp_path)
         assert wait_for_map(page) == 8
         wait_idle(page)
         page.get_by_text("Show images on the map").click()
-        page.wait_for_function("""() => {
-          const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+        page.wait_for_function(f"""() => {{
+          const gd = {MAP_GD};
           return gd && gd._fullLayout && (gd._fullLayout.images || []).length === 8;
-        }""", timeout=60_000)
-        sprites = page.locator(".stPlotlyChart svg image")
+        }}""", timeout=60_000)
+        sprites = page.frame_locator(MAP_IFRAME).locator("svg image")
         sprites.first.wait_for(state="attached", timeout=30_000)
         href = sprites.first.get_attribute("href") or sprites.first.get_attribute("xlink:href")
         assert href.startswith("data:image/png;base64,")

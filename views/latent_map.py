@@ -11,6 +11,7 @@ from explorer.i18n import t
 from explorer.images import pictures
 from explorer.project import DEFAULT_UMAP, PROJECTIONS
 from webapp import browser_decoder, loaders, state
+from webapp.map_chart import map_chart, selected_points
 from webapp.page import PageInput, model_or_error, open_page, show_error
 from webapp.widgets import figure, figure_downloads, file_download, model_label
 
@@ -34,17 +35,10 @@ def render(page: PageInput) -> None:
                 repr(st.session_state.get(CUSTOM_MAP)), marks, st.session_state.get("prior_on_map", False))
 
     def on_map_select() -> None:
-        event = st.session_state.get("map_chart")
-        points = (event or {}).get("selection", {}).get("points", [])
-        chosen = []
-        for p in points:
-            data = p.get("customdata")
-            data = data[0] if isinstance(data, list) and data else data
-            if isinstance(data, (int, float)):
-                chosen.append(int(data))
         # A selection made on the chart is already drawn there by Plotly; leaving the figure
         # as it is spares the browser a redraw of every point (README, Performance: 690 → 331 ms).
-        state.set_selection(sorted(set(chosen))[: state.MAX_SELECTION], shown_by_chart=chart_state())
+        chosen = selected_points(st.session_state.get("map_chart"), len(images), state.MAX_SELECTION)
+        state.set_selection(chosen, shown_by_chart=chart_state())
 
     def the_map(info):
         """The map to draw for a model: a recomputed one if asked for, else the shipped one; and its caption."""
@@ -142,8 +136,6 @@ def render(page: PageInput) -> None:
         selection = state.selection(len(images))
         drawn = chart_state()
         ring = [] if state.selection_shown_by() == drawn else selection
-        # the screen's own resolution: on a 1x screen a quarter of the pixels of Plotly's default 2x canvas
-        pixel_ratio = state.map_pixel_ratio(drawn)
         if len(shown_models) == 1:
             # One map: the selection beside it, as the Embedding Projector's inspector. The map keeps
             # its size on screen (equal axes) while its WebGL canvas covers no empty margins: in a
@@ -180,12 +172,13 @@ def render(page: PageInput) -> None:
                     rows = np.random.default_rng(1).choice(len(latent_map.xy), min(n_thumbnails, len(latent_map.xy)),
                                                            replace=False)
                     add_thumbnails(fig, latent_map.xy, images[latent_map.indices], labels[latent_map.indices], rows)
-                config = {"displaylogo": False, "plotGlPixelRatio": pixel_ratio}
-                if info == view.model:
-                    st.plotly_chart(fig, key="map_chart", on_select=on_map_select,
-                                    selection_mode=("points", "box", "lasso"), config=config)
-                else:
-                    st.plotly_chart(fig, key=f"map_chart_{info.name}", config=config)
+                key = "map_chart" if info == view.model else f"map_chart_{info.name}"
+                if latent_map.dims == 2:  # one chart kept in the page, the new figure drawn into it
+                    map_chart(fig, key, fig.layout.height, view=f"{view.dataset}/{info.name}",
+                              drawn=repr(drawn), selectable=info == view.model,
+                              on_select=on_map_select if info == view.model else None)
+                else:  # a recomputed 3-D map: Plotly's 3-D scatter, turned with the mouse (no selection in 3-D)
+                    st.plotly_chart(fig, key=key, config={"displaylogo": False})
                 st.caption(caption)
                 map_downloads(info, latent_map, fig)
         with side if side is not None else st.container():

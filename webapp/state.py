@@ -17,7 +17,6 @@ does not pass is dropped (with a notice where a person would wonder). Pages neve
 | step    | TOUR_STEP     | the tour's step (1–9)                             | the tour          |
 | present | PRESENTING    | presenter mode: large type, sidebar closed        | the sidebar, the tour |
 | room, key | ROOM        | the room followed, and the presenter's secret     | the tour          |
-| —       | SCREEN        | the screen's device pixel ratio (the map's canvas) | screen_density.js |
 """
 
 from __future__ import annotations
@@ -211,37 +210,6 @@ def set_selection(indices: list[int], shown_by_chart: tuple | None = None) -> No
 
 def selection_shown_by() -> tuple | None:
     return st.session_state.get(SELECTION_SHOWN_BY)
-
-
-# --- the screen: its pixel ratio, as the browser says it (webapp/assets/screen_density.js) --------
-
-SCREEN = "_screen"  # the screen-density component's state: {"ratio": window.devicePixelRatio}
-_MAP_PIXEL_RATIO = "_map_pixel_ratio"  # (what the map drew, the WebGL pixel ratio it was drawn at)
-PLOTLY_PIXEL_RATIO = 2.0  # Plotly's own plotGlPixelRatio: what a map is drawn at before the screen is known
-
-
-def screen_pixel_ratio() -> float | None:
-    """The browser's device pixel ratio, once it has said it; None before, or if what came is no ratio."""
-    value = st.session_state.get(SCREEN)
-    ratio = value.get("ratio") if hasattr(value, "get") else None
-    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0.25 <= ratio <= 16:
-        return None  # NaN fails the comparison too
-    return float(ratio)
-
-
-def map_pixel_ratio(drawn: tuple) -> float:
-    """The WebGL pixel ratio to draw the map at: the screen's own (1 to Plotly's 2) once it is known.
-
-    It changes only with what the map draws (``drawn``): a new ratio is a new chart to Streamlit,
-    and a chart drawn anew would drop the selection Plotly marked on the one the visitor used.
-    """
-    kept = st.session_state.get(_MAP_PIXEL_RATIO)
-    if kept is not None and kept[0] == drawn:
-        return kept[1]
-    screen = screen_pixel_ratio()
-    ratio = PLOTLY_PIXEL_RATIO if screen is None else min(PLOTLY_PIXEL_RATIO, max(1.0, screen))
-    st.session_state[_MAP_PIXEL_RATIO] = (drawn, ratio)
-    return ratio
 
 
 # --- a test image per page ----------------------------------------------------------------

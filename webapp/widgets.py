@@ -10,7 +10,7 @@ from explorer.data import all_datasets
 from explorer.i18n import LANGUAGES, dataset_title, t
 from explorer.kinds import KINDS
 from webapp import loaders, state
-from webapp.scripts import asset, localise_streamlit
+from webapp.scripts import localise_streamlit
 from webapp.state import View
 
 
@@ -23,18 +23,6 @@ def _on_dataset_change() -> None:
     fallback = state.default_model(loaders.available_models(st.session_state[state.DATASET]))
     st.session_state[state.MODEL] = fallback.name if fallback else None
     state.forget_selection()
-
-
-_screen_density = st.components.v2.component(
-    "explorer_screen_density",
-    js=asset("screen_density.js"))
-
-
-@st.fragment
-def screen_density() -> None:
-    """Learn the screen's pixel ratio (webapp/assets/screen_density.js); in a fragment, so that its
-    one report reruns this and not the page, and never interrupts the page's own run."""
-    _screen_density(key=state.SCREEN, data=state.screen_pixel_ratio(), on_ratio_change=lambda: None)
 
 
 # Presenter mode: type a projector's back row can read, the whole width, and what only matters to
@@ -90,7 +78,6 @@ def sidebar() -> View:
             with st.expander(t("sidebar.unavailable")):
                 for m in broken:
                     st.markdown(t("sidebar.unavailable_item", name=m.name, reason=state.printable(m.reason, 200)))
-        screen_density()
     return state.keep_view(View(dataset=dataset, model=info, models=tuple(models.values())))
 
 
