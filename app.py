@@ -12,9 +12,11 @@ import streamlit as st
 
 from webapp.scripts import page_scripts
 
+MAP_PATH, MAP_OLD_PATH = "latent-map", "map"  # the map's address, and the one it had before (see MAP_ALIAS)
+
 # First, before this server imports and builds the rest: the browser starts loading Plotly's code
-# meanwhile (webapp/assets/preload_bundles.js; README, Performance: cold start).
-page_scripts()
+# meanwhile, where a page needs it (webapp/assets/preload_bundles.js; README, Performance: cold start).
+page_scripts(map_paths=("", MAP_PATH, MAP_OLD_PATH))
 
 from explorer.i18n import set_language, t  # noqa: E402
 from webapp import load_once, state  # noqa: E402
@@ -32,7 +34,7 @@ st.set_page_config(page_title=t("app.title"), page_icon=PAGE_ICON, layout="wide"
 load_once()  # pandas and plotly, once per server, before any page draws a figure
 
 PAGES = [
-    st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="latent-map",
+    st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path=MAP_PATH,
             default=True),
     st.Page("views/tour.py", title=t("nav.tour"), icon=":material/school:", url_path="tour"),
     st.Page("views/interpolate.py", title=t("nav.interpolate"), icon=":material/linear_scale:", url_path="interpolate"),
@@ -50,7 +52,7 @@ PAGES = [
 # Streamlit serves the default page at "/" only; a typed or bookmarked "/map" (the map's
 # address before) would say "Page not found". This unlisted alias answers it, and sends the
 # browser on to the map's own address with the view its URL holds.
-MAP_ALIAS = st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path="map",
+MAP_ALIAS = st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path=MAP_OLD_PATH,
                     visibility="hidden")
 
 # Streamlit's own navigation, every page listed: part of the page's frame, not thirteen

@@ -5,6 +5,7 @@ Light on purpose: app.py imports it and sends the page's scripts before anything
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -31,22 +32,22 @@ def streamlit_bundles(names: tuple[str, ...] = PRELOADED) -> list[str]:
     return [files[0].name for files in found if len(files) == 1]
 
 
-def _page_scripts() -> str:
+@functools.cache
+def _page_scripts(map_paths: tuple[str, ...]) -> str:
     scripts = [asset("follow_server.js")]
     bundles = streamlit_bundles()
     if bundles:
-        scripts.insert(0, asset("preload_bundles.js").replace("__BUNDLES__", json.dumps(bundles), 1))
+        preload = asset("preload_bundles.js").replace("__BUNDLES__", json.dumps(bundles), 1)
+        scripts.insert(0, preload.replace("__MAP_PATHS__", json.dumps(list(map_paths)), 1))
     return "".join(f"<script>{script}</script>" for script in scripts)
 
 
-PAGE_SCRIPTS = _page_scripts()
-
-
-def page_scripts() -> None:
+def page_scripts(map_paths: tuple[str, ...]) -> None:
     """What every page runs once in the browser, sent first (app.py): start loading the code of
-    Plotly and of the widgets before they arrive (assets/preload_bundles.js), and load the page anew
-    from its URL when its server is replaced (assets/follow_server.js)."""
-    st.html(PAGE_SCRIPTS, unsafe_allow_javascript=True, width=1)
+    Plotly and of the widgets before they arrive (assets/preload_bundles.js), except Plotly's at the
+    map's addresses (``map_paths``, its own chart draws it), and load the page anew from its URL when
+    its server is replaced (assets/follow_server.js)."""
+    st.html(_page_scripts(tuple(map_paths)), unsafe_allow_javascript=True, width=1)
 
 
 LOCALISE = asset("localise.js")

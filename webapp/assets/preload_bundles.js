@@ -5,10 +5,16 @@
 // Streamlit's own code imports them (beside its main module, so the browser keeps one copy of
 // each), they load while the server is still building the page. The bundles' names are
 // Streamlit's (webapp/scripts.py finds them); one that is missing is simply loaded later, as before.
+// The map's page draws with its own chart (webapp/map_chart): there Streamlit's Plotly would only
+// take the CPU the map needs, so it is left to load if a chart of Streamlit's comes.
 (() => {
-  const bundles = __BUNDLES__;
+  const bundles = __BUNDLES__, mapPaths = __MAP_PATHS__;
   const main = document.querySelector('script[type="module"][src*="/static/js/"]');
   if (!main || window.__explorerBundlesPreloaded) return;
   window.__explorerBundlesPreloaded = true;
-  for (const bundle of bundles) import(new URL(bundle, main.src).href).catch(() => {});
+  const onMap = mapPaths.includes(location.pathname.replace(/\/+$/, "").split("/").pop());
+  for (const bundle of bundles) {
+    if (onMap && bundle.startsWith("PlotlyChart.")) continue;
+    import(new URL(bundle, main.src).href).catch(() => {});
+  }
 })();
