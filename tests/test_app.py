@@ -58,6 +58,16 @@ def test_changing_the_model_changes_the_figure(fake_pretrained):
     assert "2-D" in " ".join(c.value for c in at.caption)
 
 
+def test_presenter_mode_draws_the_map_without_its_toolbar(fake_pretrained):
+    def args(at: AppTest) -> dict:
+        return json.loads(map_charts(at)[0].proto.json_args)
+
+    at = run_app()
+    assert args(at)["toolbar"] is True and args(at)["selectable"] is True
+    at = run_app({"present": "1"})
+    assert not at.exception and args(at)["toolbar"] is False  # a projector shows the map, not the mode bar
+
+
 def test_changing_the_dataset_picks_its_default_model(fake_pretrained):
     at = run_app()
     at.selectbox(key="dataset").select("fashion-mnist").run()

@@ -176,7 +176,8 @@ def render(page: PageInput) -> None:
                 if latent_map.dims == 2:  # one chart kept in the page, the new figure drawn into it
                     map_chart(fig, key, fig.layout.height, view=f"{view.dataset}/{info.name}",
                               drawn=repr(drawn), selectable=info == view.model,
-                              on_select=on_map_select if info == view.model else None)
+                              on_select=on_map_select if info == view.model else None,
+                              toolbar=not state.presenting())
                 else:  # a recomputed 3-D map: Plotly's 3-D scatter, turned with the mouse (no selection in 3-D)
                     st.plotly_chart(fig, key=key, config={"displaylogo": False})
                 st.caption(caption)

@@ -33,18 +33,20 @@ def _component():
 
 
 def map_chart(fig: go.Figure, key: str, height: int, view: str, drawn: str, selectable: bool = False,
-              on_select=None) -> dict | None:
+              on_select=None, toolbar: bool = True) -> dict | None:
     """Draw a 2-D map's figure; returns the chart's last selection event (see :func:`selected_points`).
 
     ``view`` names the map (dataset and model): zoom and hidden classes are kept while it stays.
     ``drawn`` names all the figure draws: a selection Plotly marked on the chart is kept while it
-    stays, and cleared when it changes (the page then marks the selection itself).
+    stays, and cleared when it changes (the page then marks the selection itself). ``toolbar``:
+    Plotly's mode bar on hover (presenter mode leaves it out, as it does Streamlit's toolbars).
     """
     spec = plotly.io.to_json(fig, validate=False)
     revisions = {"uirevision": view, "selectionrevision": drawn}
-    signature = hashlib.sha256(spec.encode() + repr(revisions).encode()).hexdigest()[:16]
+    signature = hashlib.sha256(spec.encode() + repr((revisions, toolbar)).encode()).hexdigest()[:16]
     return _component()(spec=spec, signature=signature, revisions=revisions, height=int(height),
-                        selectable=bool(selectable), key=key, default=None, on_change=on_select)
+                        selectable=bool(selectable), toolbar=bool(toolbar), key=key, default=None,
+                        on_change=on_select)
 
 
 def selected_points(value, n_images: int, limit: int) -> list[int]:

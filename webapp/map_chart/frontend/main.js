@@ -17,7 +17,12 @@ function send(type, data) {
   window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, "*");
 }
 
+let reported = null;  // the points last sent
+
 function report(points) {
+  const same = reported !== null && reported.length === points.length && reported.every((p, i) => p === points[i]);
+  if (same) return;
+  reported = points;
   sent += 1;
   send("streamlit:setComponentValue", { value: { event: "select", points, n: sent }, dataType: "json" });
 }
@@ -45,7 +50,7 @@ function draw(args, theme) {
   // the screen's own resolution, up to Plotly's default 2: on a 1x screen (a projector's) a quarter of the pixels
   const ratio = Math.min(2, Math.max(1, window.devicePixelRatio || 1));
   const config = { displaylogo: false, responsive: true, plotGlPixelRatio: ratio,
-                   ...(args.config || {}) };
+                   displayModeBar: args.toolbar ? "hover" : false };
   if (args.selectable) {
     // As Streamlit's selectable charts: a click selects a point (shift adds), box and lasso in the mode bar.
     layout.clickmode = "event+select";
@@ -54,6 +59,10 @@ function draw(args, theme) {
   const first = !chart._fullLayout;
   Plotly.react(chart, figure.data, layout, config);
   if (first && args.selectable) {
+    // A plain click is sent at once: Plotly marks the point on the chart after it (its own selection
+    // event then holds the same point, and is not sent again). Shift-click adds, box and lasso select:
+    // those are sent from Plotly's selection event.
+    chart.on("plotly_click", (event) => { if (event && !(event.event && event.event.shiftKey)) report(indices(event)); });
     chart.on("plotly_selected", (event) => { if (event) report(indices(event)); });
     chart.on("plotly_deselect", () => report([]));
   }
