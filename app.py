@@ -19,7 +19,7 @@ MAP_PATH, MAP_OLD_PATH = "latent-map", "map"  # the map's address, and the one i
 page_scripts(map_paths=("", MAP_PATH, MAP_OLD_PATH))
 
 from explorer.i18n import set_language, t  # noqa: E402
-from webapp import load_once, state  # noqa: E402
+from webapp import pages_after_pandas, state  # noqa: E402
 from webapp.widgets import sidebar  # noqa: E402
 from webapp.zoos import open_zoos  # noqa: E402
 
@@ -31,7 +31,6 @@ open_zoos(sys.argv[1:])  # `-- --zoo DIR` opens a zoo of your own beside the shi
 set_language(state.language())
 st.set_page_config(page_title=t("app.title"), page_icon=PAGE_ICON, layout="wide",
                    initial_sidebar_state="collapsed" if state.presenting() else "auto")
-load_once()  # pandas and plotly, once per server, before any page draws a figure
 
 PAGES = [
     st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/scatter_plot:", url_path=MAP_PATH,
@@ -60,5 +59,6 @@ MAP_ALIAS = st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/s
 page = st.navigation([*PAGES, MAP_ALIAS], expanded=True)
 if page is MAP_ALIAS:
     st.switch_page(PAGES[0], query_params={key: st.query_params.get_all(key) for key in st.query_params})
-sidebar()
-page.run()
+with pages_after_pandas():  # the server's first page is drawn before pandas is imported, the others after
+    sidebar()
+    page.run()

@@ -540,27 +540,66 @@ def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_sa
     assert set(point_indices(json.loads(chart_specs(at)[-1]))) == set(drawn)
 
 
-def test_the_app_layer_has_imported_pandas_whole_before_any_page_draws_a_figure():
+def test_no_figure_is_ever_built_beside_a_half_imported_pandas():
     # Plotly reads pandas from sys.modules without the import lock: a session's figure must never meet the
     # half-made module another session's first table is importing (tests/test_load.py met it once in ten).
-    # The map draws no table, so without the app layer's import it would build its figures with no pandas.
+    # The server's first page is drawn before pandas is imported (webapp.pages_after_pandas); every page
+    # after it finds pandas whole.
     code = """
 import sys
 import plotly.basedatatypes
 from streamlit.testing.v1 import AppTest
 assert "pandas" not in sys.modules
-whole = []
+met = []
 build = plotly.basedatatypes.BaseFigure.__init__
 def noted(self, *args, **kwargs):
     m = sys.modules.get("pandas")
-    whole.append(m is not None and hasattr(m, "Series") and not getattr(m.__spec__, "_initializing", False))
+    met.append("absent" if m is None else
+               "whole" if hasattr(m, "Series") and not getattr(m.__spec__, "_initializing", False) else "half")
     build(self, *args, **kwargs)
 plotly.basedatatypes.BaseFigure.__init__ = noted
 at = AppTest.from_file("app.py", default_timeout=120).run()
 assert not at.exception, at.exception
-assert whole and all(whole), whole
+assert met and set(met) == {"absent"}, met  # the first page: drawn before pandas
+assert "pandas" in sys.modules and hasattr(sys.modules["pandas"], "Series")  # imported once it was out
+met.clear()
+at = AppTest.from_file("app.py", default_timeout=120).run()
+assert not at.exception, at.exception
+assert met and set(met) == {"whole"}, met
 """
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)
+
+
+def test_sessions_arriving_while_the_first_page_is_drawn_wait_and_then_find_pandas_whole():
+    code = """
+import sys, threading
+import webapp
+assert "pandas" not in sys.modules
+inside, go_on, second_in = threading.Event(), threading.Event(), threading.Event()
+seen = {}
+def first():
+    with webapp.pages_after_pandas():
+        seen["first"] = "pandas" in sys.modules
+        inside.set()
+        go_on.wait(60)
+def second():
+    inside.wait(60)
+    with webapp.pages_after_pandas():
+        seen["second"] = hasattr(sys.modules.get("pandas"), "Series")
+        second_in.set()
+a, b = threading.Thread(target=first), threading.Thread(target=second)
+a.start(); b.start()
+assert inside.wait(60)
+assert not second_in.wait(1.0)  # the second session waits while the first page is drawn
+go_on.set()
+assert second_in.wait(60)
+a.join(60); b.join(60)
+assert seen == {"first": False, "second": True}, seen
+with webapp.pages_after_pandas():  # every later page: no waiting, pandas whole
+    assert hasattr(sys.modules["pandas"], "Series")
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True,
+                   timeout=300)
 
 
 def test_the_app_layer_freezes_what_it_loaded_before_any_page_runs():

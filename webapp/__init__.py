@@ -7,28 +7,28 @@
 - ``scripts`` the scripts run in the page, the first element every page sends among them
 
 A page is one file in ``views/`` with a ``render(view, …)`` function and one line in
-``app.py``'s navigation table.
+``app.py``'s navigation table; app.py runs it inside :func:`pages_after_pandas`.
 """
 
+import contextlib
 import gc
 import importlib
+import threading
 
 _loaded = False
+_first_page = threading.Lock()  # held while the server's first page is drawn, before pandas is imported
 
 
 def load_once() -> None:
-    """Import what every page draws with, and freeze it: once per server, before any page runs.
-
-    app.py calls it after the page's first element (its scripts) went out, so that the browser
-    loads Plotly's code while this server imports (README, Performance: cold start)."""
+    """Import what every page draws with, and freeze it: once per server (see :func:`pages_after_pandas`)."""
     global _loaded
     if _loaded:
         return
     # Plotly looks pandas up in sys.modules without the import lock. While one session's thread is the
     # first to import pandas (Streamlit's tables do), another session building a figure finds the
     # half-made module and fails ("partially initialized module 'pandas' has no attribute 'Series'": 1 of
-    # 10 sessions in tests/test_load.py). Imported here, before any page of any session runs, it is whole
-    # before any figure: a second session arriving meanwhile waits at this import for the first's.
+    # 10 sessions in tests/test_load.py). Imported here, it is whole before any figure of any other page:
+    # a session arriving meanwhile waits at this import (or at the first page's lock) for the first's.
     importlib.import_module("pandas")
     importlib.import_module("plotly.graph_objects")  # every page draws with it
 
@@ -38,3 +38,26 @@ def load_once() -> None:
     # loaded so far lives as long as the server: frozen (gc.freeze), later passes leave it out.
     gc.freeze()
     _loaded = True
+
+
+@contextlib.contextmanager
+def pages_after_pandas():
+    """Around every page's run: the server's very first page is drawn first, and pandas imported after it.
+
+    Importing pandas takes 0.5 s that the first map need not wait for (README, Performance: cold start):
+    it is imported once that page is out, while every other session waits for it here, so that no figure
+    is ever built while pandas is half imported. Every later page finds pandas whole.
+    """
+    if not _loaded:
+        _first_page.acquire()
+        if not _loaded:
+            try:
+                yield  # no other session runs a page meanwhile: none imports pandas beside this one
+            finally:
+                try:
+                    load_once()
+                finally:
+                    _first_page.release()
+            return
+        _first_page.release()
+    yield
