@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser_support import CHROMIUM_FLAGS, MAP_POINTS_JS, MAP_SIGNATURE_JS, AppServer, require_chromium  # noqa: E402
 
-VARIANTS = ["minimal", "customdata", "hover", "colours", "ten traces", "app figure", "app figure + select"]
+VARIANTS = ["minimal", "customdata", "hover", "colours", "ten traces", "app figure", "app figure + select",
+            "app figure, map chart"]
 
 
 async def switch_times(url: str, variant: str, repeats: int) -> tuple[list[float], str]:

@@ -2,7 +2,8 @@
 
 Each variant adds one thing the app's latent map has to Streamlit's minimal 10,000-point
 scatter, so the browser's cost of each can be read off: customdata, a hover template,
-one trace per class, the app's layout, selection events, and the whole app figure.
+one trace per class, the app's layout, selection events, and the whole app figure; the last
+draws that figure with the app's own chart (webapp/map_chart), which keeps its chart across reruns.
 """
 
 import numpy as np
@@ -12,6 +13,7 @@ import streamlit as st
 from explorer.figures import CLASS_COLOURS, latent_map_figure
 from explorer.project import load_map
 from explorer.data import load_shipped_arrays, pretrained_dir
+from webapp.map_chart import map_chart
 
 variant = st.query_params.get("variant", "minimal")
 seed = st.selectbox("seed", [0, 1, 2, 3])
@@ -42,6 +44,8 @@ else:  # "app figure", "app figure + select": what the map page draws
 if variant == "app figure + select":
     st.plotly_chart(fig, key="chart", on_select="rerun", selection_mode=("points", "box", "lasso"),
                     config={"displaylogo": False})
+elif variant == "app figure, map chart":
+    map_chart(fig, "chart", 600, view="mnist/vae-z16", drawn=str(seed), selectable=True, on_select=lambda: None)
 else:
     st.plotly_chart(fig, key="chart")
 st.caption(f"{variant}: figure JSON {len(fig.to_json()) / 1024:.0f} KiB")

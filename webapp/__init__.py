@@ -15,47 +15,49 @@ import gc
 import importlib
 import threading
 
-_loaded = False
+_frozen = False
+_pandas = False
 _first_page = threading.Lock()  # held while the server's first page is drawn, before pandas is imported
 
 
 def load_once() -> None:
-    """Import what every page draws with, and freeze it: once per server (see :func:`pages_after_pandas`)."""
-    global _loaded
-    if _loaded:
+    """Freeze what is loaded before any page runs: once per server (app.py, through :func:`pages_after_pandas`)."""
+    global _frozen
+    if _frozen:
         return
-    # Plotly looks pandas up in sys.modules without the import lock. While one session's thread is the
-    # first to import pandas (Streamlit's tables do), another session building a figure finds the
-    # half-made module and fails ("partially initialized module 'pandas' has no attribute 'Series'": 1 of
-    # 10 sessions in tests/test_load.py). Imported here, it is whole before any figure of any other page:
-    # a session arriving meanwhile waits at this import (or at the first page's lock) for the first's.
-    importlib.import_module("pandas")
     importlib.import_module("plotly.graph_objects")  # every page draws with it
-
     # Streamlit collects all garbage after every run (runner.postScriptGC). A full pass walked every
-    # object of streamlit, numpy, pandas and plotly each time: 0.1–0.3 s a rerun with the GIL held,
-    # while the page's last messages waited and the browser painted (README, Performance). What is
-    # loaded so far lives as long as the server: frozen (gc.freeze), later passes leave it out.
+    # object of streamlit, numpy and plotly each time: 0.1–0.3 s a rerun with the GIL held, while the
+    # page's last messages waited and the browser painted (README, Performance). What is loaded before
+    # any page lives as long as the server: frozen (gc.freeze), later passes leave it out. Frozen later,
+    # a session alive at that moment would be frozen with it (bench/memory.py: it grows).
     gc.freeze()
-    _loaded = True
+    _frozen = True
 
 
 @contextlib.contextmanager
 def pages_after_pandas():
     """Around every page's run: the server's very first page is drawn first, and pandas imported after it.
 
-    Importing pandas takes 0.5 s that the first map need not wait for (README, Performance: cold start):
-    it is imported once that page is out, while every other session waits for it here, so that no figure
-    is ever built while pandas is half imported. Every later page finds pandas whole.
+    Plotly looks pandas up in sys.modules without the import lock. While one session's thread is the
+    first to import pandas (Streamlit's tables do), another session building a figure finds the half-made
+    module and fails ("partially initialized module 'pandas' has no attribute 'Series'": 1 of 10
+    sessions in tests/test_load.py). So pandas is imported here, once: after the server's first page,
+    which need not wait 0.5 s for it (README, Performance: cold start), while every other session waits
+    at this lock, so that no figure is ever built beside a half-imported pandas. Every later page finds
+    it whole.
     """
-    if not _loaded:
+    global _pandas
+    if not _pandas:
         _first_page.acquire()
-        if not _loaded:
+        if not _pandas:
             try:
+                load_once()
                 yield  # no other session runs a page meanwhile: none imports pandas beside this one
             finally:
                 try:
-                    load_once()
+                    importlib.import_module("pandas")
+                    _pandas = True
                 finally:
                     _first_page.release()
             return
