@@ -604,6 +604,7 @@ with webapp.pages_after_pandas():  # every later page: no waiting, pandas whole
 
 def test_the_app_layer_freezes_what_it_loaded_before_any_page_runs():
     # Streamlit collects all garbage after every run; frozen, the modules' objects are not walked each time
-    code = ("import gc, webapp, plotly.graph_objects as go; webapp.load_once(); assert gc.get_freeze_count() > 50_000; "
+    code = ("import gc, streamlit, webapp, plotly.graph_objects as go; webapp.load_once(); "
+            "assert gc.get_freeze_count() > 50_000; "
             "gc.collect(); assert not any(isinstance(o, type) and o is go.Scattergl for o in gc.get_objects())")
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)
