@@ -42,11 +42,12 @@ def map_chart(fig: go.Figure, key: str, height: int, view: str, drawn: str, sele
     Plotly's mode bar on hover (presenter mode leaves it out, as it does Streamlit's toolbars).
     """
     spec = plotly.io.to_json(fig, validate=False)
-    revisions = {"uirevision": view, "selectionrevision": drawn}
-    signature = hashlib.sha256(spec.encode() + repr((revisions, toolbar)).encode()).hexdigest()[:16]
-    return _component()(spec=spec, signature=signature, revisions=revisions, height=int(height),
-                        selectable=bool(selectable), toolbar=bool(toolbar), key=key, default=None,
-                        on_change=on_select)
+    signature = hashlib.sha256(spec.encode() + repr((view, drawn, toolbar)).encode()).hexdigest()[:16]
+    # Only strings, numbers and booleans: Streamlit asks of any other argument whether it is a table,
+    # and that question imports pandas (0.5 s before the server's first map; webapp.pages_after_pandas).
+    return _component()(spec=spec, signature=signature, uirevision=str(view), selectionrevision=str(drawn),
+                        height=int(height), selectable=bool(selectable), toolbar=bool(toolbar), key=key,
+                        default=None, on_change=on_select)
 
 
 def selected_points(value, n_images: int, limit: int) -> list[int]:

@@ -45,8 +45,9 @@ function indices(event) {
 
 function draw(args, theme) {
   const figure = JSON.parse(args.spec);
-  // Plotly's own defaults under the page's theme, not plotly.py's template (Streamlit drops it too)
-  const layout = themed({ ...(figure.layout || {}), ...args.revisions, template: undefined }, theme);
+  // Plotly's own defaults under the page's theme, not plotly.py's template (Streamlit replaces it too)
+  const layout = themed({ ...(figure.layout || {}), uirevision: args.uirevision,
+                          selectionrevision: args.selectionrevision, template: undefined }, theme);
   // the screen's own resolution, up to Plotly's default 2: on a 1x screen (a projector's) a quarter of the pixels
   const ratio = Math.min(2, Math.max(1, window.devicePixelRatio || 1));
   const config = { displaylogo: false, responsive: true, plotGlPixelRatio: ratio,
