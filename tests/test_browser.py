@@ -118,6 +118,23 @@ def test_the_map_keeps_one_chart_at_the_screens_pixel_ratio_through_a_selection_
         context.close()
 
 
+def test_a_point_clicked_again_after_the_selection_was_cleared_is_selected_again(server, page):
+    page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
+    wait_for_map(page)
+    wait_idle(page)
+    index, x, y = page.evaluate(ISOLATED_POINT_JS, 1)
+    hover_then_click(page, index, x, y)
+    wait_for_url(page, f"sel={index}")
+    wait_idle(page)
+    page.get_by_role("button", name="Clear the selection").click()
+    page.wait_for_function("() => !location.href.includes('sel=')", timeout=30_000)
+    page.get_by_text("Nothing selected").first.wait_for(timeout=30_000)
+    wait_idle(page)
+    hover_then_click(page, index, x, y)  # the same point: the chart says so again, and the page shows it again
+    wait_for_url(page, f"sel={index}")
+    image_caption(page, f"#{index} · ").wait_for(timeout=30_000)
+
+
 def test_a_lasso_selects_the_points_inside_it(server, page):
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)

@@ -174,8 +174,10 @@ def render(page: PageInput) -> None:
                     add_thumbnails(fig, latent_map.xy, images[latent_map.indices], labels[latent_map.indices], rows)
                 key = "map_chart" if info == view.model else f"map_chart_{info.name}"
                 if latent_map.dims == 2:  # one chart kept in the page, the new figure drawn into it
+                    # Plotly's own selection marks last while the map draws the same thing and the
+                    # selection is not set elsewhere (the clear button, a link)
                     map_chart(fig, key, fig.layout.height, view=f"{view.dataset}/{info.name}",
-                              drawn=repr(drawn), selectable=info == view.model,
+                              drawn=repr((drawn, state.selection_set_elsewhere())), selectable=info == view.model,
                               on_select=on_map_select if info == view.model else None,
                               toolbar=not state.presenting())
                 else:  # a recomputed 3-D map: Plotly's 3-D scatter, turned with the mouse (no selection in 3-D)

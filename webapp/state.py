@@ -42,6 +42,7 @@ DATASET = "dataset"
 MODEL = "model"
 SELECTION = "selection"
 SELECTION_SHOWN_BY = "selection_shown_by"  # what the map chart drew when its own selection was made
+SELECTION_SET_ELSEWHERE = "selection_set_elsewhere"  # how many times the selection was set other than on the chart
 LANGUAGE = "lang"
 TOUR_STEP = "tour_step"
 PRESENTING = "presenting"
@@ -164,6 +165,7 @@ def view() -> View:
 def forget_selection() -> None:
     st.session_state.pop(SELECTION, None)
     st.query_params.pop("sel", None)
+    st.session_state[SELECTION_SET_ELSEWHERE] = selection_set_elsewhere() + 1
 
 
 # --- the map's selection -----------------------------------------------------------------
@@ -202,6 +204,8 @@ def set_selection(indices: list[int], shown_by_chart: tuple | None = None) -> No
     drew when the selection was made on it (Plotly marks it there; see views/latent_map.py)."""
     st.session_state[SELECTION] = list(indices)
     st.session_state[SELECTION_SHOWN_BY] = shown_by_chart
+    if shown_by_chart is None:
+        st.session_state[SELECTION_SET_ELSEWHERE] = selection_set_elsewhere() + 1
     if indices:
         st.query_params["sel"] = format_indices(indices)
     else:
@@ -210,6 +214,12 @@ def set_selection(indices: list[int], shown_by_chart: tuple | None = None) -> No
 
 def selection_shown_by() -> tuple | None:
     return st.session_state.get(SELECTION_SHOWN_BY)
+
+
+def selection_set_elsewhere() -> int:
+    """Changes whenever the selection is set other than on the map chart (cleared, from a link, a
+    flashlight click): the chart then drops the marks Plotly drew for the one before."""
+    return st.session_state.get(SELECTION_SET_ELSEWHERE, 0)
 
 
 # --- a test image per page ----------------------------------------------------------------

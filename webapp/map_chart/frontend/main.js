@@ -17,14 +17,17 @@ function send(type, data) {
   window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, "*");
 }
 
-let reported = null;  // the points last sent
+let clicked = null;  // the points a plain click just sent: Plotly's selection event after it holds the same
 
 function report(points) {
-  const same = reported !== null && reported.length === points.length && reported.every((p, i) => p === points[i]);
-  if (same) return;
-  reported = points;
   sent += 1;
   send("streamlit:setComponentValue", { value: { event: "select", points, n: sent }, dataType: "json" });
+}
+
+function sameAsClicked(points) {
+  const same = clicked !== null && clicked.length === points.length && clicked.every((p, i) => p === points[i]);
+  clicked = null;
+  return same;
 }
 
 function themed(layout, theme) {
@@ -63,9 +66,17 @@ function draw(args, theme) {
     // A plain click is sent at once: Plotly marks the point on the chart after it (its own selection
     // event then holds the same point, and is not sent again). Shift-click adds, box and lasso select:
     // those are sent from Plotly's selection event.
-    chart.on("plotly_click", (event) => { if (event && !(event.event && event.event.shiftKey)) report(indices(event)); });
-    chart.on("plotly_selected", (event) => { if (event) report(indices(event)); });
-    chart.on("plotly_deselect", () => report([]));
+    chart.on("plotly_click", (event) => {
+      if (!event || (event.event && event.event.shiftKey)) return;
+      clicked = indices(event);
+      report(clicked);
+    });
+    chart.on("plotly_selected", (event) => {
+      if (!event) return;
+      const points = indices(event);
+      if (!sameAsClicked(points)) report(points);
+    });
+    chart.on("plotly_deselect", () => { clicked = null; report([]); });
   }
   send("streamlit:setFrameHeight", { height: args.height });
 }
