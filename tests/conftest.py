@@ -81,6 +81,23 @@ def make_pretrained(base: Path, dataset: str = "mnist", models=(("vae", 4), ("ae
     return base
 
 
+def components_named(at, name: str) -> list:
+    """The custom components an AppTest run drew whose name ends with ``name`` (map_chart, browser_decoder)."""
+    return [c for c in at.get("component_instance") if c.proto.component_name.endswith(name)]
+
+
+def map_charts(at) -> list:
+    """The map page's charts (webapp/map_chart), as the script sent them."""
+    return components_named(at, "map_chart")
+
+
+def chart_specs(at) -> list[str]:
+    """Every figure's JSON: the map page's maps first, then the charts Streamlit draws."""
+    import json
+
+    return [json.loads(c.proto.json_args)["spec"] for c in map_charts(at)] + [c.proto.spec for c in at.get("plotly_chart")]
+
+
 def clear_streamlit_caches() -> None:
     """Forget every cached loader: a test's zoo is not the one a previous test cached."""
     import streamlit as st

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.catalog import list_models
 from explorer.data import DATASETS
+from tests.conftest import chart_specs, map_charts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -27,16 +28,6 @@ def open_recompute(at: AppTest) -> AppTest:
     """Open the map page's "Recompute the map" expander, as a click on it does (it then reruns the page)."""
     at.session_state["recompute_open"] = True
     return at.run()
-
-
-def map_charts(at: AppTest) -> list:
-    """The map page's charts (webapp/map_chart), as the script sent them."""
-    return [c for c in at.get("component_instance") if c.proto.component_name.endswith("map_chart")]
-
-
-def chart_specs(at: AppTest) -> list[str]:
-    """Every figure's JSON: the map page's maps first, then the charts Streamlit draws."""
-    return [json.loads(c.proto.json_args)["spec"] for c in map_charts(at)] + [c.proto.spec for c in at.get("plotly_chart")]
 
 
 def test_default_view_renders_the_default_map(fake_pretrained):

@@ -17,7 +17,7 @@ from explorer.inverse import blend, epsilon, held_out_split, inverse_error, knn_
 from explorer.kinds import MODEL_KINDS
 from explorer.latent import decode
 from explorer.models import ModelConfig, build_model
-from tests.conftest import make_pretrained
+from tests.conftest import components_named, make_pretrained, map_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -212,8 +212,8 @@ def test_without_onnx_a_model_without_a_decoder_says_so_and_keeps_the_servers_ma
     at = open_map_with_flashlight(APP)
     assert not at.exception
     assert any("ships no decoder for the browser" in c.value and "onnx" in c.value for c in at.caption)
-    assert len(at.get("plotly_chart")) == 1
-    assert not at.get("component_instance")
+    assert len(map_charts(at)) == 1  # the server's map
+    assert not components_named(at, "browser_decoder")
 
 
 def test_a_decoder_onnx_cannot_express_is_said_and_decodes_on_the_server(fake_pretrained, monkeypatch):
@@ -224,7 +224,7 @@ def test_a_decoder_onnx_cannot_express_is_said_and_decodes_on_the_server(fake_pr
     at = open_map_with_flashlight(APP)
     assert not at.exception
     assert any("ONNX cannot express" in c.value for c in at.caption)
-    assert not at.get("component_instance")
+    assert not components_named(at, "browser_decoder")
     assert "aten::my_op" not in " ".join(c.value for c in at.caption)
 
 
@@ -236,7 +236,7 @@ def test_a_damaged_browser_decoder_is_named_and_never_sent(fake_pretrained):
     at = open_map_with_flashlight(APP)
     assert not at.exception
     assert any("is damaged" in c.value and "--force" in c.value for c in at.caption)
-    assert not at.get("component_instance")
+    assert not components_named(at, "browser_decoder")
     assert str(fake_pretrained) not in " ".join(c.value for c in at.caption)
 
 

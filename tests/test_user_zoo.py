@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer import train, zoo
 from explorer.data import SHIPPED_ENV, ZOO_ENV, all_datasets
-from tests.conftest import clear_streamlit_caches, synthetic_digits
+from tests.conftest import chart_specs, clear_streamlit_caches, synthetic_digits
 from tests.test_damaged_files import PAGES
 from tests.test_userdata import squares
 
@@ -83,7 +83,7 @@ def test_the_map_of_colour_images_draws_colour_thumbnails_and_unlabelled_data_on
     at = open_page(PAGES[0], "shapes", "ae-z2")
     at.toggle(key="thumbnails").set_value(True).run()
     assert not at.exception
-    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    figure = json.loads(chart_specs(at)[0])
     sprites = [image["source"] for image in figure["layout"]["images"]]
     assert len(sprites) == 8  # every test image (fewer than the thumbnails asked for)
     header, encoded = sprites[0].split(",", 1)
@@ -91,7 +91,7 @@ def test_the_map_of_colour_images_draws_colour_thumbnails_and_unlabelled_data_on
     assert Image.open(io.BytesIO(base64.b64decode(encoded))).mode == "RGB"  # the image's own colours
     assert {t["name"] for t in figure["data"]} >= {"red", "green", "blue"}  # the classes named by the data
     at = open_page(PAGES[0], "doodles", "ae-z2")
-    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    traces = json.loads(chart_specs(at)[0])["data"]
     assert [t["name"] for t in traces if t.get("showlegend", True) is not False] == ["unlabelled"]
 
 
