@@ -10,7 +10,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from webapp.scripts import page_scripts
+import webapp
+
+webapp.hold_collections()  # until the app's modules are loaded and frozen (webapp.load_once)
+
+from webapp.scripts import page_scripts  # noqa: E402
 
 MAP_PATH, MAP_OLD_PATH = "latent-map", "map"  # the map's address, and the one it had before (see MAP_ALIAS)
 

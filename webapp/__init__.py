@@ -20,6 +20,17 @@ _pandas = False
 _first_page = threading.Lock()  # held while the server's first page is drawn, before pandas is imported
 
 
+def hold_collections() -> None:
+    """First thing app.py does: on the server's first run, no garbage collection until :func:`load_once`.
+
+    A full pass walks every object of Streamlit's server, and the app's imports made Python start
+    one: 0.13–0.15 s of the first run before the first map (README, Performance: cold start). Imported
+    modules make no garbage worth collecting; :func:`load_once` freezes them and turns collection back on.
+    """
+    if not _frozen:
+        gc.disable()
+
+
 def load_once() -> None:
     """Freeze what is loaded before any page runs: once per server (app.py, through :func:`pages_after_pandas`)."""
     global _frozen
@@ -32,6 +43,7 @@ def load_once() -> None:
     # any page lives as long as the server: frozen (gc.freeze), later passes leave it out. Frozen later,
     # a session alive at that moment would be frozen with it (bench/memory.py: it grows).
     gc.freeze()
+    gc.enable()  # off since hold_collections
     _frozen = True
 
 
