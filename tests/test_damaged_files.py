@@ -58,6 +58,13 @@ def map_with_nan(path: Path) -> None:
     save_map(path, LatentMap(xy=xy, indices=good.indices, method=good.method, params=good.params))
 
 
+def map_listing_an_image_twice(path: Path) -> None:
+    good = load_map(path)
+    indices = good.indices.copy()
+    indices[-1] = indices[0]
+    save_map(path, LatentMap(xy=good.xy, indices=indices, method=good.method, params=good.params))
+
+
 def write_gmm(path: Path, weights, means, covariances) -> None:
     np.savez(path, weights=np.asarray(weights), means=np.asarray(means), covariances=np.asarray(covariances))
 
@@ -164,6 +171,7 @@ def test_a_damaged_mixture_is_replaced_by_one_fitted_here_and_still_samples(zoo_
 @pytest.mark.parametrize("make_damage, message", [
     (truncate, "damaged or truncated"), (flip_compressed_bytes, "damaged or truncated"),
     (map_out_of_range, "outside the test split"), (map_with_nan, "not finite"),
+    (map_listing_an_image_twice, "more than once"),
 ])
 def test_load_map_turns_every_fault_into_map_unavailable(tmp_path, make_damage, message):
     path = tmp_path / "map.npz"
