@@ -100,22 +100,11 @@ SCRIPT_IDLE_JS = """() => {
 
 NEXT_PAINT_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
-# The map's Plotly chart (webapp/map_chart: in the component's frame, same origin) and where its frame is in the
-# page; the page's own first chart where a map is drawn by st.plotly_chart (a 3-D map).
-MAP_IFRAME = 'iframe[src*="map_chart"]'  # the map's frame, as a selector (page.frame_locator)
-MAP_FRAME = f"document.querySelector('{MAP_IFRAME}')"
-MAP_GD = f"""(() => {{
-  const frame = {MAP_FRAME};
-  const inner = frame && frame.contentDocument ? frame.contentDocument.querySelector('.js-plotly-plot') : null;
-  return inner || document.querySelector('.stPlotlyChart .js-plotly-plot');
-}})()"""
-# The offset of the map's frame in the page: add it to a position measured inside the frame.
-MAP_OFFSET = f"""(() => {{
-  const frame = {MAP_FRAME};
-  if (!frame || !frame.contentDocument || !frame.contentDocument.querySelector('.js-plotly-plot')) return [0, 0];
-  const box = frame.getBoundingClientRect();
-  return [box.left + frame.clientLeft, box.top + frame.clientTop];
-}})()"""
+# The map's Plotly chart (webapp/map_chart: drawn in the page itself); the page's own first chart where a map
+# is drawn by st.plotly_chart (a 3-D map).
+MAP_CHART = ".explorer-map"  # the map's chart, as a selector
+MAP_GD = f"""(() => document.querySelector('{MAP_CHART}.js-plotly-plot')
+                 || document.querySelector('.stPlotlyChart .js-plotly-plot'))()"""
 
 # Plotly keeps the decoded arrays in _fullData (data holds plotly.py's base64 "bdata" form).
 MAP_POINTS_JS = f"""() => {{
@@ -140,9 +129,9 @@ TRACE_NAMES_JS = f"""() => {{
 # The n-th point (from 0, wrapping round) with no other within 5 pixels and well inside the plot (clear of its edges and of the
 # modebar at its top), so that a click lands on it and on nothing else: its index and place on the page
 ISOLATED_POINT_JS = f"""(nth) => {{
-  const gd = {MAP_GD}, [dx, dy] = {MAP_OFFSET};
+  const gd = {MAP_GD};
   const L = gd._fullLayout, box = gd.getBoundingClientRect(), points = [];
-  const left = dx + box.left + L._size.l, top = dy + box.top + L._size.t;
+  const left = box.left + L._size.l, top = box.top + L._size.t;
   for (const t of gd._fullData) {{
     if (!t.customdata) continue;
     for (let k = 0; k < t.x.length; k++) points.push([t.customdata[k], left + L.xaxis.l2p(t.x[k]),
@@ -172,8 +161,8 @@ POINT_PIXEL_JS = f"""(index) => {{
     if (!t.customdata) continue;
     const k = Array.from(t.customdata).indexOf(index);
     if (k < 0) continue;
-    const L = gd._fullLayout, box = gd.getBoundingClientRect(), [dx, dy] = {MAP_OFFSET};
-    return [dx + box.left + L._size.l + L.xaxis.l2p(t.x[k]), dy + box.top + L._size.t + L.yaxis.l2p(t.y[k])];
+    const L = gd._fullLayout, box = gd.getBoundingClientRect();
+    return [box.left + L._size.l + L.xaxis.l2p(t.x[k]), box.top + L._size.t + L.yaxis.l2p(t.y[k])];
   }}
   return null;
 }}"""
@@ -192,6 +181,9 @@ def wait_idle(page, timeout: float = 30.0) -> None:
     """
     page.wait_for_function(SCRIPT_IDLE_JS, timeout=timeout * 1000)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout * 1000)
+    # the map's chart draws what the run sent after the page has shown it: a frame later, once Plotly has
+    page.evaluate(NEXT_PAINT_JS)
+    page.wait_for_function(f"() => !document.querySelector('{MAP_CHART}[data-drawing]')", timeout=timeout * 1000)
 
 
 # --- a whole session, as a person in the audience would run it (async, for many at once) ---

@@ -82,20 +82,25 @@ def make_pretrained(base: Path, dataset: str = "mnist", models=(("vae", 4), ("ae
 
 
 def components_named(at, name: str) -> list:
-    """The custom components an AppTest run drew whose name ends with ``name`` (map_chart, browser_decoder)."""
+    """The components-v1 components an AppTest run drew whose name ends with ``name`` (the browser decoder)."""
     return [c for c in at.get("component_instance") if c.proto.component_name.endswith(name)]
 
 
 def map_charts(at) -> list:
-    """The map page's charts (webapp/map_chart), as the script sent them."""
-    return components_named(at, "map_chart")
+    """The map page's charts (webapp/map_chart, components v2), as the script sent them."""
+    return [c for c in at.get("bidi_component") if c.proto.component_name == "map_chart"]
+
+
+def map_chart_data(chart) -> dict:
+    """What the script sent one of the map's charts: its figure's JSON ("spec") and how to draw it."""
+    import json
+
+    return json.loads(chart.proto.json)
 
 
 def chart_specs(at) -> list[str]:
     """Every figure's JSON: the map page's maps first, then the charts Streamlit draws."""
-    import json
-
-    return [json.loads(c.proto.json_args)["spec"] for c in map_charts(at)] + [c.proto.spec for c in at.get("plotly_chart")]
+    return [map_chart_data(c)["spec"] for c in map_charts(at)] + [c.proto.spec for c in at.get("plotly_chart")]
 
 
 def clear_streamlit_caches() -> None:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.catalog import list_models
 from explorer.data import DATASETS
-from tests.conftest import chart_specs, map_charts
+from tests.conftest import chart_specs, map_chart_data, map_charts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -51,7 +51,7 @@ def test_changing_the_model_changes_the_figure(fake_pretrained):
 
 def test_presenter_mode_draws_the_map_without_its_toolbar(fake_pretrained):
     def args(at: AppTest) -> dict:
-        return json.loads(map_charts(at)[0].proto.json_args)
+        return map_chart_data(map_charts(at)[0])
 
     at = run_app()
     assert args(at)["toolbar"] is True and args(at)["selectable"] is True

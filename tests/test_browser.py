@@ -11,8 +11,8 @@ import pytest
 from tests.browser_support import (
     HOVER_NAMES_INDEX_JS,
     ISOLATED_POINT_JS,
+    MAP_CHART,
     MAP_GD,
-    MAP_IFRAME,
     MAP_POINTS_JS,
     MAP_SIGNATURE_JS,
     NEXT_PAINT_JS,
@@ -139,7 +139,7 @@ def test_a_lasso_selects_the_points_inside_it(server, page):
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)
     wait_idle(page)
-    page.frame_locator(MAP_IFRAME).locator('.modebar-btn[data-val="lasso"]').first.click()
+    page.locator(f'{MAP_CHART} .modebar-btn[data-val="lasso"]').first.click()
     x, y = page.evaluate(POINT_PIXEL_JS, 42)
     page.mouse.move(x - 10, y - 10)
     page.mouse.down()
@@ -367,7 +367,7 @@ def test_the_map_of_a_zoo_of_your_own_draws_colour_thumbnails(browser, tmp_path)
           const gd = {MAP_GD};
           return gd && gd._fullLayout && (gd._fullLayout.images || []).length === 8;
         }}""", timeout=60_000)
-        sprites = page.frame_locator(MAP_IFRAME).locator("svg image")
+        sprites = page.locator(f"{MAP_CHART} svg image")
         sprites.first.wait_for(state="attached", timeout=30_000)
         href = sprites.first.get_attribute("href") or sprites.first.get_attribute("xlink:href")
         assert href.startswith("data:image/png;base64,")

@@ -11,7 +11,7 @@ from explorer.i18n import t
 from explorer.images import pictures
 from explorer.project import DEFAULT_UMAP, PROJECTIONS
 from webapp import browser_decoder, loaders, state
-from webapp.map_chart import map_chart, selected_points
+from webapp.map_chart import chart_selection, map_chart, selected_points
 from webapp.page import PageInput, model_or_error, open_page, show_error
 from webapp.widgets import figure, figure_downloads, file_download, model_label
 
@@ -37,7 +37,7 @@ def render(page: PageInput) -> None:
     def on_map_select() -> None:
         # A selection made on the chart is already drawn there by Plotly; leaving the figure
         # as it is spares the browser a redraw of every point (README, Performance: 690 → 331 ms).
-        chosen = selected_points(st.session_state.get("map_chart"), len(images), state.MAX_SELECTION)
+        chosen = selected_points(chart_selection("map_chart"), len(images), state.MAX_SELECTION)
         state.set_selection(chosen, shown_by_chart=chart_state())
 
     def the_map(info):

@@ -34,19 +34,20 @@ def streamlit_bundles(names: tuple[str, ...] = PRELOADED) -> list[str]:
 
 @functools.cache
 def _page_scripts(map_paths: tuple[str, ...]) -> str:
-    scripts = [asset("follow_server.js")]
-    bundles = streamlit_bundles()
-    if bundles:
-        preload = asset("preload_bundles.js").replace("__BUNDLES__", json.dumps(bundles), 1)
-        scripts.insert(0, preload.replace("__MAP_PATHS__", json.dumps(list(map_paths)), 1))
+    from webapp.map_chart import plotly_address
+
+    preload = (asset("preload_bundles.js").replace("__BUNDLES__", json.dumps(streamlit_bundles()), 1)
+               .replace("__MAP_PATHS__", json.dumps(list(map_paths)), 1)
+               .replace("__MAP_PLOTLY__", json.dumps(plotly_address()), 1))
+    scripts = [preload, asset("follow_server.js")]
     return "".join(f"<script>{script}</script>" for script in scripts)
 
 
 def page_scripts(map_paths: tuple[str, ...]) -> None:
     """What every page runs once in the browser, sent first (app.py): start loading the code of
-    Plotly and of the widgets before they arrive (assets/preload_bundles.js), except Plotly's at the
-    map's addresses (``map_paths``, its own chart draws it), and load the page anew from its URL when
-    its server is replaced (assets/follow_server.js)."""
+    Plotly and of the widgets before they arrive (assets/preload_bundles.js), at the map's addresses
+    (``map_paths``) the map chart's Plotly instead of Streamlit's (webapp.map_chart), and load the
+    page anew from its URL when its server is replaced (assets/follow_server.js)."""
     st.html(_page_scripts(tuple(map_paths)), unsafe_allow_javascript=True, width=1)
 
 

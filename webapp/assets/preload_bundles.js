@@ -5,10 +5,11 @@
 // Streamlit's own code imports them (beside its main module, so the browser keeps one copy of
 // each), they load while the server is still building the page. The bundles' names are
 // Streamlit's (webapp/scripts.py finds them); one that is missing is simply loaded later, as before.
-// The map's page draws with its own chart (webapp/map_chart): there Streamlit's Plotly would only
-// take the CPU the map needs, so it is left to load if a chart of Streamlit's comes.
+// The map's page draws with its own chart (webapp/map_chart) and Plotly's partial bundle: there that
+// file starts loading instead (the chart finds it by its id), and Streamlit's Plotly, which would only
+// take the CPU the map needs, is left to load if a chart of Streamlit's comes.
 (() => {
-  const bundles = __BUNDLES__, mapPaths = __MAP_PATHS__;
+  const bundles = __BUNDLES__, mapPaths = __MAP_PATHS__, mapPlotly = __MAP_PLOTLY__;
   const main = document.querySelector('script[type="module"][src*="/static/js/"]');
   if (!main || window.__explorerBundlesPreloaded) return;
   window.__explorerBundlesPreloaded = true;
@@ -16,5 +17,11 @@
   for (const bundle of bundles) {
     if (onMap && bundle.startsWith("PlotlyChart.")) continue;
     import(new URL(bundle, main.src).href).catch(() => {});
+  }
+  if (onMap && !document.getElementById("explorer-map-plotly")) {
+    const script = document.createElement("script");
+    script.id = "explorer-map-plotly";
+    script.src = new URL(mapPlotly, new URL("../../", main.src)).href;  // the server's base address
+    document.head.appendChild(script);
   }
 })();
