@@ -34,11 +34,11 @@ def streamlit_bundles(names: tuple[str, ...] = PRELOADED) -> list[str]:
 
 @functools.cache
 def _page_scripts(map_paths: tuple[str, ...]) -> str:
-    from webapp.map_chart import plotly_address
+    from webapp.map_chart import plotly_script
 
     preload = (asset("preload_bundles.js").replace("__BUNDLES__", json.dumps(streamlit_bundles()), 1)
                .replace("__MAP_PATHS__", json.dumps(list(map_paths)), 1)
-               .replace("__MAP_PLOTLY__", json.dumps(plotly_address()), 1))
+               .replace("__MAP_PLOTLY__", json.dumps(plotly_script()), 1))
     scripts = [preload, asset("follow_server.js")]
     return "".join(f"<script>{script}</script>" for script in scripts)
 

@@ -18,10 +18,10 @@
     if (onMap && bundle.startsWith("PlotlyChart.")) continue;
     import(new URL(bundle, main.src).href).catch(() => {});
   }
-  if (onMap && !document.getElementById("explorer-map-plotly")) {
+  if (onMap && !document.getElementById(mapPlotly.id)) {
     const script = document.createElement("script");
-    script.id = "explorer-map-plotly";
-    script.src = new URL(mapPlotly, new URL("../../", main.src)).href;  // the server's base address
+    script.id = mapPlotly.id;
+    script.src = new URL(mapPlotly.address, new URL("../../", main.src)).href;  // the server's base address
     document.head.appendChild(script);
   }
 })();

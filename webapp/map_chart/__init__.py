@@ -29,21 +29,23 @@ if TYPE_CHECKING:
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
 PLOTLY_FILE = "vendor/plotly.js/plotly-gl2d.min.js"
+PLOTLY_SCRIPT = "explorer-map-plotly"  # the id of the page's one script element that loads it
 
 
 @functools.cache
 def _served_folder():
     # Streamlit serves a components-v1 folder as it is, and v2 only a pip-installed package's: the
-    # folder is declared for its files (Plotly). Declared by the page's first element (plotly_address),
+    # folder is declared for its files (Plotly). Declared by the page's first element (plotly_script),
     # before the app's own imports, Streamlit's walk over the loaded modules to name it is short.
     import streamlit.components.v1 as components
 
     return components.declare_component("map_chart", path=str(FRONTEND))
 
 
-def plotly_address() -> str:
-    """Where the browser finds the vendored Plotly, relative to the server's base address."""
-    return f"component/{_served_folder().name}/{PLOTLY_FILE}"
+def plotly_script() -> dict:
+    """The page's script element for the vendored Plotly: its id, and its address relative to the
+    server's base address (webapp/assets/preload_bundles.js adds it first, the chart finds it)."""
+    return {"id": PLOTLY_SCRIPT, "address": f"component/{_served_folder().name}/{PLOTLY_FILE}"}
 
 
 @functools.cache
@@ -72,7 +74,7 @@ def map_chart(fig: go.Figure, key: str, height: int, view: str, drawn: str, sele
     # and that question imports pandas (0.5 s before the server's first map; webapp.pages_after_pandas).
     data = {"spec": spec, "signature": signature, "uirevision": str(view), "selectionrevision": str(drawn),
             "height": int(height), "selectable": bool(selectable), "toolbar": bool(toolbar),
-            "plotly": plotly_address()}
+            "plotly": plotly_script()["address"], "plotly_script": PLOTLY_SCRIPT}
     callbacks = {"on_selection_change": on_select} if selectable and on_select is not None else {}
     _chart()(key=key, data=data, height=int(height), **callbacks)
 

@@ -11,19 +11,18 @@
 // What the chart sends back (its state "selection"): {"event": "select", "points": [test index…],
 // "n": count} after a click, box or lasso selection, and with "points": [] when it is cleared.
 
-const PLOTLY_ID = "explorer-map-plotly";  // the same script element as webapp/assets/preload_bundles.js
 // Selections sent from this page: each event differs from the last (a point clicked again after a clear
 // is sent again), whichever chart sent it and even if Streamlit made the chart's element anew.
 let sent = 0;
 
-function plotlyLoaded(address) {
+function plotlyLoaded(address, id) {
   // The page's first element started loading Plotly at the map's addresses; elsewhere (a link from
-  // another page) it is loaded now. Either way one script element, run once.
+  // another page) it is loaded now. Either way one script element (its id from the server), run once.
   if (window.Plotly) return Promise.resolve(window.Plotly);
-  let script = document.getElementById(PLOTLY_ID);
+  let script = document.getElementById(id);
   if (!script) {
     script = document.createElement("script");
-    script.id = PLOTLY_ID;
+    script.id = id;
     // the server's base address: where Streamlit's own code is served from, two folders up
     const main = document.querySelector('script[type="module"][src*="/static/js/"]');
     script.src = new URL(address, main ? new URL("../../", main.src) : document.baseURI).href;
@@ -104,7 +103,7 @@ export default function (component) {
   if (key === own.drawn) return;  // a rerun that sends the same figure draws nothing
   own.drawn = key;
   chart.dataset.drawing = "";  // until Plotly has drawn this figure (the browser tests wait for that)
-  plotlyLoaded(data.plotly).then((Plotly) => {
+  plotlyLoaded(data.plotly, data.plotly_script).then((Plotly) => {
     if (own.drawn !== key) return;  // a newer figure came while Plotly loaded
     const figure = JSON.parse(data.spec);
     // Plotly's own defaults under the page's theme, not plotly.py's template (Streamlit replaces it too)
