@@ -72,6 +72,18 @@ function listen(chart) {
   chart.on("plotly_deselect", () => { own.clicked = null; report([]); });
 }
 
+function busy(chart, work) {
+  // While the chart draws (a figure, or a new width) it is marked data-drawing: the browser tests wait
+  // for that to end before they point at a point.
+  const own = chart.explorer;
+  own.busy += 1;
+  chart.dataset.drawing = "";
+  Promise.resolve(work).catch(() => {}).finally(() => {
+    own.busy -= 1;
+    if (!own.busy) delete chart.dataset.drawing;
+  });
+}
+
 function follow(chart, Plotly) {
   // The chart follows its column's width; once the page has dropped it, Plotly lets its WebGL go.
   let width = chart.clientWidth;
@@ -81,7 +93,7 @@ function follow(chart, Plotly) {
       Plotly.purge(chart);
     } else if (chart._fullLayout && chart.clientWidth !== width) {
       width = chart.clientWidth;
-      Plotly.Plots.resize(chart);
+      busy(chart, Plotly.Plots.resize(chart));
     }
   });
   resized.observe(chart);
@@ -93,7 +105,7 @@ export default function (component) {
   if (!chart) {
     chart = document.createElement("div");
     chart.className = "explorer-map";
-    chart.explorer = { drawn: null, clicked: null, listening: false };
+    chart.explorer = { drawn: null, clicked: null, listening: false, busy: 0 };
     parentElement.appendChild(chart);
   }
   const own = chart.explorer;
@@ -102,9 +114,8 @@ export default function (component) {
   const key = JSON.stringify([data.signature, style.fontFamily, style.color]);
   if (key === own.drawn) return;  // a rerun that sends the same figure draws nothing
   own.drawn = key;
-  chart.dataset.drawing = "";  // until Plotly has drawn this figure (the browser tests wait for that)
-  plotlyLoaded(data.plotly, data.plotly_script).then((Plotly) => {
-    if (own.drawn !== key) return;  // a newer figure came while Plotly loaded
+  busy(chart, plotlyLoaded(data.plotly, data.plotly_script).then((Plotly) => {
+    if (own.drawn !== key) return null;  // a newer figure came while Plotly loaded
     const figure = JSON.parse(data.spec);
     // Plotly's own defaults under the page's theme, not plotly.py's template (Streamlit replaces it too)
     const layout = themed({ ...(figure.layout || {}), uirevision: data.uirevision,
@@ -118,13 +129,12 @@ export default function (component) {
       if (!layout.dragmode) layout.dragmode = "pan";
     }
     const first = !chart._fullLayout;
-    Plotly.react(chart, figure.data, layout, config).then(() => {
-      if (own.drawn === key) delete chart.dataset.drawing;
-    });
+    const drawn = Plotly.react(chart, figure.data, layout, config);
     if (first) follow(chart, Plotly);
     if (data.selectable && !own.listening) {
       own.listening = true;
       listen(chart);
     }
-  });
+    return drawn;
+  }));
 }
