@@ -23,7 +23,7 @@ MAP_PATH, MAP_OLD_PATH = "latent-map", "map"  # the map's address, and the one i
 page_scripts(map_paths=("", MAP_PATH, MAP_OLD_PATH))
 
 from explorer.i18n import set_language, t  # noqa: E402
-from webapp import pages_after_pandas, state  # noqa: E402
+from webapp import pages_after_imports, state  # noqa: E402
 from webapp.widgets import sidebar  # noqa: E402
 from webapp.zoos import open_zoos  # noqa: E402
 
@@ -63,6 +63,6 @@ MAP_ALIAS = st.Page("views/latent_map.py", title=t("nav.map"), icon=":material/s
 page = st.navigation([*PAGES, MAP_ALIAS], expanded=True)
 if page is MAP_ALIAS:
     st.switch_page(PAGES[0], query_params={key: st.query_params.get_all(key) for key in st.query_params})
-with pages_after_pandas():  # the server's first page is drawn before pandas is imported, the others after
+with pages_after_imports():  # the server's first page is drawn before the shared imports, the others after
     sidebar()
     page.run()

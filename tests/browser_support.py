@@ -211,6 +211,14 @@ async def hover_isolated_point(page, nth: int, attempts: int = 5) -> tuple[float
             await page.mouse.move(1, 1)  # off the map, so that the next move hovers afresh
 
 
+EXCEPTION = '[data-testid="stException"]'
+
+
+async def _no_exception(page, where: str) -> None:
+    if await page.locator(EXCEPTION).count():
+        raise AssertionError(f"{where} shows an exception: {await page.locator(EXCEPTION).first.inner_text()}")
+
+
 async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE · z16", "Autoencoder · z16"),
                            nth_point: int = 0, timeout_ms: int = 120_000) -> dict[str, float]:
     """Open the map, switch model, click a point, move a denoising control; return each latency (s).
@@ -245,10 +253,14 @@ async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE ·
         await page.get_by_text("images selected").first.wait_for()
         await page.locator('[data-testid="stImage"]').first.wait_for()
         times["selection"] = time.perf_counter() - start
+        await page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
+        await _no_exception(page, "the map's page")
 
         await page.goto(f"{url}/denoise?dataset=mnist&model=ae-z16")
         metric = page.locator('[data-testid="stMetricValue"]').first
-        await metric.wait_for()
+        # the metric, or the exception drawn in its place: a page that failed fails the session now
+        await page.locator(f'[data-testid="stMetricValue"], {EXCEPTION}').first.wait_for()
+        await _no_exception(page, "the denoising page")
         await page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
         value = await metric.inner_text()
         slider = page.locator(SLIDER_INPUT).first
@@ -259,8 +271,7 @@ async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE ·
             "(old) => { const m = document.querySelector('[data-testid=\"stMetricValue\"]'); return m && m.innerText !== old; }",
             arg=value)
         times["denoise control"] = time.perf_counter() - start
-        if await page.locator('[data-testid="stException"]').count():
-            raise AssertionError("the page shows an exception")
+        await _no_exception(page, "the denoising page")
         return times
     except Exception:  # keep a picture of what this session's browser showed, then fail as before
         artifacts = ROOT / "test-artifacts"

@@ -534,7 +534,7 @@ def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_sa
 def test_no_figure_is_ever_built_beside_a_half_imported_pandas():
     # Plotly reads pandas from sys.modules without the import lock: a session's figure must never meet the
     # half-made module another session's first table is importing (tests/test_load.py met it once in ten).
-    # The server's first page is drawn before pandas is imported (webapp.pages_after_pandas); every page
+    # The server's first page is drawn before pandas is imported (webapp.pages_after_imports); every page
     # after it finds pandas whole.
     code = """
 import sys
@@ -561,33 +561,38 @@ assert met and set(met) == {"whole"}, met
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)
 
 
-def test_sessions_arriving_while_the_first_page_is_drawn_wait_and_then_find_pandas_whole():
+def test_sessions_arriving_while_the_first_page_is_drawn_wait_and_then_find_the_shared_imports_whole():
     code = """
 import sys, threading
 import webapp
-assert "pandas" not in sys.modules
+assert not {"pandas", "scipy", "sklearn", "skimage"} & set(sys.modules)
 inside, go_on, second_in = threading.Event(), threading.Event(), threading.Event()
 seen = {}
+def whole():
+    # every module imported and none still initialising, every name taken from it there
+    return all(name in sys.modules and not getattr(sys.modules[name].__spec__, "_initializing", False)
+               and all(hasattr(sys.modules[name], a) for a in attributes)
+               for name, attributes in webapp.SHARED_IMPORTS.items())
 def first():
-    with webapp.pages_after_pandas():
-        seen["first"] = "pandas" in sys.modules
+    with webapp.pages_after_imports():
+        seen["first"] = "pandas" in sys.modules or "sklearn" in sys.modules
         inside.set()
         go_on.wait(60)
 def second():
     inside.wait(60)
-    with webapp.pages_after_pandas():
-        seen["second"] = hasattr(sys.modules.get("pandas"), "Series")
+    with webapp.pages_after_imports():
+        seen["second"] = whole()
         second_in.set()
 a, b = threading.Thread(target=first), threading.Thread(target=second)
 a.start(); b.start()
 assert inside.wait(60)
 assert not second_in.wait(1.0)  # the second session waits while the first page is drawn
 go_on.set()
-assert second_in.wait(60)
+assert second_in.wait(120)
 a.join(60); b.join(60)
 assert seen == {"first": False, "second": True}, seen
-with webapp.pages_after_pandas():  # every later page: no waiting, pandas whole
-    assert hasattr(sys.modules["pandas"], "Series")
+with webapp.pages_after_imports():  # every later page: no waiting, everything whole
+    assert whole()
 """
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True,
                    timeout=300)

@@ -104,3 +104,36 @@ def test_the_string_check_finds_a_literal(tmp_path):
                     'st.page_link("views/a.py", label="Open it")\n')
     found = [line.split(": ", 1)[1] for line in literal_texts(page, root=tmp_path)]
     assert found == ["'Go'", "'Loss'", "'** items'", "'AUC'", "'Open it'"]
+
+
+# Libraries whose modules import one another: the first import of each is made once per server, in one
+# thread, after its first page (webapp.SHARED_IMPORTS). Two sessions importing two of them at once met
+# each other's half-made modules, and scipy stayed broken for every session after.
+INTERLINKED = {"pandas", "scipy", "sklearn", "skimage"}
+EVERY_MODULE = sorted({*PACKAGE, *APP_LAYER, *(ROOT / "webapp").rglob("*.py")})
+
+
+def imports_not_shared(paths: list[Path]) -> list[str]:
+    """``module: name`` for each import from an interlinked library that webapp.SHARED_IMPORTS does not make."""
+    from webapp import SHARED_IMPORTS
+
+    missing = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                missing |= {alias.name for alias in node.names
+                            if alias.name.split(".")[0] in INTERLINKED and alias.name not in SHARED_IMPORTS}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in INTERLINKED:
+                missing |= {f"{node.module}: {alias.name}" for alias in node.names
+                            if alias.name not in SHARED_IMPORTS.get(node.module, ())}
+    return sorted(missing)
+
+
+def test_every_import_from_the_interlinked_libraries_is_made_once_after_the_first_page():
+    assert imports_not_shared(EVERY_MODULE) == [], "add them to webapp.SHARED_IMPORTS"
+
+
+def test_the_shared_import_check_finds_one_left_out(tmp_path):
+    module = tmp_path / "page.py"
+    module.write_text("import scipy.signal\n\ndef f():\n    from sklearn.svm import SVC\n    from sklearn.decomposition import PCA\n")
+    assert imports_not_shared([module]) == ["scipy.signal", "sklearn.svm: SVC"]

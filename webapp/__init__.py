@@ -7,7 +7,7 @@
 - ``scripts`` the scripts run in the page, the first element every page sends among them
 
 A page is one file in ``views/`` with a ``render(view, …)`` function and one line in
-``app.py``'s navigation table; app.py runs it inside :func:`pages_after_pandas`.
+``app.py``'s navigation table; app.py runs it inside :func:`pages_after_imports`.
 """
 
 import contextlib
@@ -16,8 +16,8 @@ import importlib
 import threading
 
 _frozen = False
-_pandas = False
-_first_page = threading.Lock()  # held while the server's first page is drawn, before pandas is imported
+_imported = False  # SHARED_IMPORTS, after the server's first page
+_first_page = threading.Lock()  # held while the server's first page is drawn and SHARED_IMPORTS imported
 
 
 def hold_collections() -> None:
@@ -32,7 +32,7 @@ def hold_collections() -> None:
 
 
 def load_once() -> None:
-    """Freeze what is loaded before any page runs: once per server (app.py, through :func:`pages_after_pandas`)."""
+    """Freeze what is loaded before any page runs: once per server (app.py, through :func:`pages_after_imports`)."""
     global _frozen
     if _frozen:
         return
@@ -47,29 +47,65 @@ def load_once() -> None:
     _frozen = True
 
 
-@contextlib.contextmanager
-def pages_after_pandas():
-    """Around every page's run: the server's very first page is drawn first, and pandas imported after it.
+# What pages import the first time they need it, from the libraries whose modules import one another:
+# imported once, after the server's first page (:func:`pages_after_imports`). Two sessions importing two
+# of these at once can each meet the other's half-made module: a click's neighbours (sklearn) beside
+# another session's denoising (skimage) left scipy half-imported, and the server failing every page
+# that needed it until restarted (tests/test_load.py, one clean-clone run in two). tests/test_app.py keeps this table
+# whole: every such import in explorer/, views/ and webapp/ is in it. UMAP is left out: only a
+# recompute imports it (numba, 5 s), and two recomputes import it in the same order.
+SHARED_IMPORTS = {
+    "pandas": (),  # Plotly looks it up in sys.modules without the import lock
+    "scipy": ("linalg",),
+    "scipy.optimize": ("linear_sum_assignment",),
+    "scipy.stats": ("chi",),
+    "skimage.metrics": ("structural_similarity",),  # lazily loaded: the name imports the module
+    "skimage.transform": ("resize",),
+    "sklearn.cluster": ("KMeans",),
+    "sklearn.decomposition": ("PCA",),
+    "sklearn.linear_model": ("LogisticRegression",),
+    "sklearn.manifold": ("TSNE", "trustworthiness"),
+    "sklearn.metrics": ("adjusted_rand_score", "normalized_mutual_info_score", "roc_auc_score", "roc_curve"),
+    "sklearn.metrics.cluster": ("contingency_matrix",),
+    "sklearn.mixture": ("GaussianMixture",),
+    "sklearn.neighbors": ("NearestNeighbors",),
+    "sklearn.pipeline": ("make_pipeline",),
+    "sklearn.preprocessing": ("StandardScaler",),
+}
 
-    Plotly looks pandas up in sys.modules without the import lock. While one session's thread is the
-    first to import pandas (Streamlit's tables do), another session building a figure finds the half-made
-    module and fails ("partially initialized module 'pandas' has no attribute 'Series'": 1 of 10
-    sessions in tests/test_load.py). So pandas is imported here, once: after the server's first page,
-    which need not wait 0.5 s for it (README, Performance: cold start), while every other session waits
-    at this lock, so that no figure is ever built beside a half-imported pandas. Every later page finds
-    it whole.
+
+def import_shared() -> None:
+    """Import every module of :data:`SHARED_IMPORTS` and the names taken from it, in one thread."""
+    for name, attributes in SHARED_IMPORTS.items():
+        module = importlib.import_module(name)
+        for attribute in attributes:
+            getattr(module, attribute)
+
+
+@contextlib.contextmanager
+def pages_after_imports():
+    """Around every page's run: the server's very first page is drawn first, the shared imports made after it.
+
+    Two sessions' threads importing at once can meet each other's half-made modules. Plotly looks
+    pandas up in sys.modules without the import lock: a figure built while another session's first
+    table imported pandas failed ("partially initialized module 'pandas' has no attribute 'Series'");
+    scipy's modules import one another, and sklearn and skimage reach them in different orders
+    (:data:`SHARED_IMPORTS`). So they are imported here, once, in one thread: after the server's first
+    page, which need not wait for them (README, Performance: cold start), and in that page's own run,
+    so that its fragments too (a click on its map) run only after. Every other session waits at this
+    lock meanwhile and then finds them whole.
     """
-    global _pandas
-    if not _pandas:
+    global _imported
+    if not _imported:
         _first_page.acquire()
-        if not _pandas:
+        if not _imported:
             try:
                 load_once()
-                yield  # no other session runs a page meanwhile: none imports pandas beside this one
+                yield  # no other session runs a page meanwhile: none imports beside this one
             finally:
                 try:
-                    importlib.import_module("pandas")
-                    _pandas = True
+                    import_shared()
+                    _imported = True
                 finally:
                     _first_page.release()
             return

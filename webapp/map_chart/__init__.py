@@ -71,7 +71,7 @@ def map_chart(fig: go.Figure, key: str, height: int, view: str, drawn: str, sele
     spec = plotly.io.to_json(fig, validate=False)
     signature = hashlib.sha256(spec.encode() + repr((view, drawn, toolbar)).encode()).hexdigest()[:16]
     # Only strings, numbers and booleans: Streamlit asks of any other value whether it is a table,
-    # and that question imports pandas (0.5 s before the server's first map; webapp.pages_after_pandas).
+    # and that question imports pandas (0.5 s before the server's first map; webapp.pages_after_imports).
     data = {"spec": spec, "signature": signature, "uirevision": str(view), "selectionrevision": str(drawn),
             "height": int(height), "selectable": bool(selectable), "toolbar": bool(toolbar),
             "plotly": plotly_script()["address"], "plotly_script": PLOTLY_SCRIPT}
