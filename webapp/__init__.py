@@ -51,9 +51,9 @@ def load_once() -> None:
 # imported once, after the server's first page (:func:`pages_after_imports`). Two sessions importing two
 # of these at once can each meet the other's half-made module: a click's neighbours (sklearn) beside
 # another session's denoising (skimage) left scipy half-imported, and the server failing every page
-# that needed it until restarted (tests/test_load.py, one clean-clone run in two). tests/test_app.py keeps this table
-# whole: every such import in explorer/, views/ and webapp/ is in it. UMAP is left out: only a
-# recompute imports it (numba, 5 s), and two recomputes import it in the same order.
+# that needed it until restarted (tests/test_load.py, one clean-clone run in two). tests/test_layers.py
+# keeps this table whole: every such import in explorer/, views/ and webapp/ is in it. UMAP is left
+# out: only a recompute imports it (numba, 5 s), and two recomputes import it in the same order.
 SHARED_IMPORTS = {
     "pandas": (),  # Plotly looks it up in sys.modules without the import lock
     "scipy": ("linalg",),
