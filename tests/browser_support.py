@@ -281,3 +281,82 @@ async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE ·
         raise
     finally:
         await context.close()
+
+
+# --- a page's content settled, after a click in the sidebar (bench/page_times.py, tests/test_page_content.py) ---
+
+class RunWatch:
+    """Counts the script runs the server reports finished to one page (Streamlit's ``script_finished``
+    message on its WebSocket): a page is settled only after the run its click started has finished."""
+
+    def __init__(self, page):
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self.finished = 0
+        self._message = ForwardMsg
+
+        def on_frame(payload) -> None:
+            if isinstance(payload, bytes):
+                msg = self._message()
+                try:
+                    msg.ParseFromString(payload)
+                except Exception:  # noqa: BLE001  (not a ForwardMsg: not a run's end)
+                    return
+                if msg.WhichOneof("type") == "script_finished" and msg.script_finished in (
+                        msg.FINISHED_SUCCESSFULLY, msg.FINISHED_WITH_COMPILE_ERROR):
+                    self.finished += 1
+
+        page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+
+
+# Settled: the run is over, no spinner or status widget, every chart drawn, every picture loaded, nothing stale.
+PAGE_SETTLED_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSpinner"]')) return false;
+  const main = document.querySelector('[data-testid="stMain"]');
+  // stale: left from the run before; stSkeleton: an element whose code is still loading
+  if (!main || main.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
+  for (const box of main.querySelectorAll('[data-testid="stPlotlyChart"]')) {
+    const gd = box.matches('.js-plotly-plot') ? box : box.querySelector('.js-plotly-plot');
+    if (!gd || !gd._fullLayout) return false;
+  }
+  for (const box of main.querySelectorAll('.explorer-map')) {
+    const gd = box.matches('.js-plotly-plot') ? box : box.querySelector('.js-plotly-plot');
+    if (box.dataset.drawing !== undefined || !gd || !gd._fullLayout) return false;
+  }
+  for (const img of main.querySelectorAll('img')) if (!img.complete || img.naturalWidth === 0) return false;
+  return true;
+}"""
+
+# What a settled page shows in its main area: charts drawn, pictures, tables, exceptions.
+PAGE_CONTENT_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  return {
+    charts: main.querySelectorAll('.js-plotly-plot').length,
+    images: main.querySelectorAll('[data-testid="stImage"] img, [data-testid="stImageContainer"] img').length,
+    tables: main.querySelectorAll('[data-testid="stDataFrame"], [data-testid="stTable"]').length,
+    exceptions: main.querySelectorAll('[data-testid="stException"]').length,
+    heading: (main.querySelector('h1') || {}).textContent || '',
+  };
+}"""
+
+
+def sidebar_links(page) -> list[str]:
+    """The href of every page listed in the sidebar's navigation, in its order."""
+    return page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "links => links.map(a => a.href)")
+
+
+def open_from_sidebar(page, runs: RunWatch, href: str, timeout: float = 120.0) -> float:
+    """Click the sidebar's link to ``href`` and wait until that page's content has settled (``runs`` watches
+    the page's script runs); the seconds it took."""
+    before = runs.finished
+    started = time.perf_counter()
+    page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').click()
+    deadline = started + timeout
+    while runs.finished == before:  # the run the click started has not finished yet
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"no script run finished within {timeout} s of the click on {href}")
+        page.wait_for_timeout(5)  # lets Playwright deliver the WebSocket's frames meanwhile
+    page.wait_for_function(PAGE_SETTLED_JS, timeout=max(1.0, deadline - time.perf_counter()) * 1000, polling=20)
+    return time.perf_counter() - started
