@@ -45,3 +45,7 @@ class MixtureUnavailable(ExplorerError):
 
 class TrainingDiverged(ExplorerError):
     """The loss or the weights stopped being finite during training."""
+
+
+class ViewsUnavailable(ExplorerError):
+    """A checkpoint's precomputed views (views.npz) cannot be used: the app computes them instead."""

@@ -36,7 +36,7 @@ STATE_DICT_FILE = "model.pt"  # a model of your own architecture may keep a torc
 METRICS_FILE = "metrics.json"
 FORMAT_VERSION = 1
 # Everything a checkpoint folder may hold: the checkpoint, and what embed writes beside it.
-CHECKPOINT_FILES = frozenset({CONFIG_FILE, WEIGHTS_FILE, METRICS_FILE, "map.npz", "gmm.npz", "applications.json",
+CHECKPOINT_FILES = frozenset({CONFIG_FILE, WEIGHTS_FILE, METRICS_FILE, "map.npz", "gmm.npz", "views.npz", "applications.json",
                               "decoder.onnx", "browser.json", STATE_DICT_FILE})
 
 try:

@@ -6,6 +6,7 @@
     python -m explorer.zoo train --all            # retrain everything, one entry after the other
     python -m explorer.zoo train --missing --embed   # … and precompute each one's map.npz and gmm.npz
     python -m explorer.zoo check DIR              # what the app can open in a zoo folder, and why not
+    python -m explorer.zoo precompute [DIR] [--force]   # store each checkpoint's views.npz (what pages need at once)
 
 Each entry is trained by ``python -m explorer.train`` with the settings below, so a
 checkpoint's config.json and this list say the same thing.
@@ -13,6 +14,8 @@ checkpoint's config.json and this list say the same thing.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -64,25 +67,50 @@ def zoo_entries() -> list[ZooEntry]:
     return entries
 
 
-def check(folder: Path) -> int:
-    """Print each dataset of a zoo folder and each checkpoint in it, usable or why not; exit 0 if
-    anything is usable, 1 if nothing is, 2 if the folder is not a zoo."""
-    import os
+@contextlib.contextmanager
+def opened_zoo(folder: Path):
+    """The zoo folder ``folder`` opened as the app opens it (``--zoo DIR``), for the duration."""
+    from explorer.data import ZOO_ENV
 
-    from explorer.catalog import list_models
-    from explorer.checkpoint import CheckpointError, load_pretrained
-    from explorer.data import ZOO_ENV, load_shipped_arrays, user_datasets
-
-    if not folder.is_dir():
-        print(f"error: {folder}: not a folder", file=sys.stderr)
-        return 2
     previous = os.environ.get(ZOO_ENV)
     os.environ[ZOO_ENV] = str(folder)
     try:
-        datasets = {name: spec for name, (spec, root) in user_datasets().items() if root == folder}
-        if not datasets:
-            print(f"error: {folder}: no dataset folder (a sub-folder with a test.npz, as explorer.train --data "
-                  "writes)", file=sys.stderr)
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(ZOO_ENV, None)
+        else:
+            os.environ[ZOO_ENV] = previous
+
+
+def zoo_datasets(folder: Path) -> dict | None:
+    """The datasets of a zoo folder (name → spec); None, with a message, if ``folder`` is no zoo."""
+    from explorer.data import pretrained_dir, user_datasets
+
+    if not folder.is_dir():
+        print(f"error: {folder}: not a folder", file=sys.stderr)
+        return None
+    if folder.resolve() == pretrained_dir().resolve():
+        return dict(DATASETS)
+    datasets = {name: spec for name, (spec, root) in user_datasets().items() if root == folder}
+    if not datasets:
+        print(f"error: {folder}: no dataset folder (a sub-folder with a test.npz, as explorer.train --data "
+              "writes)", file=sys.stderr)
+        return None
+    return datasets
+
+
+def check(folder: Path) -> int:
+    """Print each dataset of a zoo folder and each checkpoint in it, usable or why not; exit 0 if
+    anything is usable, 1 if nothing is, 2 if the folder is not a zoo."""
+    from explorer.catalog import list_models
+    from explorer.checkpoint import CheckpointError, load_pretrained
+    from explorer.data import load_shipped_arrays
+    from explorer.precomputed import views_status
+
+    with opened_zoo(folder):
+        datasets = zoo_datasets(folder)
+        if datasets is None:
             return 2
         usable = 0
         for name, spec in datasets.items():
@@ -105,13 +133,52 @@ def check(folder: Path) -> int:
                     except CheckpointError as err:
                         reason = err.reason
                 usable += not reason
-                print(f"  {info.name:20s} {'usable' if not reason else 'unusable: ' + reason}")
+                if reason:
+                    print(f"  {info.name:20s} unusable: {reason}")
+                    continue
+                views = views_status(info.folder, len(images), info.latent_dim)
+                print(f"  {info.name:20s} usable; views.npz "
+                      f"{'stored' if views is None else views + ' (computed on first view: zoo precompute)'}")
         return 0 if usable else 1
-    finally:
-        if previous is None:
-            os.environ.pop(ZOO_ENV, None)
-        else:
-            os.environ[ZOO_ENV] = previous
+
+
+def precompute(folder: Path, force: bool) -> int:
+    """Store views.npz for every usable checkpoint of a zoo folder that has none that fits (all with ``force``)."""
+    import time
+
+    from explorer.catalog import list_models
+    from explorer.data import load_shipped_arrays
+    from explorer.errors import ExplorerError
+    from explorer.precomputed import views_status, write_views
+
+    with opened_zoo(folder):
+        datasets = zoo_datasets(folder)
+        if datasets is None:
+            return 2
+        failed = 0
+        for name in datasets:
+            try:
+                n_images = len(load_shipped_arrays(name)[0])
+            except DatasetUnavailable as err:
+                print(f"{name}: skipped, test.npz {err.reason}", file=sys.stderr)
+                failed += 1
+                continue
+            for info in list_models(name):
+                if not info.available:
+                    print(f"{name}/{info.name}: skipped, {info.reason}", file=sys.stderr)
+                    continue
+                if not force and views_status(info.folder, n_images, info.latent_dim) is None:
+                    print(f"{name}/{info.name}: views.npz up to date")
+                    continue
+                start = time.perf_counter()
+                try:
+                    write_views(info.folder)
+                except ExplorerError as err:
+                    print(f"{name}/{info.name}: failed, {err.reason}", file=sys.stderr)
+                    failed += 1
+                    continue
+                print(f"{name}/{info.name}: views.npz written in {time.perf_counter() - start:.1f} s", flush=True)
+        return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("folder", type=Path, help="a zoo folder: datasets with a test.npz and checkpoint folders")
     p_check.add_argument("--trust-module", action="append", default=[],
                          help="load models whose config.json names this Python module (explorer.custom)")
+    p_pre = sub.add_parser("precompute", help="store each checkpoint's views.npz (what the pages need at once)")
+    p_pre.add_argument("folder", type=Path, nargs="?", default=None, help="a zoo folder (default: the shipped zoo)")
+    p_pre.add_argument("--force", action="store_true", help="recompute views.npz files that are up to date")
+    p_pre.add_argument("--trust-module", action="append", default=[],
+                       help="load models whose config.json names this Python module (explorer.custom)")
     p_train = sub.add_parser("train")
     p_train.add_argument("names", nargs="*", help="entries such as mnist/vae-z16")
     p_train.add_argument("--missing", action="store_true")
@@ -131,14 +203,14 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--nproc-per-node", type=positive_int, default=1,
                          help="train each entry on N processes under torchrun (one per GPU; gloo on the CPU)")
     args = parser.parse_args(argv)
-    if args.command == "check":
+    if args.command in ("check", "precompute"):
         if args.trust_module:
-            import os
-
             from explorer.custom import TRUST_ENV
 
             os.environ[TRUST_ENV] = ",".join(args.trust_module)
-        return check(args.folder)
+        if args.command == "check":
+            return check(args.folder)
+        return precompute(args.folder or pretrained_dir(), args.force)
     entries = zoo_entries()
     if args.command == "list":
         for e in entries:

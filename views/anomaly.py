@@ -5,10 +5,8 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from explorer.catalog import ModelInfo, siblings
+from explorer.catalog import siblings
 from explorer.data import other_dataset, to_float
-from explorer.denoise import out_of_distribution, reconstruction_errors
-from explorer.errors import DatasetUnavailable
 from explorer.i18n import dataset_title, t
 from explorer.images import pictures
 from explorer.latent import reconstruct
@@ -16,22 +14,6 @@ from explorer.measure import roc
 from webapp import loaders
 from webapp.page import PageInput, model_or_error, open_page
 from webapp.widgets import figure, model_label, model_picker
-
-N_IMAGES = 2000  # per set: enough for a smooth ROC, quick on a CPU
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def scores(identity: tuple, _info: ModelInfo) -> dict[str, np.ndarray]:
-    test = torch.from_numpy(np.array(loaders.test_split(_info.dataset)[0][:N_IMAGES]))
-    try:
-        other = torch.from_numpy(np.array(loaders.test_split(other_dataset(_info.dataset))[0][:N_IMAGES]))
-    except DatasetUnavailable:  # the other dataset's images are not here: leave that set out
-        other = None
-    model = loaders.model(_info)
-    out = {"test": loaders.test_errors(_info)[:N_IMAGES]}
-    for key, x in out_of_distribution(test, other, seed=0).items():
-        out[key] = reconstruction_errors(model, x)
-    return out
 
 
 def render(page: PageInput) -> None:
@@ -44,8 +26,8 @@ def render(page: PageInput) -> None:
         model = model_or_error(info)
         if model is None:
             continue
-        with st.spinner(t("anomaly.wait")):
-            s = scores(info.identity, info)
+        with st.spinner(t("anomaly.wait")):  # stored beside the model; computed here once for a model without them
+            s = loaders.anomaly_scores(info)
         left, right = st.columns(2)
         hist = go.Figure()
         for key, values in s.items():

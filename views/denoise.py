@@ -6,28 +6,17 @@ import streamlit as st
 import torch
 from plotly.subplots import make_subplots
 
-from explorer.catalog import ModelInfo, denoising_pair
+from explorer.catalog import denoising_pair
 from explorer.corrupt import CORRUPTIONS, corrupt
 from explorer.data import to_float
-from explorer.denoise import noise_curve, quality
+from explorer.denoise import quality
 from explorer.i18n import t
 from explorer.images import pictures
 from explorer.latent import reconstruct
+from explorer.precomputed import DENOISE_LEVELS, denoise_images
 from webapp import loaders, state
 from webapp.page import PageInput, model_or_error, open_page
 from webapp.widgets import figure, model_label
-
-CURVE_LEVELS = {"gaussian": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8],
-                "salt-and-pepper": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
-                "masking": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]}
-CURVE_IMAGES = 500  # the held-out batch: the last 500 test images (half the split, if smaller)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def cached_curve(kind: str, n: int, identities: tuple, _dae: ModelInfo, _ae: ModelInfo) -> dict:
-    batch = to_float(torch.from_numpy(np.array(loaders.test_split(_dae.dataset)[0][-n:])))
-    models = {_dae.name: loaders.model(_dae), _ae.name: loaders.model(_ae)}
-    return noise_curve(models, batch, kind, CURVE_LEVELS[kind], seed=0)
 
 
 def denoising_rows(images: np.ndarray, indices: list[int], kind: str, level: float, seed: int, denoiser, plain) -> None:
@@ -74,7 +63,7 @@ def render(page: PageInput) -> None:
     level = c2.slider(t("denoise.level"), 0.0, 1.0, 0.4 if kind == "gaussian" else 0.3, 0.05, key=f"noise_level_{kind}")
     seed = int(c3.number_input(t("denoise.seed"), 0, 2**31 - 1, 0, key="noise_seed"))
     count = c4.slider(t("denoise.count"), 4, 12, 8, key="noise_count")
-    held_out = min(CURVE_IMAGES, len(images) // 2)
+    held_out = denoise_images(len(images))
     chosen = state.selection_so_far()
     from_selection = st.toggle(t("denoise.use_selection"), key="noise_from_selection", disabled=not chosen)
     rng = np.random.default_rng(seed)
@@ -85,14 +74,14 @@ def render(page: PageInput) -> None:
 
     st.subheader(t("denoise.curve"))
     st.caption(t("denoise.curve_help", n=held_out))
-    with st.spinner(t("denoise.curve_wait")):
-        curves = cached_curve(kind, held_out, (dae_info.identity, ae_info.identity), dae_info, ae_info)
+    with st.spinner(t("denoise.curve_wait")):  # stored beside each model; computed here once for one without
+        dae_curve, ae_curve = loaders.denoise_curve(dae_info, kind), loaders.denoise_curve(ae_info, kind)
+    curves = {"identity": dae_curve[0], dae_info.name: dae_curve[1], ae_info.name: ae_curve[1]}
     fig = make_subplots(rows=1, cols=2, subplot_titles=(t("figure.psnr_db"), t("figure.ssim")))
     labels = {"identity": t("denoise.identity"), dae_info.name: model_label(dae_info), ae_info.name: model_label(ae_info)}
     for name, curve in curves.items():
-        label = labels.get(name, name)
-        for col, key in ((1, "psnr"), (2, "ssim")):
-            fig.add_trace(go.Scatter(x=CURVE_LEVELS[kind], y=curve[key], mode="lines+markers", name=label,
+        for col, values in ((1, curve[0]), (2, curve[1])):
+            fig.add_trace(go.Scatter(x=list(DENOISE_LEVELS[kind]), y=values, mode="lines+markers", name=labels[name],
                                      legendgroup=name, showlegend=col == 1), row=1, col=col)
     fig.add_vline(x=level, line_dash="dot", line_color="grey")
     fig.update_xaxes(title_text=t("denoise.level"))

@@ -56,9 +56,11 @@ def load_once() -> None:
 # out: only a recompute imports it (numba, 5 s), and two recomputes import it in the same order.
 SHARED_IMPORTS = {
     "pandas": (),  # Plotly looks it up in sys.modules without the import lock
+    "torch": (),  # every page but the map's first view needs it (1.4 s), and it imports numpy's and scipy's modules
     "scipy": ("linalg",),
     "scipy.optimize": ("linear_sum_assignment",),
     "scipy.stats": ("chi",),
+    "skimage.measure": ("find_contours",),  # explorer.precomputed, for a model without its views.npz
     "skimage.metrics": ("structural_similarity",),  # lazily loaded: the name imports the module
     "skimage.transform": ("resize",),
     "sklearn.cluster": ("KMeans",),
@@ -80,6 +82,21 @@ def import_shared() -> None:
         module = importlib.import_module(name)
         for attribute in attributes:
             getattr(module, attribute)
+
+
+def _serving() -> bool:
+    """Whether this is a real server (`streamlit run`), not a test's mock of one."""
+    from streamlit.runtime import Runtime, exists, get_instance
+
+    return exists() and type(get_instance()) is Runtime
+
+
+def warm_up() -> None:
+    """Ahead of the first visit to each page, in the background once the shared imports are made: every
+    model loaded and its stored views read (or, for a model without them, its test codes computed)."""
+    from webapp import loaders
+
+    loaders.warm_up()
 
 
 @contextlib.contextmanager
@@ -108,6 +125,8 @@ def pages_after_imports():
                     _imported = True
                 finally:
                     _first_page.release()
+                if _serving():  # not in AppTest, whose tests swap zoos under a mock runtime
+                    threading.Thread(target=warm_up, name="explorer-warm-up", daemon=True).start()
             return
         _first_page.release()
     yield

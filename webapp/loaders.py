@@ -17,8 +17,16 @@ import streamlit as st
 from explorer.browser_decoder import BrowserDecoderUnavailable
 from explorer.catalog import ModelInfo, list_models
 from explorer.data import load_shipped_arrays
-from explorer.errors import CheckpointError, ExplorerError, MapUnavailable, MixtureUnavailable
+from explorer.errors import (
+    CheckpointError,
+    DatasetUnavailable,
+    ExplorerError,
+    MapUnavailable,
+    MixtureUnavailable,
+    ViewsUnavailable,
+)
 from explorer.i18n import t
+from explorer.precomputed import has_posterior_variance
 from explorer.project import (
     MAP_FILE,
     LatentMap,
@@ -69,39 +77,48 @@ def model(info: ModelInfo):
     return _model(info.identity, info)
 
 
-@st.cache_resource(show_spinner=False, max_entries=24)
-def _test_codes(identity: tuple, _info: ModelInfo) -> np.ndarray:
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _stored_views(identity: tuple, _info: ModelInfo) -> dict[str, np.ndarray]:
+    from explorer.precomputed import VIEWS_FILE, load_views
+
+    try:
+        return load_views(_info.folder / VIEWS_FILE, _weights_fingerprint(identity, _info),
+                          len(test_split(_info.dataset)[0]), _info.latent_dim)
+    except ViewsUnavailable:
+        return {}  # missing, stale or damaged (zoo check says which): what a page needs is computed instead
+
+
+def stored_views(info: ModelInfo) -> dict[str, np.ndarray]:
+    """The arrays precomputed beside the model (explorer.precomputed: views.npz), read-only; {} where there are
+    none that fit its weights and test split."""
+    return _stored_views(info.identity, info)
+
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _test_encoding(identity: tuple, _info: ModelInfo) -> dict[str, np.ndarray]:
     import torch
 
-    from explorer.latent import encode
+    from explorer.precomputed import encode_test
 
+    stored = stored_views(_info)
+    if "codes" in stored and ("logvar" in stored or not has_posterior_variance(_info.kind)):
+        return {name: stored[name] for name in ("codes", "logvar") if name in stored}
     images, _ = test_split(_info.dataset)
-    z = encode(model(_info), torch.from_numpy(np.array(images))).numpy()
-    z.setflags(write=False)
-    return z
+    arrays = encode_test(model(_info), torch.from_numpy(np.array(images)))
+    for array in arrays.values():
+        array.setflags(write=False)
+    return arrays
 
 
 def test_codes(info: ModelInfo) -> np.ndarray:
-    """Codes of the whole test split (N×d float32), read-only."""
-    return _test_codes(info.identity, info)
-
-
-@st.cache_resource(show_spinner=False, max_entries=24)
-def _test_posteriors(identity: tuple, _info: ModelInfo) -> tuple[np.ndarray, np.ndarray]:
-    import torch
-
-    from explorer.latent import encode_posterior
-
-    images, _ = test_split(_info.dataset)
-    mu, logvar = (a.numpy() for a in encode_posterior(model(_info), torch.from_numpy(np.array(images))))
-    mu.setflags(write=False)
-    logvar.setflags(write=False)
-    return mu, logvar
+    """Codes of the whole test split (N×d float32; μ for a Gaussian encoder), read-only."""
+    return _test_encoding(info.identity, info)["codes"]
 
 
 def test_posteriors(info: ModelInfo) -> tuple[np.ndarray, np.ndarray]:
     """μ and log σ² of a Gaussian encoder's posteriors over the whole test split, read-only."""
-    return _test_posteriors(info.identity, info)
+    arrays = _test_encoding(info.identity, info)
+    return arrays["codes"], arrays["logvar"]
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
@@ -156,18 +173,89 @@ def projected_map(info: ModelInfo, method: str, dims: int, n_points: int, seed: 
         return latent_map, False
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
+@st.cache_resource(show_spinner=False, max_entries=24)
 def _test_errors(identity: tuple, _info: ModelInfo) -> np.ndarray:
     import torch
 
     from explorer.denoise import reconstruction_errors
 
-    return reconstruction_errors(model(_info), torch.from_numpy(np.array(test_split(_info.dataset)[0])))
+    stored = stored_views(_info)
+    if "errors" in stored:
+        return stored["errors"]
+    errors = reconstruction_errors(model(_info), torch.from_numpy(np.array(test_split(_info.dataset)[0])))
+    errors.setflags(write=False)
+    return errors
 
 
 def test_errors(info: ModelInfo) -> np.ndarray:
     """Each test image's reconstruction MSE under the model: the anomaly score's reference distribution."""
     return _test_errors(info.identity, info)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _anomaly_scores(identity: tuple, _info: ModelInfo) -> dict[str, np.ndarray]:
+    import torch
+
+    from explorer.data import other_dataset
+    from explorer.precomputed import ANOMALY_IMAGES, anomaly_scores
+
+    scores = {"test": test_errors(_info)[:ANOMALY_IMAGES]}
+    stored = {key.removeprefix("anomaly_"): array for key, array in stored_views(_info).items()
+              if key.startswith("anomaly_")}
+    if {"noise", "upside_down", "inverted"} <= set(stored):
+        return {**scores, **stored}
+    try:
+        other = torch.from_numpy(np.array(test_split(other_dataset(_info.dataset))[0]))
+    except (DatasetUnavailable, StopIteration):  # the other dataset's images are not here: that set is left out
+        other = None
+    images = torch.from_numpy(np.array(test_split(_info.dataset)[0]))
+    computed = {key.removeprefix("anomaly_"): array for key, array in anomaly_scores(model(_info), images, other).items()}
+    return {**scores, **computed}
+
+
+def anomaly_scores(info: ModelInfo) -> dict[str, np.ndarray]:
+    """Reconstruction errors of the first test images ("test") and of inputs the model never saw (the other
+    dataset, noise, upside-down, inverted), stored beside the model or computed here once."""
+    return _anomaly_scores(info.identity, info)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _denoise_curve(identity: tuple, kind: str, _info: ModelInfo) -> np.ndarray:
+    import torch
+
+    from explorer.precomputed import denoise_curves
+
+    stored = stored_views(_info)
+    if f"denoise_{kind}" in stored:
+        return stored[f"denoise_{kind}"]
+    images = torch.from_numpy(np.array(test_split(_info.dataset)[0]))
+    return denoise_curves(model(_info), images, kinds=(kind,))[f"denoise_{kind}"]
+
+
+def denoise_curve(info: ModelInfo, kind: str) -> np.ndarray:
+    """[corrupted input, the model's output] × [PSNR, SSIM] × noise level (explorer.precomputed.DENOISE_LEVELS)."""
+    return _denoise_curve(info.identity, kind, info)
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _prior_figures(identity: tuple, _info: ModelInfo) -> dict:
+    from explorer.precomputed import aggregate_contours, mmd_to_prior
+
+    stored = stored_views(_info)
+    figures = {"mmd": float(stored["mmd"]) if "mmd" in stored else mmd_to_prior(test_codes(_info))}
+    if _info.latent_dim == 2:
+        if "aggregate_paths" in stored and "aggregate_extent" in stored:
+            figures["paths"], figures["extent"] = stored["aggregate_paths"], float(stored["aggregate_extent"])
+        else:
+            logvar = test_posteriors(_info)[1] if has_posterior_variance(_info.kind) else None
+            figures["paths"], figures["extent"] = aggregate_contours(test_codes(_info), logvar)
+    return figures
+
+
+def prior_figures(info: ModelInfo) -> dict:
+    """How far the codes are from the prior: ``mmd`` (MMD², the WAE's kernel) and, at latent size 2, the aggregate
+    posterior's highest-density contours (``paths``) and the half-width of the square they span (``extent``)."""
+    return _prior_figures(info.identity, info)
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
@@ -228,7 +316,6 @@ def baselines(dataset: str) -> dict | None:
     return _baselines(dataset, (info.st_size, info.st_mtime_ns))
 
 
-@st.cache_resource(show_spinner=False, max_entries=1)
 @st.cache_resource(show_spinner=False, max_entries=4)
 def training_images(dataset: str) -> np.ndarray | None:
     """The training images (uint8) if this machine has them (never downloaded here), else None."""
@@ -306,3 +393,17 @@ def browser_decoder(info: ModelInfo) -> tuple[bytes, dict]:
         return _browser_decoder(info.identity, info)
     with st.spinner(t("browser.exporting")):  # the first time only: then from the server's cache
         return _browser_decoder(info.identity, info)
+
+
+def warm_up() -> None:
+    """Load every available model of every open dataset and read (or compute) its test codes, so that a page's first
+    visit finds them in memory; a model that cannot be loaded is left for its page to report."""
+    from explorer.data import all_datasets
+
+    for dataset in all_datasets():
+        for info in available_models(dataset):
+            try:
+                model(info)
+                test_codes(info)
+            except ExplorerError:
+                continue
