@@ -70,6 +70,66 @@ def latent_map_figure(
     return fig
 
 
+BACKDROP_PIXELS = 1000  # the longer side of a map drawn as a picture
+
+
+def map_picture(xy: np.ndarray, labels: np.ndarray, bounds: tuple[float, float, float, float],
+                pixels: int = BACKDROP_PIXELS, radius: int = 2) -> np.ndarray:
+    """The points ``xy`` as discs in their class colours on a transparent picture (H×W×4 uint8) spanning ``bounds``
+    (x0, x1, y0, y1), its longer side ``pixels``: what a browser draws at once, however many points there are."""
+    x0, x1, y0, y1 = bounds
+    scale = (pixels - 1) / max(x1 - x0, y1 - y0)
+    width, height = int(round((x1 - x0) * scale)) + 1, int(round((y1 - y0) * scale)) + 1
+    col = np.round((xy[:, 0] - x0) * scale).astype(np.int64)
+    row = np.round((y1 - xy[:, 1]) * scale).astype(np.int64)  # a picture's rows run down
+    colours = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in CLASS_COLOURS], dtype=np.uint8)
+    rgb = colours[np.asarray(labels) % len(CLASS_COLOURS)]
+    picture = np.zeros((height, width, 4), dtype=np.uint8)
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            if dx * dx + dy * dy > radius * radius + radius:
+                continue
+            r, c = row + dy, col + dx
+            inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
+            picture[r[inside], c[inside], :3] = rgb[inside]
+            picture[r[inside], c[inside], 3] = 200
+    return picture
+
+
+def map_backdrop_figure(xy: np.ndarray, labels: np.ndarray, class_names: list[str], indices: np.ndarray,
+                        selected: list[int] | None = None, height: int = 520) -> go.Figure:
+    """The map as a picture with the ``selected`` test images ringed: a backdrop for what a page draws on it (a path,
+    a new image's place), quick in any browser; :func:`latent_map_figure` is the map one selects on."""
+    from PIL import Image
+
+    labels = np.asarray(labels)
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    pad = 0.03 * max(x1 - x0, y1 - y0, 1e-6)
+    bounds = (float(x0 - pad), float(x1 + pad), float(y0 - pad), float(y1 + pad))
+    fig = go.Figure()
+    fig.add_layout_image(source=Image.fromarray(map_picture(xy, labels, bounds), "RGBA"), xref="x", yref="y",
+                         x=bounds[0], y=bounds[3], sizex=bounds[1] - bounds[0], sizey=bounds[3] - bounds[2],
+                         sizing="stretch", layer="below")
+    for c, name in enumerate(class_names):  # the legend: the classes' colours
+        if (labels == c).any():
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                                     marker={"size": 8, "color": CLASS_COLOURS[c % len(CLASS_COLOURS)]}))
+    if selected:
+        position = {int(i): k for k, i in enumerate(indices)}
+        rows = [position[i] for i in selected if i in position]
+        if rows:
+            fig.add_trace(go.Scatter(
+                x=xy[rows, 0], y=xy[rows, 1], mode="markers", name=t("figure.selected"), showlegend=False,
+                marker={"size": 12, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}},
+                customdata=indices[rows], hovertemplate=t("figure.selected_hover")))
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
+                      legend={"itemsizing": "constant", "title": None, "itemclick": False, "itemdoubleclick": False})
+    fig.update_xaxes(range=bounds[:2], showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(range=bounds[2:], showticklabels=False, showgrid=False, zeroline=False, scaleanchor="x",
+                     scaleratio=1)
+    return fig
+
+
 def _escape(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -293,6 +293,7 @@ class RunWatch:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         self.finished = 0
+        self.last_finished_at = 0.0  # time.perf_counter() when the last run's end reached the page
         self._message = ForwardMsg
 
         def on_frame(payload) -> None:
@@ -305,6 +306,7 @@ class RunWatch:
                 if msg.WhichOneof("type") == "script_finished" and msg.script_finished in (
                         msg.FINISHED_SUCCESSFULLY, msg.FINISHED_WITH_COMPILE_ERROR):
                     self.finished += 1
+                    self.last_finished_at = time.perf_counter()
 
         page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
 
@@ -347,9 +349,9 @@ def sidebar_links(page) -> list[str]:
     return page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "links => links.map(a => a.href)")
 
 
-def open_from_sidebar(page, runs: RunWatch, href: str, timeout: float = 120.0) -> float:
+def open_from_sidebar(page, runs: RunWatch, href: str, timeout: float = 120.0) -> tuple[float, float]:
     """Click the sidebar's link to ``href`` and wait until that page's content has settled (``runs`` watches
-    the page's script runs); the seconds it took."""
+    the page's script runs); the seconds until then, and until the end of the script's run reached the page."""
     before = runs.finished
     started = time.perf_counter()
     page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').click()
@@ -359,4 +361,4 @@ def open_from_sidebar(page, runs: RunWatch, href: str, timeout: float = 120.0) -
             raise TimeoutError(f"no script run finished within {timeout} s of the click on {href}")
         page.wait_for_timeout(5)  # lets Playwright deliver the WebSocket's frames meanwhile
     page.wait_for_function(PAGE_SETTLED_JS, timeout=max(1.0, deadline - time.perf_counter()) * 1000, polling=20)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, runs.last_finished_at - started

@@ -348,10 +348,18 @@ def test_figure7_draws_the_plane_and_the_dimensions(tmp_path, monkeypatch):
     at = open_page("views/figure7.py", {"fig7_img": "5"})
     assert not at.exception, [e.value for e in at.exception]
     specs = [json.loads(s) for s in chart_specs(at)]
-    planes = [s for s in specs if s["layout"].get("title", {}).get("text") in ("VAE · z2", "WAE-MMD · z2")]
-    assert len(planes) == 2
-    vae_plane = next(s for s in planes if s["layout"]["title"]["text"] == "VAE · z2")
-    assert sum(tr["type"] == "contour" for tr in vae_plane["data"]) == 8  # four regions each: prior and aggregate
+    planes = next(s for s in specs if "VAE · z2" in str(s["layout"].get("annotations")))
+    assert [a["text"] for a in planes["layout"]["annotations"]] == ["VAE · z2", "WAE-MMD · z2"]  # one panel each
+    for axis in ("xaxis", "xaxis2"):  # each panel has the prior's and the aggregate's regions
+        traces = [tr for tr in planes["data"] if tr.get("xaxis", "x") == axis.replace("axis", "")]
+        names = [tr["name"] for tr in traces]
+        assert "prior N(0, I)" in names[0] and any("aggregate" in n for n in names)
+    # one range for both panels, fitted to the codes: the prior's 95 % region inside it, not ±15
+    ranges = {tuple(planes["layout"][axis]["range"]) for axis in ("xaxis", "xaxis2", "yaxis", "yaxis2")}
+    assert len(ranges) == 1
+    low, high = ranges.pop()
+    assert low == -high and 2.45 < high < 15
+    assert sum(tr.get("showlegend") is not False for tr in planes["data"]) < len(planes["data"])  # one legend
     table = at.dataframe[0].value
     assert list(table["model"]) == ["VAE · z2", "WAE-MMD · z2"]
     assert float(table.iloc[0, 1]) >= 0 and table.iloc[1, 1] == "–"  # a KL for the VAE only
@@ -379,7 +387,10 @@ def test_figure7_renders_on_the_shipped_models(dataset):
     at = open_page("views/figure7.py", {"dataset": dataset})
     assert not at.exception and not at.error
     assert len(planes) >= 2
-    assert len(at.get("plotly_chart")) == len(planes) + 2  # a plane per latent-2 VAE, WAE, AAE; the KL per dimension; the code spread
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 3  # the planes; the KL per dimension; the code spread
+    titles = [a["text"] for a in charts[0]["layout"]["annotations"]]
+    assert len(titles) == len(planes)  # a panel per latent-2 VAE, WAE, AAE
 
 
 def test_the_model_card_says_what_the_model_is_and_how_to_train_it_again(fake_pretrained):
@@ -526,9 +537,11 @@ def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_sa
     drawn = point_indices(json.loads(chart_specs(at)[0]))
     assert len(drawn) == 120 and len(set(drawn)) == 120
     assert any("120 of its 300 points" in c.value for c in at.caption)
-    at.switch_page("views/interpolate.py").run()  # every map a page draws is the same sample
+    at.switch_page("views/interpolate.py").run()  # a map another page draws on is a picture of the same sample
     assert not at.exception
-    assert set(point_indices(json.loads(chart_specs(at)[-1]))) == set(drawn)
+    backdrop = json.loads(chart_specs(at)[-1])
+    assert backdrop["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
+    assert set(point_indices(backdrop)) <= set(drawn)  # only the ringed images A and B are points
 
 
 def test_no_figure_is_ever_built_beside_a_half_imported_pandas():

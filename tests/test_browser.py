@@ -228,10 +228,11 @@ def test_the_maps_old_address_opens_the_map_at_its_own_with_the_view_it_holds(se
     assert current.inner_text().strip().endswith("Latent map")  # the navigation marks the page shown
 
 
-def test_plotlys_code_is_loaded_before_any_chart_and_only_once_and_not_for_the_map(server, page):
+def test_plotlys_code_is_loaded_before_any_chart_and_only_once_and_after_the_map(server, page):
     """The page's first element starts loading Streamlit's Plotly bundle (webapp/assets/preload_bundles.js),
-    on a page that draws no chart too, but not on the map's page; Streamlit's own import finds that copy.
-    On the map's page it starts loading the map chart's Plotly instead, which the chart then draws with."""
+    on a page that draws no chart too; Streamlit's own import finds that copy. On the map's page it starts
+    loading the map chart's Plotly instead, which the chart then draws with, and Streamlit's only once the map
+    is drawn, for the next page's charts."""
     from webapp.scripts import streamlit_bundles
 
     bundles = streamlit_bundles()
@@ -250,10 +251,14 @@ def test_plotlys_code_is_loaded_before_any_chart_and_only_once_and_not_for_the_m
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     assert wait_for_map(page) == 10_000
     wait_idle(page)
+    after_map = page.wait_for_function("() => window.__explorerPlotlyAfterMap", timeout=60_000).json_value()
+    page.wait_for_function("(name) => performance.getEntriesByType('resource').some(e => e.name.endsWith(name))",
+                           arg=plotly, timeout=60_000)
     # one request each: the preload's import and Streamlit's own are one module; the map draws with its own
-    # chart (webapp/map_chart), so Streamlit's Plotly is not loaded there at all, and the chart draws with the
-    # Plotly file the first element started loading (one script, not a second one of its own)
-    assert sorted(fetched) == sorted([*(name for name in bundles if name != plotly), map_plotly]), fetched
+    # chart (webapp/map_chart) and the Plotly file the first element started loading (one script, not a second
+    # one of its own); Streamlit's Plotly is requested only after the map was drawn
+    assert sorted(fetched) == sorted([*bundles, map_plotly]), fetched
+    assert after_map["requestedAt"] >= after_map["mapDrawnAt"] > 0
 
 
 def test_nothing_is_fetched_from_outside_the_server(server, page):

@@ -137,3 +137,31 @@ def test_the_shared_import_check_finds_one_left_out(tmp_path):
     module = tmp_path / "page.py"
     module.write_text("import scipy.signal\n\ndef f():\n    from sklearn.svm import SVC\n    from sklearn.decomposition import PCA\n")
     assert imports_not_shared([module]) == ["scipy.signal", "sklearn.svm: SVC"]
+
+
+def cache_decorators(function: ast.FunctionDef) -> list[str]:
+    """The Streamlit cache decorators on a function (st.cache_data, st.cache_resource, with or without arguments)."""
+    names = []
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(target, ast.Attribute) and target.attr in ("cache_data", "cache_resource"):
+            names.append(target.attr)
+    return names
+
+
+def stacked_caches(source: str) -> list[str]:
+    """The functions of ``source`` with more than one cache decorator: a slip (one was left behind when a
+    function was inserted above it, and that function lost its cache)."""
+    return [node.name for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and len(cache_decorators(node)) > 1]
+
+
+def test_no_function_of_the_app_layer_carries_two_caches():
+    found = {str(path.relative_to(ROOT)): stacked_caches(path.read_text(encoding="utf-8")) for path in APP_LAYER}
+    assert {path: names for path, names in found.items() if names} == {}
+
+
+def test_the_cache_check_finds_a_decorator_left_behind():
+    source = ("@st.cache_resource(show_spinner=False, max_entries=1)\n@st.cache_resource(max_entries=4)\n"
+              "def training_images(dataset): ...\n\n@st.cache_data\ndef fine(): ...\n")
+    assert stacked_caches(source) == ["training_images"]

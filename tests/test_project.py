@@ -138,6 +138,30 @@ def test_map_figure_has_a_trace_per_class_with_the_test_indices():
     assert list(selected.data[-1].customdata) == [11, 15]
 
 
+def test_a_map_picture_draws_each_point_in_its_class_colour_where_it_lies():
+    from explorer.figures import map_picture
+
+    xy = np.array([[0.0, 0.0], [10.0, 5.0]])
+    picture = map_picture(xy, np.array([1, 3]), bounds=(0.0, 10.0, 0.0, 5.0), pixels=101, radius=1)
+    assert picture.shape == (51, 101, 4)  # the longer side 101 pixels, the bounds' aspect kept
+    rgb = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in CLASS_COLOURS]
+    assert tuple(picture[50, 0, :3]) == rgb[1] and picture[50, 0, 3] > 0  # (0, 0): the bottom-left corner
+    assert tuple(picture[0, 100, :3]) == rgb[3]  # (10, 5): the top-right corner
+    assert picture[25, 50, 3] == 0  # nothing drawn between them
+
+
+def test_a_map_backdrop_is_a_picture_with_a_legend_and_the_selection_ringed():
+    from explorer.figures import map_backdrop_figure
+
+    labels = np.array([0, 1, 1, 2])
+    xy = np.arange(8, dtype=np.float32).reshape(4, 2)
+    fig = map_backdrop_figure(xy, labels, ["zero", "one", "two"], np.array([10, 11, 12, 13]), selected=[12, 99])
+    assert fig.layout.images[0].source.startswith("data:image/png;base64,")
+    assert [tr.name for tr in fig.data[:3]] == ["zero", "one", "two"]  # the legend's entries draw no point
+    assert all(tr.x == (None,) for tr in fig.data[:3])
+    assert list(fig.data[-1].customdata) == [12]
+
+
 def test_class_names_are_escaped_in_hover_text():
     fig = latent_map_figure(np.zeros((1, 2)), np.array([0]), ["<b>x</b>"], np.array([0]))
     assert "<b>x" not in fig.data[0].hovertemplate

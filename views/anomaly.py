@@ -3,14 +3,11 @@
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-import torch
 
 from explorer.catalog import siblings
-from explorer.data import other_dataset, to_float
+from explorer.data import other_dataset
 from explorer.i18n import dataset_title, t
-from explorer.images import pictures
-from explorer.latent import reconstruct
-from explorer.measure import roc
+from explorer.images import grid
 from webapp import loaders
 from webapp.page import PageInput, model_or_error, open_page
 from webapp.widgets import figure, model_label, model_picker
@@ -37,10 +34,7 @@ def render(page: PageInput) -> None:
         with left:
             figure(hist, f"hist_{info.name}", f"hist_{info.name}", config={"displaylogo": False})
         curves, aucs = go.Figure(), {}
-        for key, values in s.items():
-            if key == "test":
-                continue
-            fpr, tpr, auc = roc(s["test"], values)
+        for key, (fpr, tpr, auc) in loaders.anomaly_curves(info).items():
             aucs[names[key]] = auc
             curves.add_trace(go.Scatter(x=fpr, y=tpr, mode="lines", name=t("figure.roc_trace", set=names[key], auc=auc)))
         curves.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"},
@@ -53,11 +47,12 @@ def render(page: PageInput) -> None:
                      hide_index=True)
         worst = np.argsort(s["test"])[::-1][:12].tolist()
         st.markdown(t("anomaly.worst"))
-        st.image([images[i] for i in worst], width=64,
-                 caption=[t("map.original", index=i, label=view.class_names[int(labels[i])]) for i in worst])
-        recon = reconstruct(model, to_float(torch.from_numpy(np.array(images[worst]))))
-        st.image(pictures(recon), width=64,
-                 caption=[t("map.error", mse=float(s["test"][i])) for i in worst])
+        # one picture, the images above their reconstructions: two dozen small pictures cost the browser more
+        st.image(grid(np.concatenate([images[worst], loaders.reconstructions(info, worst)]), ncols=len(worst)),
+                 width="stretch")
+        st.caption(t("anomaly.worst_caption", items=t("anomaly.worst_separator").join(
+            t("anomaly.worst_item", index=i, label=view.class_names[int(labels[i])], mse=float(s["test"][i]))
+            for i in worst)))
 
 
 if __name__ == "__main__":

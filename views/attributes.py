@@ -10,7 +10,6 @@ from explorer.catalog import siblings
 from explorer.figures import CLASS_COLOURS
 from explorer.i18n import t
 from explorer.images import grid, pictures
-from explorer.latent import decode
 from webapp import loaders, state
 from webapp.page import PageInput, model_or_error, open_page
 from webapp.widgets import figure, image_download, image_picker, model_label, model_picker
@@ -87,14 +86,17 @@ def render(page: PageInput) -> None:
                          stable=stability(codes[group_a], codes[group_b])))
             figure(projection_figure(codes, vector, labels, class_names, group_a, group_b, names),
                    f"attribute-{view.dataset}-{info.name}", f"attr_proj_{info.name}", config={"displaylogo": False})
-            path = walk(codes[start], vector, WALK)
-            strip = grid(decode(model, torch.from_numpy(path)), ncols=len(WALK))
+            direction = vector.tobytes()  # names the vector in the decoded images' cache keys
+            strip = grid(loaders.decoded(info, ("walk", start, direction, tuple(WALK)),
+                                         lambda: torch.from_numpy(walk(codes[start], vector, WALK))), ncols=len(WALK))
             st.image(strip, width="stretch", caption=t("attr.walk_caption", lo=WALK[0], hi=WALK[-1]))
             image_download(t("download.png"), strip, f"walk-{view.dataset}-{info.name}-{start}.png",
                            f"attr_walk_dl_{info.name}")
-            moved = decode(model, torch.from_numpy(walk(codes[start], vector, [0.0, alpha])))
+            moved = loaders.decoded(info, ("walk", start, direction, (0.0, alpha)),
+                                    lambda: torch.from_numpy(walk(codes[start], vector, [0.0, alpha])))
             st.image(pictures(moved), width=96, caption=[t("attr.walk_from"), t("attr.walk_to", alpha=alpha)])
-            made = decode(model, torch.from_numpy(analogy(codes[index_a], codes[index_b], codes[index_c])[None]))
+            made = loaders.decoded(info, ("analogy", index_a, index_b, index_c), lambda: torch.from_numpy(
+                analogy(codes[index_a], codes[index_b], codes[index_c])[None]))
             st.image([images[index_a], images[index_b], images[index_c], pictures(made)[0]], width=64,
                      caption=[t("attr.analogy_a"), t("attr.analogy_b"), t("attr.analogy_c"), t("attr.analogy_result")])
 
@@ -103,18 +105,26 @@ def take_group(group: str, chosen: list[int]) -> None:
     st.session_state[GROUPS[group]] = list(chosen)
 
 
+def box_statistics(values: np.ndarray) -> dict[str, list[float]]:
+    """A box plot's quartiles and whiskers (the furthest values within 1.5 IQR of the box), as Plotly draws them."""
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    reach = 1.5 * (q3 - q1)
+    inside = values[(values >= q1 - reach) & (values <= q3 + reach)]
+    return {"q1": [q1], "median": [median], "q3": [q3], "lowerfence": [inside.min()], "upperfence": [inside.max()]}
+
+
 def projection_figure(codes, vector, labels, class_names, group_a, group_b, names) -> go.Figure:
     """Every test code's coordinate along the vector, one box per class, the two groups first."""
     along = projection(codes, vector)
     fig = go.Figure()
-    for name, rows, colour in ((names[0], group_a, "#4e79a7"), (names[1], group_b, "#e15759")):
-        fig.add_trace(go.Box(x=along[rows], name=t("attr.group_label", name=name), marker_color=colour,
-                             boxpoints=False))
-    for c, class_name in enumerate(class_names):
-        rows = np.flatnonzero(labels == c)
-        if len(rows):
-            fig.add_trace(go.Box(x=along[rows], name=class_name, boxpoints=False, opacity=0.6,
-                                 marker_color=CLASS_COLOURS[c % len(CLASS_COLOURS)]))
+    boxes = [(t("attr.group_label", name=names[0]), group_a, "#4e79a7", 1.0),
+             (t("attr.group_label", name=names[1]), group_b, "#e15759", 1.0)]
+    boxes += [(class_name, np.flatnonzero(labels == c), CLASS_COLOURS[c % len(CLASS_COLOURS)], 0.6)
+              for c, class_name in enumerate(class_names)]
+    for name, rows, colour, opacity in boxes:
+        if len(rows):  # the box's statistics, not its 10,000 values: the browser draws it at once
+            fig.add_trace(go.Box(y=[name], orientation="h", name=name, marker_color=colour, opacity=opacity,
+                                 **box_statistics(along[rows])))
     fig.update_layout(height=120 + 22 * (len(class_names) + 2), showlegend=False,
                       margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title=t("attr.along"))
     fig.update_yaxes(autorange="reversed")

@@ -4,18 +4,14 @@ the WAE only their mixture."""
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-import torch
 
 from explorer.catalog import siblings
-from explorer.data import to_float
 from explorer.i18n import t
-from explorer.images import pictures
 from explorer.kinds import KINDS
-from explorer.latent import reconstruct
 from explorer.posterior import ACTIVE_KL_NATS, active_dimensions, kl_per_dimension
 from webapp import loaders
 from webapp.page import PageInput, model_or_error, open_page
-from webapp.panels import generative_models, plane_extent, plane_figure
+from webapp.panels import generative_models, plane_figure
 from webapp.widgets import figure, image_picker, model_label
 
 
@@ -70,22 +66,16 @@ def render(page: PageInput) -> None:
             n_sigma = st.radio(t("fig7.n_sigma"), [1.0, 2.0], horizontal=True, key="fig7_sigma",
                                format_func=lambda s: t("fig7.sigma", n=s))
         shown = np.sort(np.random.default_rng(0).choice(len(images), min(n_shown, len(images)), replace=False))
-        extent = plane_extent(models)  # one range for every panel, fitted to their codes
-        table = []
-        for column, info in zip(st.columns(len(models)), models):
-            with column:
-                model = model_or_error(info)
-                if model is None:
-                    continue
-                fig, figures = plane_figure(info, labels, view.class_names, shown, chosen, n_sigma, extent)
-                figure(fig, f"fig7_{info.name}", f"fig7_{info.name}", config={"displaylogo": False})
-                st.caption(t(f"fig7.reads_{info.kind}"))
-                recon = reconstruct(model, to_float(torch.from_numpy(np.array(images[[chosen]]))))
-                st.image([images[chosen], pictures(recon)[0]], width=84,
-                         caption=[t("map.original", index=chosen, label=view.class_names[int(labels[chosen])]),
-                                  t("fig7.reconstruction", model=model_label(info))])
-                table.append(figures)
-        if table:
+        drawn = [info for info in models if model_or_error(info) is not None]
+        if drawn:
+            fig, table = plane_figure(drawn, labels, view.class_names, shown, chosen, n_sigma)
+            figure(fig, "fig7_planes", "fig7_planes", config={"displaylogo": False})
+            for column, info in zip(st.columns(len(drawn)), drawn):
+                with column:
+                    st.caption(t(f"fig7.reads_{info.kind}"))
+                    st.image([images[chosen], loaders.reconstructions(info, [chosen])[0]], width=84,
+                             caption=[t("map.original", index=chosen, label=view.class_names[int(labels[chosen])]),
+                                      t("fig7.reconstruction", model=model_label(info))])
             st.dataframe(table, hide_index=True)
             st.caption(t("fig7.table_caption", n=len(images)))
     st.subheader(t("fig7.dims_title"))

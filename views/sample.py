@@ -2,13 +2,12 @@
 
 import numpy as np
 import streamlit as st
-import torch
 
 from explorer.catalog import siblings
 from explorer.i18n import t
 from explorer.images import grid
 from explorer.kinds import KINDS
-from explorer.latent import decode, plane_grid
+from explorer.latent import plane_grid
 from explorer.samplers import NormalSampler
 from webapp import browser_decoder, loaders
 from webapp.page import PageInput, explain, model_or_error, open_page
@@ -32,7 +31,8 @@ def render(page: PageInput) -> None:
             model = model_or_error(info)
             if model is None:
                 continue
-            samples = decode(model, NormalSampler(info.latent_dim).sample(n, seed, temperature))
+            samples = loaders.decoded(info, ("prior", n, seed, temperature),
+                                      lambda: NormalSampler(info.latent_dim).sample(n, seed, temperature))
             prior = grid(samples, ncols=side)
             st.markdown(t("sample.prior"))
             st.image(prior, width="stretch")
@@ -41,7 +41,8 @@ def render(page: PageInput) -> None:
             image_download(t("download.png"), prior, f"prior-{view.dataset}-{info.name}-{seed}.png",
                            f"dl_prior_{info.name}")
             sampler, fitted_on, problem = loaders.gmm_sampler(info)
-            mixture = grid(decode(model, sampler.sample(n, seed, temperature)), ncols=side)
+            mixture = grid(loaders.decoded(info, ("mixture", fitted_on, n, seed, temperature),
+                                           lambda: sampler.sample(n, seed, temperature)), ncols=side)
             st.markdown(t("sample.gmm"))
             st.image(mixture, width="stretch")
             if problem is None:
@@ -65,11 +66,11 @@ def render(page: PageInput) -> None:
             model = model_or_error(info)
             if model is None:
                 continue
-            codes = torch.from_numpy(loaders.test_codes(info).copy())
             # The prior's ±3 for the kinds trained to fill N(0, I); for the others, ±3 standard deviations of their codes.
-            reach = 3.0 if KINDS[info.kind].prior_generative else 3.0 * float(codes.std(dim=0).max())
+            reach = 3.0 if KINDS[info.kind].prior_generative else 3.0 * float(loaders.test_codes(info).std(axis=0).max())
             reaches[info.name] = reach
-            plane = grid(decode(model, plane_grid(side2, -reach, reach)), ncols=side2, pad=0)
+            plane = grid(loaders.decoded(info, ("plane", side2, reach), lambda: plane_grid(side2, -reach, reach)),
+                         ncols=side2, pad=0)
             st.image(plane, width="stretch", caption=t("sample.manifold_range", reach=reach))
             image_download(t("download.png"), plane, f"manifold-{view.dataset}-{info.name}.png", f"dl_plane_{info.name}")
     if reaches:
@@ -88,7 +89,7 @@ def novelty_panel(view, samples) -> None:
     reference = loaders.training_images(view.dataset)
     source = "train" if reference is not None else "test"
     reference = reference if reference is not None else images
-    index, distance = nearest_to_samples(samples.numpy(), reference)
+    index, distance = nearest_to_samples(samples, reference)
     st.markdown(t(f"sample.novelty_{source}"))
     st.image(list(to_uint8(samples)), width=44, caption=[t("sample.novelty_distance", d=float(d)) for d in distance])
     st.image([reference[i] for i in index], width=44)

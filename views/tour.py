@@ -17,7 +17,7 @@ from explorer.latent import code_sensitivity, crossfade, decode, encode, encode_
 from explorer.rooms import Rooms
 from explorer.samplers import NormalSampler
 from views import applications, denoise
-from webapp.panels import generative_models, plane_extent, plane_figure
+from webapp.panels import generative_models, plane_figure
 from webapp import loaders, state
 from webapp.page import PageInput, map_with_codes, model_or_error, open_page
 from webapp.scripts import tour_keys
@@ -217,7 +217,7 @@ def reparameterisation_step(page: PageInput) -> None:
                  caption=[t("tour.s5_input"), t("tour.s5_mean"), t("tour.s5_sample")])
     with right:
         shown = np.sort(np.random.default_rng(0).choice(len(page.images), min(300, len(page.images)), replace=False))
-        fig, _ = plane_figure(info, page.labels, page.view.class_names, shown, index, 1.0)
+        fig, _ = plane_figure([info], page.labels, page.view.class_names, shown, index, 1.0, height=460)
         fig.add_trace(go.Scatter(x=[float(z[0, 0])], y=[float(z[0, 1])], mode="markers", name=t("tour.s5_z"),
                                  marker={"symbol": "x", "size": 16, "color": "black"}))
         # A posterior is narrow beside the prior: zoom on it, so ε visibly moves z inside the ellipse.
@@ -261,13 +261,10 @@ def figure7_step(page: PageInput) -> None:
     n_sigma = right.radio(t("fig7.n_sigma"), [1.0, 2.0], horizontal=True, key="tour_ellipse",
                           format_func=lambda s: t("fig7.sigma", n=s))
     shown = np.sort(np.random.default_rng(0).choice(len(page.images), min(300, len(page.images)), replace=False))
-    extent = plane_extent(models)
+    fig, _ = plane_figure(models, page.labels, page.view.class_names, shown, index, n_sigma)
+    figure(fig, "tour_fig7", "tour_fig7", config={"displaylogo": False})
     for column, info in zip(st.columns(len(models)), models):
-        with column:
-            fig, _ = plane_figure(info, page.labels, page.view.class_names, shown, index, n_sigma, extent)
-            fig.update_layout(title=model_label(info))
-            figure(fig, f"tour_fig7_{info.name}", f"tour_fig7_{info.name}", config={"displaylogo": False})
-            st.caption(t(f"fig7.reads_{info.kind}"))
+        column.caption(t(f"fig7.reads_{info.kind}"))
 
 
 def map_step(page: PageInput) -> None:

@@ -122,6 +122,10 @@ def pages_after_imports():
             finally:
                 try:
                     import_shared()
+                    # Streamlit collects all garbage after every run (runner.postScriptGC): a full pass over
+                    # torch, pandas and scikit-learn took 0.2 s of every page's run, before its end reached
+                    # the browser (bench/page_times.py). What they load lives as long as the server: frozen too.
+                    gc.freeze()
                     _imported = True
                 finally:
                     _first_page.release()

@@ -219,6 +219,52 @@ def anomaly_scores(info: ModelInfo) -> dict[str, np.ndarray]:
     return _anomaly_scores(info.identity, info)
 
 
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _anomaly_curves(identity: tuple, _info: ModelInfo) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
+    from explorer.measure import roc
+
+    scores = anomaly_scores(_info)
+    return {key: roc(scores["test"], values) for key, values in scores.items() if key != "test"}
+
+
+def anomaly_curves(info: ModelInfo) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
+    """Each set's ROC curve against the test images (false and true positive rates) and its AUC."""
+    return _anomaly_curves(info.identity, info)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _reconstructions(identity: tuple, indices: tuple[int, ...], _info: ModelInfo) -> np.ndarray:
+    import torch
+
+    from explorer.images import to_uint8
+    from explorer.latent import reconstruct
+
+    images = torch.from_numpy(np.array(test_split(_info.dataset)[0][list(indices)]))
+    out = to_uint8(reconstruct(model(_info), images))
+    out.setflags(write=False)
+    return out
+
+
+def reconstructions(info: ModelInfo, indices) -> np.ndarray:
+    """The model's reconstructions of the test images ``indices``, as uint8 pictures (read-only), kept per model."""
+    return _reconstructions(info.identity, tuple(int(i) for i in indices), info)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _decoded(identity: tuple, what: tuple, _info: ModelInfo, _codes) -> np.ndarray:
+    from explorer.latent import decode
+
+    out = decode(model(_info), _codes()).numpy()
+    out.setflags(write=False)
+    return out
+
+
+def decoded(info: ModelInfo, what: tuple, codes) -> np.ndarray:
+    """The model's images (N×C×H×W float32 in [0, 1], read-only) of the codes ``codes()`` makes; kept per model and
+    ``what``, a tuple that names those codes (the sampler, its size, seed and temperature, say)."""
+    return _decoded(info.identity, what, info, codes)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _denoise_curve(identity: tuple, kind: str, _info: ModelInfo) -> np.ndarray:
     import torch

@@ -79,7 +79,7 @@ def map_with_codes(info: ModelInfo, codes: np.ndarray, page: PageInput, selected
 
     Returns (figure, the codes' positions, exact), or None after saying why there is no map.
     """
-    from explorer.figures import latent_map_figure
+    from explorer.figures import latent_map_figure, map_backdrop_figure
     from explorer.project import place_codes
 
     try:
@@ -93,7 +93,11 @@ def map_with_codes(info: ModelInfo, codes: np.ndarray, page: PageInput, selected
     latent_map = latent_map.drawn()
     reference = None if latent_map.method == "latent" else np.asarray(loaders.test_codes(info))[latent_map.indices]
     xy, exact = place_codes(latent_map, reference, codes)
-    fig = latent_map_figure(latent_map.xy, page.labels[latent_map.indices], page.view.class_names, latent_map.indices,
-                            selected=selected, height=height, marker_size=3)
+    if latent_map.xy.shape[1] == 2:  # a picture of the map: the page draws on it, nobody selects there
+        fig = map_backdrop_figure(latent_map.xy, page.labels[latent_map.indices], page.view.class_names,
+                                  latent_map.indices, selected=selected, height=height)
+    else:
+        fig = latent_map_figure(latent_map.xy, page.labels[latent_map.indices], page.view.class_names,
+                                latent_map.indices, selected=selected, height=height, marker_size=3)
     fig.update_layout(dragmode="pan")
     return fig, xy, exact

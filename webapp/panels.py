@@ -34,65 +34,72 @@ def prior_contours(points: int = 64) -> np.ndarray:
     return np.concatenate(rings)
 
 
-def plane_extent(models: list[ModelInfo]) -> float:
-    """One half-width for every panel, so that they compare: the widest of the models' fitted squares."""
-    return max(loaders.prior_figures(info)["extent"] for info in models)
+def plane_figure(models: list[ModelInfo], labels: np.ndarray, class_names: list[str], shown: np.ndarray, chosen: int,
+                 n_sigma: float, height: int = 520) -> tuple[go.Figure, list[dict]]:
+    """One panel per model, side by side on one range fitted to their codes: the prior's and the aggregate's
+    highest-density regions (25/50/75/95 %), the posteriors (ellipses) or codes (points) of ``shown`` by class, and
+    the ``chosen`` image's. One legend for all panels (a class hidden there is hidden in each). Returns the figure and,
+    per model, the figures of the table under it."""
+    from plotly.subplots import make_subplots
 
-
-def plane_figure(info: ModelInfo, labels: np.ndarray, class_names: list[str], shown: np.ndarray, chosen: int,
-                 n_sigma: float, extent: float | None = None, height: int = 460) -> tuple[go.Figure, dict]:
-    """Prior and aggregate contours (25/50/75/95 %), the posteriors (ellipses) or codes (points) of ``shown`` by class,
-    and the ``chosen`` image's; with the figures of the table under the panels."""
-    has_variance = has_posterior_variance(info.kind)
-    if has_variance:
-        mu, logvar = loaders.test_posteriors(info)
-        var = np.exp(logvar)
-    else:
-        mu, logvar, var = loaders.test_codes(info), None, None
-    prior = loaders.prior_figures(info)
-    extent = extent or prior["extent"]
-
-    fig = go.Figure()
+    fig = make_subplots(rows=1, cols=len(models), subplot_titles=[model_label(info) for info in models],
+                        horizontal_spacing=0.03)
     ring = prior_contours()
-    fig.add_trace(go.Scatter(x=ring[:, 0], y=ring[:, 1], mode="lines", name=t("fig7.prior"), hoverinfo="skip",
-                             line={"color": "#666666", "width": 1.5, "dash": "dot"}))
-    for c, name in enumerate(class_names):
-        rows = shown[labels[shown] == c]
-        if not len(rows):
-            continue
-        colour = CLASS_COLOURS[c % len(CLASS_COLOURS)]
+    table = []
+    for col, info in enumerate(models, start=1):
+        first = col == 1
+        has_variance = has_posterior_variance(info.kind)
         if has_variance:
-            path = ellipse_paths(mu[rows], var[rows], n_sigma=n_sigma)
-            fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name=name, hoverinfo="skip",
-                                     line={"color": colour, "width": 1}, opacity=0.6))
+            mu, logvar = loaders.test_posteriors(info)
+            var = np.exp(logvar)
         else:
-            fig.add_trace(go.Scatter(x=mu[rows, 0], y=mu[rows, 1], mode="markers", name=name, hoverinfo="skip",
-                                     marker={"color": colour, "size": 5, "opacity": 0.75}))
-    paths = prior["paths"]
-    fig.add_trace(go.Scatter(x=paths[:, 0], y=paths[:, 1], mode="lines", name=t("fig7.aggregate"), hoverinfo="skip",
-                             line={"color": "#1f4e99", "width": 2}))
-    if has_variance:
-        mark = ellipse_paths(mu[[chosen]], var[[chosen]], n_sigma=n_sigma)
-        fig.add_trace(go.Scatter(x=mark[:, 0], y=mark[:, 1], mode="lines", name=t("fig7.chosen"),
-                                 line={"color": "black", "width": 3}))
-    fig.add_trace(go.Scatter(x=mu[[chosen], 0], y=mu[[chosen], 1], mode="markers", name=t("fig7.chosen"),
-                             showlegend=not has_variance, marker={"color": "black", "size": 11, "symbol": "x"}))
-    fig.update_layout(title=model_label(info), height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      plot_bgcolor="white", font={"size": 13},
-                      legend={"orientation": "h", "yanchor": "top", "y": -0.06, "x": 0, "font": {"size": 12},
-                              "itemsizing": "constant", "itemwidth": 30, "tracegroupgap": 0})
+            mu, logvar, var = loaders.test_codes(info), None, None
+        prior = loaders.prior_figures(info)
+        fig.add_trace(go.Scatter(x=ring[:, 0], y=ring[:, 1], mode="lines", name=t("fig7.prior"), hoverinfo="skip",
+                                 legendgroup="prior", showlegend=first,
+                                 line={"color": "#666666", "width": 1.5, "dash": "dot"}), row=1, col=col)
+        for c, name in enumerate(class_names):
+            rows = shown[labels[shown] == c]
+            if not len(rows):
+                continue
+            style = {"name": name, "legendgroup": f"class{c}", "showlegend": first, "hoverinfo": "skip"}
+            colour = CLASS_COLOURS[c % len(CLASS_COLOURS)]
+            if has_variance:
+                path = ellipse_paths(mu[rows], var[rows], n_sigma=n_sigma, points=16)
+                fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", line={"color": colour, "width": 1},
+                                         opacity=0.6, **style), row=1, col=col)
+            else:
+                fig.add_trace(go.Scatter(x=mu[rows, 0], y=mu[rows, 1], mode="markers",
+                                         marker={"color": colour, "size": 5, "opacity": 0.75}, **style), row=1, col=col)
+        paths = prior["paths"]
+        fig.add_trace(go.Scatter(x=paths[:, 0], y=paths[:, 1], mode="lines", name=t("fig7.aggregate"), hoverinfo="skip",
+                                 legendgroup="aggregate", showlegend=first, line={"color": "#1f4e99", "width": 2}),
+                      row=1, col=col)
+        if has_variance:
+            mark = ellipse_paths(mu[[chosen]], var[[chosen]], n_sigma=n_sigma)
+            fig.add_trace(go.Scatter(x=mark[:, 0], y=mark[:, 1], mode="lines", name=t("fig7.chosen"), hoverinfo="skip",
+                                     legendgroup="chosen", showlegend=False, line={"color": "black", "width": 3}),
+                          row=1, col=col)
+        fig.add_trace(go.Scatter(x=mu[[chosen], 0], y=mu[[chosen], 1], mode="markers", name=t("fig7.chosen"),
+                                 legendgroup="chosen", showlegend=first,
+                                 marker={"color": "black", "size": 11, "symbol": "x"}), row=1, col=col)
+        mean, covariance = aggregate_moments(mu, var)
+        table.append({
+            t("fig7.col_model"): model_label(info),
+            t("fig7.col_kl"): (t("fig7.value", value=float(kl_per_dimension(mu, logvar).sum())) if has_variance
+                               else t("fig7.not_applicable")),
+            t("fig7.col_mmd"): t("fig7.value", value=prior["mmd"]),
+            t("fig7.col_mean"): t("fig7.vector", values=", ".join(f"{v:+.2f}" for v in mean)),
+            t("fig7.col_cov"): t("fig7.matrix", a=covariance[0, 0], b=covariance[0, 1], d=covariance[1, 1]),
+            t("fig7.col_gauss_kl"): t("fig7.value", value=gaussian_kl_to_prior(mean, covariance)),
+        })
+    extent = max(loaders.prior_figures(info)["extent"] for info in models)  # one range: the panels compare
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, plot_bgcolor="white",
+                      font={"size": 13}, legend={"orientation": "h", "yanchor": "top", "y": -0.04, "x": 0,
+                                                 "itemsizing": "constant", "font": {"size": 13}})
     fig.update_xaxes(range=[-extent, extent], zeroline=False, showgrid=False, constrain="domain")
-    fig.update_yaxes(range=[-extent, extent], zeroline=False, showgrid=False, scaleanchor="x", scaleratio=1,
-                     constrain="domain")
-
-    mean, covariance = aggregate_moments(mu, var)
-    figures = {
-        t("fig7.col_model"): model_label(info),
-        t("fig7.col_kl"): (t("fig7.value", value=float(kl_per_dimension(mu, logvar).sum())) if has_variance
-                           else t("fig7.not_applicable")),
-        t("fig7.col_mmd"): t("fig7.value", value=prior["mmd"]),
-        t("fig7.col_mean"): t("fig7.vector", values=", ".join(f"{v:+.2f}" for v in mean)),
-        t("fig7.col_cov"): t("fig7.matrix", a=covariance[0, 0], b=covariance[0, 1], d=covariance[1, 1]),
-        t("fig7.col_gauss_kl"): t("fig7.value", value=gaussian_kl_to_prior(mean, covariance)),
-    }
-    return fig, figures
+    for col in range(1, len(models) + 1):  # each panel square, its y axis tied to its own x axis
+        fig.update_yaxes(range=[-extent, extent], zeroline=False, showgrid=False, constrain="domain",
+                         scaleanchor=f"x{col if col > 1 else ''}", scaleratio=1, showticklabels=col == 1,
+                         row=1, col=col)
+    return fig, table

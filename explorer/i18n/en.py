@@ -195,6 +195,9 @@ STRINGS: dict[str, str] = {
         "anomaly.tpr": "true positive rate",
         "anomaly.set": "Out-of-distribution set",
         "anomaly.worst": "The test images it reconstructs worst",
+        "anomaly.worst_caption": "Above, the images; below, the model's reconstructions. Left to right: {items}.",
+        "anomaly.worst_item": "#{index} · {label} (MSE {mse:.4f})",
+        "anomaly.worst_separator": "; ",
 
     # names that are data: datasets and their classes (the glossary has the Chinese for these)
     "dataset.mnist": "MNIST",

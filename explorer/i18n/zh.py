@@ -197,6 +197,9 @@ STRINGS: dict[str, str] = {
     "anomaly.tpr": "真阳性率",
     "anomaly.set": "分布外数据集",
     "anomaly.worst": "它重构得最差的测试图像",
+    "anomaly.worst_caption": "上排为图像，下排为模型的重构。从左到右：{items}。",
+    "anomaly.worst_item": "#{index} · {label}（MSE {mse:.4f}）",
+    "anomaly.worst_separator": "；",
 
     # names that are data: datasets and their classes (from the glossary)
     "dataset.mnist": "MNIST",
