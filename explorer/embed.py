@@ -8,6 +8,7 @@
   0.1, seed 0), over the whole shipped test split.
 - ``gmm.npz``: the 10-component Gaussian mixture fitted to the training codes (needs
   the training split in the data root; skipped with a note where it is not there).
+- ``views.npz``: what the other pages need that costs seconds (explorer.precomputed).
 Existing files are kept unless ``--force``.
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 from explorer.cli import ArgumentParser, add_checkpoint_folders, checkpoint_folders
 from explorer.data import DatasetUnavailable
 from explorer.errors import MapUnavailable
+from explorer.precomputed import VIEWS_FILE, write_views
 from explorer.project import (
     DEFAULT_UMAP,
     MAP_FILE,
@@ -116,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{folder}: Gaussian mixture on the training codes in {time.perf_counter() - start:.1f} s")
                 except DatasetUnavailable as err:
                     print(f"{folder}: no gmm.npz ({err})", file=sys.stderr)
-        except (CheckpointError, MapUnavailable) as err:
+            if args.force or not (folder / VIEWS_FILE).is_file():
+                start = time.perf_counter()
+                write_views(folder)
+                print(f"{folder}: views.npz in {time.perf_counter() - start:.1f} s")
+        except (CheckpointError, MapUnavailable, DatasetUnavailable) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
     return 0

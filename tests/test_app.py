@@ -360,7 +360,7 @@ def test_figure7_draws_the_plane_and_the_dimensions(tmp_path, monkeypatch):
     low, high = ranges.pop()
     assert low == -high and 2.45 < high < 15
     assert sum(tr.get("showlegend") is not False for tr in planes["data"]) < len(planes["data"])  # one legend
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["model"]) == ["VAE · z2", "WAE-MMD · z2"]
     assert float(table.iloc[0, 1]) >= 0 and table.iloc[1, 1] == "–"  # a KL for the VAE only
     assert any("dimensions are active" in c.value for c in at.caption)

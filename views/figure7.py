@@ -68,7 +68,8 @@ def render(page: PageInput) -> None:
         shown = np.sort(np.random.default_rng(0).choice(len(images), min(n_shown, len(images)), replace=False))
         drawn = [info for info in models if model_or_error(info) is not None]
         if drawn:
-            fig, table = plane_figure(drawn, labels, view.class_names, shown, chosen, n_sigma)
+            with st.spinner(t("fig7.wait")):  # stored beside the models; computed here once for a model without
+                fig, table = plane_figure(drawn, labels, view.class_names, shown, chosen, n_sigma)
             figure(fig, "fig7_planes", "fig7_planes", config={"displaylogo": False})
             for column, info in zip(st.columns(len(drawn)), drawn):
                 with column:
@@ -76,7 +77,7 @@ def render(page: PageInput) -> None:
                     st.image([images[chosen], loaders.reconstructions(info, [chosen])[0]], width=84,
                              caption=[t("map.original", index=chosen, label=view.class_names[int(labels[chosen])]),
                                       t("fig7.reconstruction", model=model_label(info))])
-            st.dataframe(table, hide_index=True)
+            st.table(table, border="horizontal", hide_index=True)  # HTML: the data grid costs a tenth of a second
             st.caption(t("fig7.table_caption", n=len(images)))
     st.subheader(t("fig7.dims_title"))
     dimensions_section(view, latent_dim=16)

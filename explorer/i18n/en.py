@@ -256,6 +256,7 @@ STRINGS: dict[str, str] = {
     "fig7.n_sigma": "Ellipse",
     "fig7.sigma": "{n:g} σ",
     "fig7.prior": "prior N(0, I)",
+        "fig7.wait": "Computing the aggregate posterior of the codes (once per model)…",
     "fig7.aggregate": "aggregate Q_Z",
     "fig7.chosen": "the chosen image",
     "fig7.reconstruction": "{model}",

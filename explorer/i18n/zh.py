@@ -258,6 +258,7 @@ STRINGS: dict[str, str] = {
     "fig7.n_sigma": "椭圆",
     "fig7.sigma": "{n:g} σ",
     "fig7.prior": "先验 N(0, I)",
+    "fig7.wait": "正在计算编码的聚合后验（每个模型一次）…",
     "fig7.aggregate": "聚合分布 Q_Z",
     "fig7.chosen": "所选图像",
     "fig7.reconstruction": "{model}",
