@@ -14,7 +14,7 @@ import webapp
 
 webapp.hold_collections()  # until the app's modules are loaded and frozen (webapp.load_once)
 
-from webapp.scripts import page_scripts  # noqa: E402
+from webapp.scripts import page_scripts
 
 MAP_PATH, MAP_OLD_PATH = "latent-map", "map"  # the map's address, and the one it had before (see MAP_ALIAS)
 
@@ -22,10 +22,10 @@ MAP_PATH, MAP_OLD_PATH = "latent-map", "map"  # the map's address, and the one i
 # meanwhile, where a page needs it (webapp/assets/preload_bundles.js; README, Performance: cold start).
 page_scripts(map_paths=("", MAP_PATH, MAP_OLD_PATH))
 
-from explorer.i18n import set_language, t  # noqa: E402
-from webapp import pages_after_imports, state  # noqa: E402
-from webapp.widgets import sidebar  # noqa: E402
-from webapp.zoos import open_zoos  # noqa: E402
+from explorer.i18n import set_language, t
+from webapp import pages_after_imports, state
+from webapp.widgets import sidebar
+from webapp.zoos import open_zoos
 
 # The icon ships with the app: a Material icon here would make the browser fetch the
 # favicon from a font host, which a lecture room without a network cannot reach.

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser_support import MAP_POINTS_JS, SCRIPT_IDLE_JS, AppServer, launch_browser  # noqa: E402
+from tests.browser_support import MAP_POINTS_JS, SCRIPT_IDLE_JS, AppServer, launch_browser
 
 # Drawn: the page's charts hold their data, and every table has its rows (a plain table) or its
 # canvas (an interactive grid).

@@ -19,14 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from bench.peer_pythae import measure as measure_prior  # noqa: E402
-from explorer import losses  # noqa: E402
-from explorer.data import load_split, to_float  # noqa: E402
-from explorer.fid import features, frechet_distance, load_classifier  # noqa: E402
-from explorer.models import ModelConfig, count_parameters  # noqa: E402
-from explorer.train import train_model  # noqa: E402
+from bench.peer_pythae import measure as measure_prior
+from explorer import losses
+from explorer.data import load_split, to_float
+from explorer.fid import features, frechet_distance, load_classifier
+from explorer.models import ModelConfig, count_parameters
+from explorer.train import train_model
 
 
 @dataclasses.dataclass
@@ -41,9 +41,9 @@ class Variant:
     kinds: tuple = ("ae", "vae", "wae")
 
 
-FIRST = dict(norm="none")
-BN = dict(norm="batch")
-WIDE = dict(norm="batch", channels=(64, 128), hidden=256)
+FIRST = {"norm": "none"}
+BN = {"norm": "batch"}
+WIDE = {"norm": "batch", "channels": (64, 128), "hidden": 256}
 VARIANTS = [
     Variant("first zoo's recipe (no norm, Adam 1e-3 constant)", FIRST),
     Variant("+ one-cycle schedule, 1e-3", FIRST, schedule="onecycle"),

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import CHROMIUM_FLAGS, MAP_POINTS_JS, SCRIPT_IDLE_JS, AppServer, require_chromium  # noqa: E402
+from tests.browser_support import CHROMIUM_FLAGS, MAP_POINTS_JS, SCRIPT_IDLE_JS, AppServer, require_chromium
 
 IFRAME = "iframe[src*='browser_decoder']"
 PAINT_COUNTER_JS = "() => { window.paints = 0; const f = () => { window.paints++; requestAnimationFrame(f); }; " \
@@ -42,7 +42,7 @@ PAINT_COUNTER_JS = "() => { window.paints = 0; const f = () => { window.paints++
 
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))] if values else float("nan")
 
 
 def server_cpu_seconds(pid: int) -> float:

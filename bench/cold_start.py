@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser_support import MAP_POINTS_JS, AppServer, launch_browser  # noqa: E402
+from tests.browser_support import MAP_POINTS_JS, AppServer, launch_browser
 
 
 def time_to_paint(browser, script: str) -> tuple[float, float]:
@@ -46,8 +46,8 @@ def main() -> None:
     with sync_playwright() as p:
         browser = launch_browser(p)
         for _ in range(args.repeats):
-            for script in results:  # interleaved, so drift hits both alike
-                results[script].append(time_to_paint(browser, script))
+            for script, runs in results.items():  # interleaved, so drift hits both alike
+                runs.append(time_to_paint(browser, script))
         browser.close()
     print(f"cold start, median of {args.repeats} (seconds from spawn):")
     for script, runs in results.items():

@@ -29,11 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import (  # noqa: E402
+from tests.browser_support import (
     CHROMIUM_FLAGS,
-    SCRIPT_IDLE_JS,
     MAP_POINTS_JS,
     MAP_SIGNATURE_JS,
+    SCRIPT_IDLE_JS,
     AppServer,
     audience_session,
     require_chromium,
@@ -42,7 +42,7 @@ from tests.browser_support import (  # noqa: E402
 
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 async def room(url: str, n: int) -> list[dict]:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from explorer.checkpoint import read_metrics  # noqa: E402
-from explorer.zoo import ZooEntry, zoo_entries  # noqa: E402
+from explorer.checkpoint import read_metrics
+from explorer.zoo import ZooEntry, zoo_entries
 
 
 def measure(entry: ZooEntry, epochs: int, folder: Path) -> dict:

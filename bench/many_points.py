@@ -23,9 +23,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explorer.figures import latent_map_figure  # noqa: E402
-from explorer.project import LatentMap  # noqa: E402
-from tests.browser_support import launch_browser, require_chromium  # noqa: E402
+from explorer.figures import latent_map_figure
+from explorer.project import LatentMap
+from tests.browser_support import launch_browser, require_chromium
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><script>window.t0 = performance.now();</script>
 <script src="plotly.min.js"></script></head><body><div id="map" style="width:900px;height:700px"></div>

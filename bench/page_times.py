@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser_support import (  # noqa: E402
+from tests.browser_support import (
     PAGE_CONTENT_JS,
     AppServer,
     RunWatch,

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import CHROMIUM_FLAGS, MAP_POINTS_JS, MAP_SIGNATURE_JS, AppServer, require_chromium  # noqa: E402
+from tests.browser_support import CHROMIUM_FLAGS, MAP_POINTS_JS, MAP_SIGNATURE_JS, AppServer, require_chromium
 
 VARIANTS = ["minimal", "customdata", "hover", "colours", "ten traces", "app figure", "app figure + select",
             "app figure, map chart"]

@@ -19,6 +19,7 @@ Printed, per kind: test MSE (10,000 images), FID-c of 10,000 N(0, I) samples
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tempfile
 import time
@@ -26,18 +27,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from explorer.checkpoint import load_pretrained  # noqa: E402
-from explorer.data import load_split, pretrained_dir, to_float  # noqa: E402
-from explorer.fid import features, frechet_distance, load_classifier  # noqa: E402
-from explorer.measure import mse_per_image  # noqa: E402
-from explorer.models import ModelConfig, count_parameters  # noqa: E402
-from explorer.train import train_model  # noqa: E402
+from explorer.checkpoint import load_pretrained
+from explorer.data import load_split, pretrained_dir, to_float
+from explorer.fid import features, frechet_distance, load_classifier
+from explorer.measure import mse_per_image
+from explorer.models import ModelConfig, count_parameters
+from explorer.train import train_model
 
 
 def pythae_model(kind: str, latent: int):
-    from pythae.models import AE, VAE, WAE_MMD, Adversarial_AE, Adversarial_AE_Config, AEConfig, VAEConfig, WAE_MMD_Config
+    from pythae.models import (
+        AE,
+        VAE,
+        WAE_MMD,
+        Adversarial_AE,
+        Adversarial_AE_Config,
+        AEConfig,
+        VAEConfig,
+        WAE_MMD_Config,
+    )
     from pythae.models.nn.benchmarks.mnist import Decoder_Conv_AE_MNIST, Encoder_Conv_AE_MNIST, Encoder_Conv_VAE_MNIST
 
     shape = (1, 28, 28)
@@ -60,8 +70,8 @@ def train_pythae(kind: str, latent: int, train: torch.Tensor, epochs: int, batch
 
     model = pythae_model(kind, latent)
     with tempfile.TemporaryDirectory() as out:
-        settings = dict(output_dir=out, num_epochs=epochs, per_device_train_batch_size=batch,
-                        per_device_eval_batch_size=batch, steps_saving=None, no_cuda=True, seed=0)
+        settings = {"output_dir": out, "num_epochs": epochs, "per_device_train_batch_size": batch,
+                        "per_device_eval_batch_size": batch, "steps_saving": None, "no_cuda": True, "seed": 0}
         config = (AdversarialTrainerConfig(**settings, autoencoder_learning_rate=1e-3, discriminator_learning_rate=1e-3)
                   if kind == "aae" else BaseTrainerConfig(**settings, learning_rate=1e-3))
         start = time.perf_counter()
@@ -137,7 +147,7 @@ def main() -> None:
     print("| implementation | kind | test MSE | FID-c N(0, I) | s / epoch | parameters |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for impl, kind, mse, fid, seconds, params in rows:
-        shown = "–" if seconds != seconds else f"{seconds:.1f}"  # NaN: not trained in this run
+        shown = "–" if math.isnan(seconds) else f"{seconds:.1f}"  # NaN: not trained in this run
         print(f"| {impl} | {kind} | {mse:.4f} | {fid:.2f} | {shown} | {params:,} |")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser_support import AppServer, launch_browser  # noqa: E402
+from tests.browser_support import AppServer, launch_browser
 
 PROBE_JS = """() => {
   window.__frames = new Set(); window.__paints = 0; window.__changes = 0; window.__run = true;

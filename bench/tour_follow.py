@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explorer.i18n import STRINGS  # noqa: E402
-from tests.browser_support import AppServer, launch_browser, require_chromium, wait_idle  # noqa: E402
+from explorer.i18n import STRINGS
+from tests.browser_support import AppServer, launch_browser, require_chromium, wait_idle
 
 # Records in the page the first time (Date.now()) a heading starting with each step's title appears.
 WATCH_JS = """(titles) => {
@@ -46,7 +46,7 @@ SHOWS_ONLY_JS = """([now, other]) => {
 
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))] if values else float("nan")
 
 
 def main() -> None:

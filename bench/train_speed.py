@@ -30,8 +30,8 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from explorer.kinds import MODEL_KINDS
     from explorer.data import load_split
+    from explorer.kinds import MODEL_KINDS
     from explorer.models import ModelConfig
     from explorer.train import train_model
 

@@ -67,9 +67,9 @@ class Room:
     def replica_url(self, k: int) -> str:
         return f"http://127.0.0.1:{self.ports[k]}"
 
-    def start(self, timeout: float = 90.0) -> "Room":
+    def start(self, timeout: float = 90.0) -> Room:
         for k, port in enumerate(self.ports):
-            log = open(self.log_dir / f"replica-{k}.log", "w")
+            log = open(self.log_dir / f"replica-{k}.log", "w")  # noqa: SIM115  (the replica writes it while it runs)
             self.replicas.append(subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                  "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
@@ -84,7 +84,7 @@ class Room:
                   .replace("{host}", self.host).replace("{port}", str(self.port)))
         (self.run / "nginx.conf").write_text(config)
         self.proxy = subprocess.Popen([self.nginx, "-p", str(self.run), "-c", str(self.run / "nginx.conf")],
-                                      stdout=subprocess.DEVNULL, stderr=open(self.log_dir / "nginx.log", "w"))
+                                      stdout=subprocess.DEVNULL, stderr=open(self.log_dir / "nginx.log", "w"))  # noqa: SIM115
         deadline = time.monotonic() + timeout
         waiting = [f"{self.replica_url(k)}/_stcore/health" for k in range(len(self.ports))] + [
             f"{self.url}/_stcore/health"]

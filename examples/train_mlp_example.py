@@ -21,11 +21,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from examples.mlp_autoencoder import MLPAutoEncoder  # noqa: E402
-from explorer.checkpoint import FORMAT_VERSION  # noqa: E402
-from explorer.data import to_float  # noqa: E402
-from explorer.folders import check_output_folder  # noqa: E402
-from explorer.userdata import ImageSet, export_test_split, hold_out  # noqa: E402
+from examples.mlp_autoencoder import MLPAutoEncoder
+from explorer.checkpoint import FORMAT_VERSION
+from explorer.data import to_float
+from explorer.folders import check_output_folder
+from explorer.userdata import ImageSet, export_test_split, hold_out
 
 DATASET = "coloured-squares"
 CLASSES = ("red", "green", "blue")

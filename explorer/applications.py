@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -249,7 +250,7 @@ def pack_images(images: np.ndarray) -> dict:
 
     images = np.asarray(images)
     if images.ndim == 2:  # flat pixels (the pixel and PCA baselines): square grey images
-        side = int(round(np.sqrt(images.shape[1])))
+        side = round(np.sqrt(images.shape[1]))
         images = images.reshape(-1, side, side)
     pixels = to_uint8(images)
     return {"shape": list(pixels.shape), "uint8_base64": base64.b64encode(pixels.tobytes()).decode("ascii")}
@@ -267,7 +268,7 @@ def unpack_images(packed: dict) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8).reshape(shape)
 
 
-def measure_model(model: "AutoEncoder", splits: Splits, draws: int = DRAWS, seed: int = 0,
+def measure_model(model: AutoEncoder, splits: Splits, draws: int = DRAWS, seed: int = 0,
                   progress: Progress = _quiet) -> dict:
     """Every application figure of one model (JSON-ready)."""
     import torch
@@ -315,7 +316,7 @@ def measure_baselines(splits: Splits, sizes: list[int], draws: int = DRAWS, seed
         features[f"pca-{d}"] = (train_d, test_d, pca)
     out = {"format": FORMAT, "protocol": protocol(splits, draws, seed), "features": {}}
     for i, (name, (train_x, test_x, pca)) in enumerate(features.items()):
-        step = lambda f, m, i=i: progress(0.1 + 0.85 * (i + f) / len(features), m)  # noqa: E731
+        step = lambda f, m, i=i: progress(0.1 + 0.85 * (i + f) / len(features), m)
         few = few_label_accuracy(train_x, splits.train_labels, test_x, splits.test_labels, draws=draws, seed=seed,
                                  progress=step)
         step(1.0, "cluster")

@@ -139,7 +139,7 @@ def build_browser_decoder(model, codes: np.ndarray) -> tuple[bytes, dict]:
     chosen, error = (half, half_error) if use_half else (full, full_error)
     report = {"weights_dtype": "float16" if use_half else "float32", "max_abs_error": error,
               "float32_max_abs_error": full_error, "float16_max_abs_error": half_error,
-              "checked_codes": int(len(codes)), "bytes": len(chosen), "float32_bytes": len(full),
+              "checked_codes": len(codes), "bytes": len(chosen), "float32_bytes": len(full),
               "latent_dim": int(model.config.latent_dim), "image_shape": list(model.config.image_shape)}
     return chosen, report
 
@@ -184,7 +184,7 @@ def exported_on_demand(folder: Path, dataset: str, name: str, weights: str, mode
         raise BrowserDecoderUnavailable("missing")
     try:
         write_browser_decoder(folder, out=cached, model=model)
-    except Exception:  # a model of its own may use what ONNX cannot express: said, not raised
+    except Exception:  # noqa: BLE001  (a model of its own may use what ONNX cannot express: said, not raised)
         raise BrowserDecoderUnavailable("unexportable") from None
     return read_browser_decoder(cached, weights)
 
@@ -304,7 +304,7 @@ def _main(argv: list[str] | None) -> int:
         except (CheckpointError, DatasetUnavailable) as err:
             status = fail(str(err))
             continue
-        except Exception as err:  # a model of your own may use what ONNX cannot express: said, not raised
+        except Exception as err:  # noqa: BLE001  (a model of your own may use what ONNX cannot express)
             status = fail(f"{folder}: its decoder could not be exported to ONNX ({type(err).__name__}: {err})")
             continue
         print(f"{folder}: {DECODER_FILE} {record['bytes'] / 1e6:.2f} MB, {record['weights_dtype']} weights, "

@@ -24,7 +24,7 @@ from explorer.folders import CHECKPOINT_FILES, STATE_DICT_FILE, recover
 from explorer.i18n import t
 from explorer.kinds import BASELINE_KIND, COMPARISON_KINDS, KINDS, MODEL_KINDS
 
-CHECKPOINT_NAME = re.compile(r"^(%s)-z([1-9][0-9]{0,3})$" % "|".join(MODEL_KINDS))
+CHECKPOINT_NAME = re.compile(r"^({})-z([1-9][0-9]{{0,3}})$".format("|".join(MODEL_KINDS)))
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def _check(folder: Path, root: Path) -> tuple:
         with safe_open(str(weights), framework="numpy") as f:
             if not list(f.keys()):
                 return ("no_tensors",)
-    except Exception as err:  # safetensors raises its own error types for any malformed header
+    except Exception as err:  # noqa: BLE001  (safetensors raises its own error types for a malformed header)
         return ("corrupted", ("file", "model.safetensors"), ("error", type(err).__name__))
     return ()
 

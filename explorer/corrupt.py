@@ -6,7 +6,7 @@ for repeatable pictures, and returns a new tensor in [0, 1]. Level 0 is the iden
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

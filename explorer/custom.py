@@ -121,7 +121,7 @@ def load_custom(folder: Path, custom: dict, config, device="cpu"):
         inner = cls(custom.get("config", {}))
     except CheckpointError:
         raise
-    except Exception as err:  # the user's own code: any error it raises is reported, not shown as a traceback
+    except Exception as err:  # noqa: BLE001  (the user's own code: any error it raises is reported)
         raise CheckpointError(f"its module {module} could not build {custom['class']} ({type(err).__name__}: {err})",
                               path) from None
     missing = [m for m in ("encode", "decode") + (("encode_distribution",) if KINDS[config.kind].posterior_variance
@@ -150,7 +150,7 @@ def _read_state(folder: Path) -> dict:
     elif state_dict.is_file():
         try:
             state = torch.load(state_dict, map_location="cpu", weights_only=True)  # tensors only, never objects
-        except Exception as err:  # torch raises its own unpickling errors for anything but tensors
+        except Exception as err:  # noqa: BLE001  (torch raises its own unpickling errors for all but tensors)
             raise CheckpointError(f"not a state dict of tensors ({type(err).__name__})", state_dict) from None
         if not (isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values())):
             raise CheckpointError("not a state dict of tensors", state_dict)

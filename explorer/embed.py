@@ -67,11 +67,9 @@ def add_faithfulness(folder: Path) -> LatentMap | None:
 
 def fit_gmm(folder: Path, data_root: Path | None, seed: int):
     from explorer.checkpoint import load_pretrained
-    from explorer.data import load_split
+    from explorer.data import DATASETS, load_split
     from explorer.latent import encode
     from explorer.samplers import GaussianMixtureSampler
-
-    from explorer.data import DATASETS
 
     model = load_pretrained(folder)
     if model.config.dataset not in DATASETS:  # a zoo of your own ships its test split only
@@ -94,7 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folders = checkpoint_folders(parser, args)
     from explorer.checkpoint import CheckpointError
-
     from explorer.samplers import GMM_FILE
 
     for folder in map(Path, folders):

@@ -79,7 +79,7 @@ def map_picture(xy: np.ndarray, labels: np.ndarray, bounds: tuple[float, float, 
     (x0, x1, y0, y1), its longer side ``pixels``: what a browser draws at once, however many points there are."""
     x0, x1, y0, y1 = bounds
     scale = (pixels - 1) / max(x1 - x0, y1 - y0)
-    width, height = int(round((x1 - x0) * scale)) + 1, int(round((y1 - y0) * scale)) + 1
+    width, height = round((x1 - x0) * scale) + 1, round((y1 - y0) * scale) + 1
     col = np.round((xy[:, 0] - x0) * scale).astype(np.int64)
     row = np.round((y1 - xy[:, 1]) * scale).astype(np.int64)  # a picture's rows run down
     colours = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in CLASS_COLOURS], dtype=np.uint8)

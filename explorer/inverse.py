@@ -95,8 +95,8 @@ def inverse_error(decode, points: np.ndarray, codes: np.ndarray, k: int = DEFAUL
     others = truth[np.random.default_rng(seed + 1).permutation(len(measured))]
     return {"k": int(k), "mse": float(per_image.mean()), "mse_p90": float(np.quantile(per_image, 0.9)),
             "random_pair_mse": float(((others - truth) ** 2).mean()),
-            "code_distance": float(np.sqrt(code_error).mean()), "blend_points": int(len(blend_set)),
-            "measured_points": int(len(measured))}
+            "code_distance": float(np.sqrt(code_error).mean()), "blend_points": len(blend_set),
+            "measured_points": len(measured)}
 
 
 def learned_inverse_error(decode, points: np.ndarray, codes: np.ndarray, seed: int = 0, n_measured: int = 2000,
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             latent_map = load_map(info.folder / MAP_FILE, n_images=len(images))
             codes = encode(model, images).numpy()[latent_map.indices].astype(np.float16).astype(np.float32)
 
-            def decode(z):
+            def decode(z, model=model):
                 return decode_codes(model, torch.from_numpy(z)).numpy()
 
             errors = [inverse_error(decode, latent_map.xy, codes, k=k) for k in args.k]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 
@@ -25,9 +26,8 @@ def ssim_per_image(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
                         dtype=torch.float32)
 
 
-def roc(scores_normal, scores_anomalous) -> tuple["np.ndarray", "np.ndarray", float]:
+def roc(scores_normal, scores_anomalous) -> tuple[np.ndarray, np.ndarray, float]:
     """ROC curve (false and true positive rates) and its AUC for "higher score = anomalous"."""
-    import numpy as np
     from sklearn.metrics import roc_auc_score, roc_curve
 
     y = np.concatenate([np.zeros(len(scores_normal)), np.ones(len(scores_anomalous))])

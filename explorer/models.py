@@ -21,7 +21,6 @@ from explorer.corrupt import CORRUPTIONS, corrupt
 from explorer.kinds import KINDS, MODEL_KINDS
 from explorer.losses import gaussian_kl, imq_mmd
 
-
 # Upper bounds on what a config may ask for (a tampered config.json is refused, not allocated).
 MAX_LATENT_DIM = 1024
 MAX_CHANNELS = 256
@@ -44,7 +43,7 @@ def conv_stages(size: int) -> list[int]:
 
 def _bounded_int(name: str, value, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{name} must be a whole number, not {value!r}")
+        raise ValueError(f"{name} must be a whole number, not {value!r}")  # noqa: TRY004  (callers catch ValueError)
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -58,7 +57,7 @@ def _bounded_int(name: str, value, low: int, high: int) -> int:
 
 def _bounded_float(name: str, value, low: float, high: float, open_ends: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{name} must be a number, not {value!r}")
+        raise ValueError(f"{name} must be a number, not {value!r}")  # noqa: TRY004  (callers catch ValueError)
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -136,7 +135,7 @@ class ModelConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ModelConfig":
+    def from_dict(cls, d: dict) -> ModelConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - known
         if unknown:

@@ -128,12 +128,12 @@ def compute_views(model, images, other=None) -> dict[str, np.ndarray]:
 
     from explorer.denoise import reconstruction_errors
 
-    torch.set_grad_enabled(False)
-    arrays = encode_test(model, images)
-    arrays["errors"] = reconstruction_errors(model, images)
-    arrays.update(anomaly_scores(model, images, other))
-    arrays.update(denoise_curves(model, images))
-    arrays["mmd"] = np.array(mmd_to_prior(arrays["codes"]))
+    with torch.no_grad():
+        arrays = encode_test(model, images)
+        arrays["errors"] = reconstruction_errors(model, images)
+        arrays.update(anomaly_scores(model, images, other))
+        arrays.update(denoise_curves(model, images))
+        arrays["mmd"] = np.array(mmd_to_prior(arrays["codes"]))
     if arrays["codes"].shape[1] == 2:
         arrays["aggregate_paths"], extent = aggregate_contours(arrays["codes"], arrays.get("logvar"))
         arrays["aggregate_extent"] = np.array(extent)

@@ -47,7 +47,7 @@ class LatentMap:
     def dims(self) -> int:
         return int(self.xy.shape[1])
 
-    def drawn(self, limit: int | None = None, seed: int = 0) -> "LatentMap":
+    def drawn(self, limit: int | None = None, seed: int = 0) -> LatentMap:
         """The map as a browser draws it: itself up to ``limit`` points (MAX_DRAWN_POINTS), else a seeded
         uniform sample of ``limit`` of them in their order, with ``params["drawn_of"]`` the whole map's size."""
         limit = MAX_DRAWN_POINTS if limit is None else limit
@@ -211,7 +211,7 @@ def faithfulness(z: np.ndarray, xy: np.ndarray, k: int = FAITHFULNESS_K, n_point
     near_map = NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points, return_distance=False)[:, 1:]
     kept = np.mean([len(set(a) & set(b)) / k for a, b in zip(near_codes, near_map)])
     return {"trustworthiness": round(float(trust), 4), "knn_kept": round(float(kept), 4), "k": k,
-            "points": int(len(rows))}
+            "points": len(rows)}
 
 
 def file_fingerprint(path: Path) -> str:

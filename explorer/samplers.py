@@ -36,7 +36,7 @@ class GaussianMixtureSampler:
     covariances: np.ndarray  # K×d×d (full)
 
     @classmethod
-    def fit(cls, z: np.ndarray, n_components: int = 10, seed: int = 0) -> "GaussianMixtureSampler":
+    def fit(cls, z: np.ndarray, n_components: int = 10, seed: int = 0) -> GaussianMixtureSampler:
         from sklearn.mixture import GaussianMixture
 
         gmm = GaussianMixture(n_components=min(n_components, len(z)), covariance_type="full", random_state=seed,
@@ -66,7 +66,7 @@ class GaussianMixtureSampler:
         return path
 
     @classmethod
-    def load(cls, path: Path, latent_dim: int | None = None) -> "GaussianMixtureSampler":
+    def load(cls, path: Path, latent_dim: int | None = None) -> GaussianMixtureSampler:
         """The mixture saved at ``path``, checked; any fault is a MixtureUnavailable naming it.
 
         Checked: K weights ≥ 0 with a positive sum, K×d means, K×d×d symmetric positive

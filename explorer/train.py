@@ -72,7 +72,7 @@ def train_model(
     device: torch.device | str = "cpu",
     test_images: torch.Tensor | None = None,
     progress: bool = True,
-    processes: Processes = Processes(),
+    processes: Processes = Processes(),  # noqa: B008  (a frozen dataclass: one process)
     schedule: str = "onecycle",
 ) -> tuple[AutoEncoder, list[dict]]:
     """Train on uint8 images (N×28×28); return the model (eval mode) and the per-epoch history.

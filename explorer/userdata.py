@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.errors import DatasetUnavailable
+from explorer.errors import CheckpointError, DatasetUnavailable
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif"}
 MAX_IMAGES = 1_000_000
@@ -46,7 +46,7 @@ class ImageSet:
     def labelled(self) -> bool:
         return bool(self.class_names)
 
-    def subset(self, rows: np.ndarray) -> "ImageSet":
+    def subset(self, rows: np.ndarray) -> ImageSet:
         return ImageSet(self.images[rows], self.labels[rows], self.class_names)
 
 
@@ -177,7 +177,7 @@ def resize_all(images: np.ndarray, size: int) -> np.ndarray:
 def hold_out(found: ImageSet, test_fraction: float, seed: int) -> tuple[ImageSet, ImageSet]:
     """A seeded split into training and test images: the same files and seed give the same split."""
     rows = np.random.default_rng(seed).permutation(len(found.images))
-    n_test = max(1, int(round(test_fraction * len(rows))))
+    n_test = max(1, round(test_fraction * len(rows)))
     if n_test >= len(rows):
         raise DatasetUnavailable(f"{len(rows)} images leave none for training after holding out {n_test} for testing")
     return found.subset(np.sort(rows[n_test:])), found.subset(np.sort(rows[:n_test]))
@@ -219,7 +219,7 @@ def training_split_of(dataset: str) -> ImageSet:
     for info in list_models(dataset):
         try:
             training = read_config(info.folder)[1].get("training", {})
-        except Exception:  # an unreadable config: the next model may say
+        except CheckpointError:  # an unreadable config: the next model may say
             continue
         if not isinstance(training.get("data"), str):
             continue

@@ -55,7 +55,7 @@ class AppServer:
         self.url = f"http://127.0.0.1:{self.port}"
         artifacts = ROOT / "test-artifacts"
         artifacts.mkdir(exist_ok=True)
-        self.log = open(artifacts / f"streamlit-{self.port}.log", "w")
+        self.log = open(artifacts / f"streamlit-{self.port}.log", "w")  # noqa: SIM115  (closed by stop())
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(self.port),
@@ -290,6 +290,7 @@ class RunWatch:
     message on its WebSocket): a page is settled only after the run its click started has finished."""
 
     def __init__(self, page):
+        from google.protobuf.message import DecodeError
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         self.finished = 0
@@ -301,7 +302,7 @@ class RunWatch:
                 msg = self._message()
                 try:
                     msg.ParseFromString(payload)
-                except Exception:  # noqa: BLE001  (not a ForwardMsg: not a run's end)
+                except DecodeError:  # not a ForwardMsg: not a run's end
                     return
                 if msg.WhichOneof("type") == "script_finished" and msg.script_finished in (
                         msg.FINISHED_SUCCESSFULLY, msg.FINISHED_WITH_COMPILE_ERROR):

@@ -148,6 +148,7 @@ def test_missing_test_images_say_what_is_missing(fake_pretrained):
     assert any("test.npz" in e.value and "explorer.data export" in e.value for e in at.error)
 
 
+@pytest.mark.slow
 def test_recompute_runs_umap_and_replaces_a_broken_cache_entry(fake_pretrained):
     from explorer.project import DEFAULT_UMAP, file_fingerprint, load_map, map_cache_key, map_cache_path
 
@@ -544,6 +545,7 @@ def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_sa
     assert set(point_indices(backdrop)) <= set(drawn)  # only the ringed images A and B are points
 
 
+@pytest.mark.slow
 def test_no_figure_is_ever_built_beside_a_half_imported_pandas():
     # Plotly reads pandas from sys.modules without the import lock: a session's figure must never meet the
     # half-made module another session's first table is importing (tests/test_load.py met it once in ten).
@@ -574,6 +576,7 @@ assert met and set(met) == {"whole"}, met
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)
 
 
+@pytest.mark.slow
 def test_sessions_arriving_while_the_first_page_is_drawn_wait_and_then_find_the_shared_imports_whole():
     code = """
 import sys, threading

@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-from explorer import browser_decoder as bd
 from safetensors.torch import save_file
 
+from explorer import browser_decoder as bd
 from explorer.checkpoint import load_pretrained, round_to_storage
 from explorer.inverse import blend, epsilon, held_out_split, inverse_error, knn_weights, map_to_code
 from explorer.kinds import MODEL_KINDS

@@ -65,7 +65,7 @@ def shipped(name: str):
 
 
 def test_the_flashlight_decodes_under_the_pointer_without_the_server(server, page):
-    from explorer.inverse import knn_weights, blend
+    from explorer.inverse import blend, knn_weights
     from explorer.latent import decode
 
     sent = messages_to_server(page)
@@ -108,7 +108,7 @@ def test_the_flashlight_decodes_under_the_pointer_without_the_server(server, pag
 
 
 def test_compared_models_decode_the_same_neighbourhood_in_lockstep(server, page):
-    from explorer.inverse import knn_weights, blend
+    from explorer.inverse import blend, knn_weights
 
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)

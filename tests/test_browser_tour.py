@@ -19,9 +19,7 @@ PATHS = ["", "tour", "tour?step=4", "interpolate", "traverse", "sample", "denois
          "quality", "your-image", "applications", "attributes"]
 # Words a Chinese page may hold in Latin letters: the survey's abbreviations (the glossary keeps
 # them), units and file formats, and the names of people, datasets and tools.
-ALLOWED = set("""AE VAE WAE AAE MMD KL UMAP PCA MSE PSNR SSIM FID ROC AUC IMQ NMI ARI BCE SNE GAN dB MB CPU GPU
-PNG SVG CSV GIF JPEG JPG BMP WebP WEBP npy log MNIST Fashion Adam LeNet Inception Fr chet Scott Kingma Welling
-Ghosh Liu Makhzani EuroVis Hutchinson WebAssembly Bank Koenigstein Giryes Page Up Down""".split())
+ALLOWED = {"AE", "VAE", "WAE", "AAE", "MMD", "KL", "UMAP", "PCA", "MSE", "PSNR", "SSIM", "FID", "ROC", "AUC", "IMQ", "NMI", "ARI", "BCE", "SNE", "GAN", "dB", "MB", "CPU", "GPU", "PNG", "SVG", "CSV", "GIF", "JPEG", "JPG", "BMP", "WebP", "WEBP", "npy", "log", "MNIST", "Fashion", "Adam", "LeNet", "Inception", "Fr", "chet", "Scott", "Kingma", "Welling", "Ghosh", "Liu", "Makhzani", "EuroVis", "Hutchinson", "WebAssembly", "Bank", "Koenigstein", "Giryes", "Page", "Up", "Down"}
 # The main area's visible text, each text node once; commands (code) and hidden nodes left out
 VISIBLE_TEXT_JS = """(selector) => {
   const main = document.querySelector(selector);

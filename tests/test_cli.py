@@ -91,6 +91,7 @@ def test_evaluate_on_a_broken_checkpoint_exits_2(tmp_path, capsys):
     assert "config.json: file is missing" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_zoo_trains_and_embeds_one_entry_in_its_own_processes(tiny_root, tmp_path, monkeypatch):
     import numpy as np
 

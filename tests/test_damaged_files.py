@@ -21,6 +21,8 @@ from explorer.project import LatentMap, load_map, save_map
 from explorer.samplers import GaussianMixtureSampler
 from tests.conftest import write_application_figures
 
+pytestmark = pytest.mark.slow  # every page on a dozen damaged zoos
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["views/latent_map.py", "views/interpolate.py", "views/traverse.py", "views/sample.py",
          "views/denoise.py", "views/anomaly.py", "views/figure7.py", "views/model_card.py",

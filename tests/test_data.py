@@ -74,7 +74,7 @@ def test_fashion_mnist_from_debian_gz_files(tmp_path, monkeypatch):
         (debian / f"{f.name}.gz").write_bytes(gzip.compress(f.read_bytes()))
     monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", debian)
     monkeypatch.setattr(data, "_torchvision_dataset", data._torchvision_dataset)
-    images, labels = load_split("fashion-mnist", "train", tmp_path / "root")
+    images, _labels = load_split("fashion-mnist", "train", tmp_path / "root")
     assert images.shape == (256, 28, 28)
     assert (tmp_path / "root" / "FashionMNIST" / "raw" / "train-images-idx3-ubyte").is_file()
 
@@ -105,7 +105,7 @@ def test_corrupt_npm_tarball_falls_through_to_a_clear_error(tmp_path, monkeypatc
 def test_shipped_test_split_round_trip_without_pickle(tiny_root, tmp_path):
     out = export_test_split("fashion-mnist", tiny_root, tmp_path / "test.npz")
     with np.load(out, allow_pickle=False) as npz:
-        assert list(npz["class_names"])[0] == "T-shirt/top"
+        assert next(iter(npz["class_names"])) == "T-shirt/top"
     images, labels = load_shipped_test("fashion-mnist", out)
     expected, expected_labels = load_split("fashion-mnist", "test", tiny_root)
     assert torch.equal(images, expected) and torch.equal(labels, expected_labels)

@@ -50,6 +50,7 @@ def test_the_gif_holds_the_frames_forward_and_back(shape):
         assert np.abs(shown - np.round(frames[4, 0] * 255)).max() <= 1
 
 
+@pytest.mark.slow
 def test_figures_are_drawn_to_png_and_svg():
     if not figure_export_available():
         (pytest.fail if os.environ.get("CI") else pytest.skip)("no Chrome or Chromium for Kaleido")

@@ -6,7 +6,15 @@ import torch
 
 from explorer import evaluate
 from explorer.checkpoint import CheckpointError
-from explorer.fid import accuracy, classifier_folder, features, frechet_distance, load_classifier, save_classifier, train_classifier
+from explorer.fid import (
+    accuracy,
+    classifier_folder,
+    features,
+    frechet_distance,
+    load_classifier,
+    save_classifier,
+    train_classifier,
+)
 from tests.conftest import synthetic_digits
 
 
@@ -36,6 +44,7 @@ def test_classifier_learns_and_round_trips(tmp_path, monkeypatch):
         load_classifier("mnist")
 
 
+@pytest.mark.slow
 def test_quality_table_measures_every_model_and_writes_metrics(fake_pretrained, tmp_path, monkeypatch):
     for dataset in ("mnist", "fashion-mnist"):
         x, y = synthetic_digits(300, seed=6)
@@ -50,7 +59,7 @@ def test_quality_table_measures_every_model_and_writes_metrics(fake_pretrained, 
     assert "test + N(0, 0.3²) noise" in json.loads(stored.read_text())["calibration"]
     table = evaluate.quality_table()  # formatted from what was stored, nothing measured again
     rows = [line for line in table.splitlines() if line.startswith("| ")]
-    assert sum(1 for r in rows if r.startswith("| vae-z4") or r.startswith("| ae-z2") or r.startswith("| wae-z4")) == 3
+    assert sum(1 for r in rows if r.startswith(("| vae-z4", "| ae-z2", "| wae-z4"))) == 3
     assert any("test + N(0, 0.3²) noise" in r for r in rows)
 
     metrics = json.loads((fake_pretrained / "mnist" / "vae-z4" / "metrics.json").read_text())

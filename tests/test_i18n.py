@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from explorer.kinds import MODEL_KINDS
 from explorer.corrupt import CORRUPTIONS
 from explorer.data import DATASETS
 from explorer.i18n import DEFAULT_LANGUAGE, STRINGS, set_language, t
+from explorer.kinds import MODEL_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROOT / "webapp").rglob("*.py")),
@@ -62,8 +62,8 @@ def test_every_string_formats_with_its_own_fields():
     for key, text in ENGLISH.items():
         fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
         # a number-formatted field gets a number, others a word: no string may fail to render
-        def value(name: str):
-            spec = re.search(r"\{%s:([^}]*)\}" % re.escape(name), text)
+        def value(name: str, text: str = text):
+            spec = re.search(r"\{" + re.escape(name) + r":([^}]*)\}", text)
             if spec is None:
                 return "x"
             return 2 if spec.group(1).endswith("d") else 1.5 if spec.group(1)[-1:] in "fegF%" else "x"

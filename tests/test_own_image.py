@@ -157,7 +157,7 @@ def test_an_uploaded_image_is_prepared_and_every_model_answers(fake_pretrained, 
     at = own_image_page()
     at.file_uploader(key="own_upload").upload("seven.png", encoded(255 - seven()), "image/png").run()
     assert not at.exception and not at.error
-    assert [s.value for s in at.subheader][0] == "What the model receives"
+    assert next(s.value for s in at.subheader) == "What the model receives"
     assert len(at.metric) == len(at.multiselect(key="own_models").value) >= 2
     assert all(m.value.endswith("% of test images") for m in at.metric)
     assert files_under(fake_pretrained, tmp_path / "cache") == before  # nothing written to the server's disk

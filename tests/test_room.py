@@ -9,9 +9,9 @@ import pytest
 
 from tests.browser_support import (
     MAP_POINTS_JS,
+    MAP_SIGNATURE_JS,
     POINT_PIXEL_JS,
     ROOT,
-    MAP_SIGNATURE_JS,
     SELECTBOX_MODEL,
     require_chromium,
     wait_for_map,

@@ -34,7 +34,7 @@ def test_moving_to_what_it_shows_already_keeps_its_version():
 @pytest.mark.parametrize("guess", [None, "", "x" * 24, "wrong-secret", "\udcff", 12345])
 def test_a_missing_or_guessed_secret_changes_nothing(guess):
     rooms = Rooms()
-    room_id, secret = rooms.open(3, {"tour_level": 0.5})
+    room_id, _secret = rooms.open(3, {"tour_level": 0.5})
     assert not rooms.move(room_id, guess, 7, {"tour_level": 0.9})
     assert not rooms.is_presenter(room_id, guess)
     assert rooms.shown(room_id).step == 3 and rooms.shown(room_id).values == {"tour_level": 0.5}
@@ -42,7 +42,7 @@ def test_a_missing_or_guessed_secret_changes_nothing(guess):
 
 def test_a_secret_moves_only_its_own_room():
     rooms = Rooms()
-    first, first_secret = rooms.open(1)
+    _first, first_secret = rooms.open(1)
     second, _ = rooms.open(1)
     assert not rooms.move(second, first_secret, 5, {})
     assert rooms.shown(second).step == 1
@@ -96,6 +96,6 @@ def test_what_a_room_shows_is_small_plain_data(values):
 def test_what_a_room_shows_is_a_copy_the_caller_cannot_change():
     rooms = Rooms()
     values = {"picked": [1, 2]}
-    room_id, secret = rooms.open(1, values)
+    room_id, _secret = rooms.open(1, values)
     values["picked"].append(3)
     assert rooms.shown(room_id).values == {"picked": [1, 2]}

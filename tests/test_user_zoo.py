@@ -270,7 +270,7 @@ def test_the_decoders_of_a_zoo_of_your_own_are_exported_for_the_browser(built_zo
     exported = sorted(zoo.glob("*/*/" + bd.BROWSER_FILE))
     assert len(exported) >= 2 and len(exported) == len(capsys.readouterr().out.splitlines())
     for record in exported:
-        data, read = bd.read_browser_decoder(record.parent)
+        _data, read = bd.read_browser_decoder(record.parent)
         channels = 3 if record.parent.parent.name == "shapes" else 1
         assert read["image_shape"][0] == channels and read["max_abs_error"] <= bd.HALF_TOLERANCE
     assert bd.main(["--zoo", str(tmp_path / "nothing-here")]) == 2

@@ -130,7 +130,7 @@ def test_hold_out_is_seeded_and_disjoint():
 
     found = ImageSet(images, labels, ("a", "b", "c"))
     train_a, test_a = hold_out(found, 0.2, seed=3)
-    train_b, test_b = hold_out(found, 0.2, seed=3)
+    _train_b, test_b = hold_out(found, 0.2, seed=3)
     assert np.array_equal(test_a.images, test_b.images) and len(test_a.images) == 10 and len(train_a.images) == 40
     assert not {im.tobytes() for im in test_a.images} & {im.tobytes() for im in train_a.images}
 

@@ -190,7 +190,7 @@ def compute_panel(missing) -> None:
     bar = st.progress(0.0)
     for k, info in enumerate(missing):
         label = model_label(info)
-        report = lambda fraction, step, k=k, label=label: bar.progress(  # noqa: E731
+        report = lambda fraction, step, k=k, label=label: bar.progress(
             min(1.0, (k + fraction) / len(missing)), text=t("apps.computing", model=label, step=t(f"apps.step_{step}")))
         try:
             loaders.compute_application_figures(info, report)

@@ -3,7 +3,6 @@
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-import torch
 
 from explorer.attributes import analogy, attribute_vector, projection, separation, stability, walk
 from explorer.catalog import siblings
@@ -88,15 +87,15 @@ def render(page: PageInput) -> None:
                    f"attribute-{view.dataset}-{info.name}", f"attr_proj_{info.name}", config={"displaylogo": False})
             direction = vector.tobytes()  # names the vector in the decoded images' cache keys
             strip = grid(loaders.decoded(info, ("walk", start, direction, tuple(WALK)),
-                                         lambda: torch.from_numpy(walk(codes[start], vector, WALK))), ncols=len(WALK))
+                                         walk(codes[start], vector, WALK)), ncols=len(WALK))
             st.image(strip, width="stretch", caption=t("attr.walk_caption", lo=WALK[0], hi=WALK[-1]))
             image_download(t("download.png"), strip, f"walk-{view.dataset}-{info.name}-{start}.png",
                            f"attr_walk_dl_{info.name}")
             moved = loaders.decoded(info, ("walk", start, direction, (0.0, alpha)),
-                                    lambda: torch.from_numpy(walk(codes[start], vector, [0.0, alpha])))
+                                    walk(codes[start], vector, [0.0, alpha]))
             st.image(pictures(moved), width=96, caption=[t("attr.walk_from"), t("attr.walk_to", alpha=alpha)])
-            made = loaders.decoded(info, ("analogy", index_a, index_b, index_c), lambda: torch.from_numpy(
-                analogy(codes[index_a], codes[index_b], codes[index_c])[None]))
+            made = loaders.decoded(info, ("analogy", index_a, index_b, index_c),
+                                   analogy(codes[index_a], codes[index_b], codes[index_c])[None])
             st.image([images[index_a], images[index_b], images[index_c], pictures(made)[0]], width=64,
                      caption=[t("attr.analogy_a"), t("attr.analogy_b"), t("attr.analogy_c"), t("attr.analogy_result")])
 

@@ -129,10 +129,9 @@ def render(page: PageInput) -> None:
     @st.fragment
     def map_panel() -> None:
         shown_models = [view.model] + [others[n] for n in compare if n in others]
-        if use_flashlight and browser_decoder.failed() is None:
-            if flashlight_panel(shown_models):
-                selection_panel(shown_models, state.selection(len(images)))
-                return
+        if use_flashlight and browser_decoder.failed() is None and flashlight_panel(shown_models):
+            selection_panel(shown_models, state.selection(len(images)))
+            return
         selection = state.selection(len(images))
         drawn = chart_state()
         ring = [] if state.selection_shown_by() == drawn else selection

@@ -32,7 +32,7 @@ def render(page: PageInput) -> None:
             if model is None:
                 continue
             samples = loaders.decoded(info, ("prior", n, seed, temperature),
-                                      lambda: NormalSampler(info.latent_dim).sample(n, seed, temperature))
+                                      NormalSampler(info.latent_dim).sample(n, seed, temperature))
             prior = grid(samples, ncols=side)
             st.markdown(t("sample.prior"))
             st.image(prior, width="stretch")
@@ -42,7 +42,7 @@ def render(page: PageInput) -> None:
                            f"dl_prior_{info.name}")
             sampler, fitted_on, problem = loaders.gmm_sampler(info)
             mixture = grid(loaders.decoded(info, ("mixture", fitted_on, n, seed, temperature),
-                                           lambda: sampler.sample(n, seed, temperature)), ncols=side)
+                                           sampler.sample(n, seed, temperature)), ncols=side)
             st.markdown(t("sample.gmm"))
             st.image(mixture, width="stretch")
             if problem is None:
@@ -69,7 +69,7 @@ def render(page: PageInput) -> None:
             # The prior's ±3 for the kinds trained to fill N(0, I); for the others, ±3 standard deviations of their codes.
             reach = 3.0 if KINDS[info.kind].prior_generative else 3.0 * float(loaders.test_codes(info).std(axis=0).max())
             reaches[info.name] = reach
-            plane = grid(loaders.decoded(info, ("plane", side2, reach), lambda: plane_grid(side2, -reach, reach)),
+            plane = grid(loaders.decoded(info, ("plane", side2, reach), plane_grid(side2, -reach, reach)),
                          ncols=side2, pad=0)
             st.image(plane, width="stretch", caption=t("sample.manifold_range", reach=reach))
             image_download(t("download.png"), plane, f"manifold-{view.dataset}-{info.name}.png", f"dl_plane_{info.name}")

@@ -17,9 +17,9 @@ from explorer.latent import code_sensitivity, crossfade, decode, encode, encode_
 from explorer.rooms import Rooms
 from explorer.samplers import NormalSampler
 from views import applications, denoise
-from webapp.panels import generative_models, plane_figure
 from webapp import loaders, state
 from webapp.page import PageInput, map_with_codes, model_or_error, open_page
+from webapp.panels import generative_models, plane_figure
 from webapp.scripts import tour_keys
 from webapp.widgets import figure, image_picker, model_label
 

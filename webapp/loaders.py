@@ -34,8 +34,8 @@ from explorer.project import (
     load_map,
     map_cache_key,
     map_cache_path,
-    save_map,
     project,
+    save_map,
     subsample,
     weights_fingerprint,
 )
@@ -252,16 +252,18 @@ def reconstructions(info: ModelInfo, indices) -> np.ndarray:
 
 @st.cache_resource(show_spinner=False, max_entries=128)
 def _decoded(identity: tuple, what: tuple, _info: ModelInfo, _codes) -> np.ndarray:
+    import torch
+
     from explorer.latent import decode
 
-    out = decode(model(_info), _codes()).numpy()
+    out = decode(model(_info), torch.as_tensor(_codes)).numpy()
     out.setflags(write=False)
     return out
 
 
 def decoded(info: ModelInfo, what: tuple, codes) -> np.ndarray:
-    """The model's images (N×C×H×W float32 in [0, 1], read-only) of the codes ``codes()`` makes; kept per model and
-    ``what``, a tuple that names those codes (the sampler, its size, seed and temperature, say)."""
+    """The model's images (N×C×H×W float32 in [0, 1], read-only) of ``codes``, kept per model and ``what``: a tuple
+    that names those codes (the sampler, its size, seed and temperature, say), which decide them."""
     return _decoded(info.identity, what, info, codes)
 
 
