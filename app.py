@@ -22,7 +22,7 @@ MAP_PATH, MAP_OLD_PATH = "latent-map", "map"  # the map's address, and the one i
 # meanwhile, where a page needs it (webapp/assets/preload_bundles.js; README, Performance: cold start).
 page_scripts(map_paths=("", MAP_PATH, MAP_OLD_PATH))
 
-from explorer.i18n import set_language, t
+from explorer.present.i18n import set_language, t
 from webapp import pages_after_imports, state
 from webapp.widgets import sidebar
 from webapp.zoos import open_zoos

@@ -5,7 +5,7 @@
 The setting of bench/peer_pythae.py's like-for-like row (the first 10,000 Fashion-MNIST training
 images, 2 epochs, batch 100, latent 16, seed 0), one row per variant: test MSE on the whole test
 split, FID-c of 10,000 N(0, I) samples and of 10,000 samples of a 10-component mixture fitted to the
-training codes (explorer.fid's classifier), seconds per epoch, parameters.
+training codes (explorer.metrics.fid's classifier), seconds per epoch, parameters.
 Each variant is the previous recipe with one thing changed, so a row says what that one thing does.
 """
 
@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch
 
 from bench.peer_pythae import measure as measure_prior
-from explorer import losses
-from explorer.data import load_split, to_float
-from explorer.fid import features, frechet_distance, load_classifier
-from explorer.models import ModelConfig, count_parameters
-from explorer.train import train_model
+from explorer.data.datasets import load_split, to_float
+from explorer.metrics.fid import features, frechet_distance, load_classifier
+from explorer.models import losses
+from explorer.models.nets import ModelConfig, count_parameters
+from explorer.training.train import train_model
 
 
 @dataclasses.dataclass
@@ -35,7 +35,7 @@ class Variant:
     model: dict = dataclasses.field(default_factory=dict)  # ModelConfig fields
     lr: float = 1e-3
     schedule: str = "constant"
-    imq_scales: tuple | None = None  # the WAE's kernel scales (explorer.losses.IMQ_SCALES)
+    imq_scales: tuple | None = None  # the WAE's kernel scales (explorer.models.losses.IMQ_SCALES)
     kl_warmup: float = 0.0  # the VAE's KL weight ramps from 0 to β over this share of the steps
     code_norm: bool = False  # the codes batch-normalised without affine parameters (zero mean, unit scale)
     kinds: tuple = ("ae", "vae", "wae")
@@ -67,8 +67,8 @@ VARIANTS = [
 
 def patched(variant: Variant, steps: int):
     """The measurement-only changes (a KL warm-up, normalised codes), patched in for one run; undo() restores."""
-    from explorer import train
-    from explorer.models import VariationalAutoEncoder
+    from explorer.models.nets import VariationalAutoEncoder
+    from explorer.training import train
 
     build, vae_loss = train.build_model, VariationalAutoEncoder.loss
     if variant.code_norm:

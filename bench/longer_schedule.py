@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from explorer.checkpoint import read_metrics
-from explorer.zoo import ZooEntry, zoo_entries
+from explorer.store.checkpoint import read_metrics
+from explorer.store.zoo import ZooEntry, zoo_entries
 
 
 def measure(entry: ZooEntry, epochs: int, folder: Path) -> dict:
-    from explorer.embed import fit_gmm
     from explorer.samplers import GMM_FILE
+    from explorer.store.embed import fit_gmm
 
     started = time.perf_counter()
     subprocess.run(entry.train_command(epochs, out=folder), check=True)

@@ -3,7 +3,7 @@
     python bench/many_points.py [--sizes 10000 100000 1000000] [--repeats 3]
 
 For each size, a map of that many synthetic points in ten classes (the app's own figure,
-``explorer.figures.latent_map_figure``, drawn from ``LatentMap.drawn()`` as the map page does) is
+``explorer.present.figures.latent_map_figure``, drawn from ``LatentMap.drawn()`` as the map page does) is
 put in a page with the plotly.js the app ships and opened in a fresh headless Chromium tab;
 printed: the points drawn, the figure's JSON size, and the time from the page's start to the
 first frame after Plotly's first ``plotly_afterplot`` (median of ``--repeats``), with its ratio to
@@ -23,8 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explorer.figures import latent_map_figure
-from explorer.project import LatentMap
+from explorer.analysis.project import LatentMap
+from explorer.present.figures import latent_map_figure
 from tests.browser_support import launch_browser, require_chromium
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><script>window.t0 = performance.now();</script>

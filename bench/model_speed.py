@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     import torch
 
-    from explorer.catalog import list_models
-    from explorer.checkpoint import load_pretrained
-    from explorer.data import DATASETS, load_shipped_test, to_float
+    from explorer.data.datasets import DATASETS, load_shipped_test, to_float
+    from explorer.store.catalog import list_models
+    from explorer.store.checkpoint import load_pretrained
 
     torch.set_grad_enabled(False)
     print(f"CPU threads {torch.get_num_threads()}")

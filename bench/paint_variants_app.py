@@ -10,9 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer.data import load_shipped_arrays, pretrained_dir
-from explorer.figures import CLASS_COLOURS, latent_map_figure
-from explorer.project import load_map
+from explorer.analysis.project import load_map
+from explorer.data.datasets import load_shipped_arrays, pretrained_dir
+from explorer.present.figures import CLASS_COLOURS, latent_map_figure
 from webapp.map_chart import map_chart
 
 variant = st.query_params.get("variant", "minimal")

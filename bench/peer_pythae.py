@@ -10,7 +10,7 @@ pythae's settings are its defaults, with its MNIST benchmark config where it has
 Adversarial_AE with its default MLP discriminator and its own trainer, both rates 1e-3).
 Ours are trained with our defaults (batch norm, one-cycle to 3e-3: README, choosing the backbone).
 Printed, per kind: test MSE (10,000 images), FID-c of 10,000 N(0, I) samples
-(explorer.fid's classifier), seconds per epoch and parameters, for
+(explorer.metrics.fid's classifier), seconds per epoch and parameters, for
 - pythae, and ours with the same epochs (the like-for-like row);
 - ours given half of pythae's training time (as many epochs as fit; ``--no-equal-time`` skips it);
 - ours as shipped in pretrained/ (full training split, the zoo's epochs), measured by the same code.
@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 
-from explorer.checkpoint import load_pretrained
-from explorer.data import load_split, pretrained_dir, to_float
-from explorer.fid import features, frechet_distance, load_classifier
-from explorer.measure import mse_per_image
-from explorer.models import ModelConfig, count_parameters
-from explorer.train import train_model
+from explorer.data.datasets import load_split, pretrained_dir, to_float
+from explorer.metrics.fid import features, frechet_distance, load_classifier
+from explorer.metrics.measure import mse_per_image
+from explorer.models.nets import ModelConfig, count_parameters
+from explorer.store.checkpoint import load_pretrained
+from explorer.training.train import train_model
 
 
 def pythae_model(kind: str, latent: int):

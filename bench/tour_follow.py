@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explorer.i18n import STRINGS
+from explorer.present.i18n import STRINGS
 from tests.browser_support import AppServer, launch_browser, require_chromium, wait_idle
 
 # Records in the page the first time (Date.now()) a heading starting with each step's title appears.

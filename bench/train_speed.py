@@ -3,7 +3,7 @@
     python bench/train_speed.py [--dataset fashion-mnist] [--images 10000] [--epochs 1] [--latent-dim 16]
 
 Each kind trains for ``--epochs`` on the first ``--images`` training images (batch 128,
-as the zoo), timed by the same loop the zoo uses (explorer.train.train_model); the
+as the zoo), timed by the same loop the zoo uses (explorer.training.train.train_model); the
 figure is scaled to a full epoch of the split's 60,000 images. The reference in the
 same run is the plain autoencoder: each kind's ratio to it is its regulariser's cost.
 (The ratio against pythae's implementation is bench/peer_pythae.py.)
@@ -30,10 +30,10 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from explorer.data import load_split
-    from explorer.kinds import MODEL_KINDS
-    from explorer.models import ModelConfig
-    from explorer.train import train_model
+    from explorer.data.datasets import load_split
+    from explorer.models.kinds import MODEL_KINDS
+    from explorer.models.nets import ModelConfig
+    from explorer.training.train import train_model
 
     images = load_split(args.dataset, "train", args.data_root)[0][: args.images]
     # the first steps of a process pay one-off costs (thread pools, kernel selection): pay them untimed

@@ -22,10 +22,10 @@ def main() -> None:
     args = parser.parse_args()
     import numpy as np
 
-    from explorer.checkpoint import load_pretrained
-    from explorer.data import load_shipped_test, pretrained_dir
-    from explorer.latent import encode
-    from explorer.project import umap_project
+    from explorer.analysis.latent import encode
+    from explorer.analysis.project import umap_project
+    from explorer.data.datasets import load_shipped_test, pretrained_dir
+    from explorer.store.checkpoint import load_pretrained
 
     dataset, name = args.model.split("/")
     images = load_shipped_test(dataset)[0][: args.points]

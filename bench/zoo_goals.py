@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from explorer.catalog import list_models
-from explorer.checkpoint import read_config, read_metrics
-from explorer.data import DATASETS
+from explorer.data.datasets import DATASETS
+from explorer.store.catalog import list_models
+from explorer.store.checkpoint import read_config, read_metrics
 
 
 def figures(dataset: str, latent_dim: int) -> dict[str, dict]:

@@ -22,10 +22,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from examples.mlp_autoencoder import MLPAutoEncoder
-from explorer.checkpoint import FORMAT_VERSION
-from explorer.data import to_float
-from explorer.folders import check_output_folder
-from explorer.userdata import ImageSet, export_test_split, hold_out
+from explorer.data.datasets import to_float
+from explorer.data.userdata import ImageSet, export_test_split, hold_out
+from explorer.store.checkpoint import FORMAT_VERSION
+from explorer.store.folders import check_output_folder
 
 DATASET = "coloured-squares"
 CLASSES = ("red", "green", "blue")

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from explorer.errors import MixtureUnavailable
-from explorer.npz import read_npz
+from explorer.store.npz import read_npz
 
 GMM_FILE = "gmm.npz"
 

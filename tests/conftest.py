@@ -60,10 +60,10 @@ def tiny_images() -> torch.Tensor:
 
 def make_pretrained(base: Path, dataset: str = "mnist", models=(("vae", 4), ("ae", 2), ("wae", 4)), n_test: int = 300) -> Path:
     """A small pretrained/ folder: untrained models, their maps and a synthetic test split."""
-    from explorer.checkpoint import round_to_storage, save_pretrained
-    from explorer.data import dataset_spec
-    from explorer.models import ModelConfig, build_model
-    from explorer.project import LatentMap, save_map
+    from explorer.analysis.project import LatentMap, save_map
+    from explorer.data.datasets import dataset_spec
+    from explorer.models.nets import ModelConfig, build_model
+    from explorer.store.checkpoint import round_to_storage, save_pretrained
 
     images, labels = synthetic_digits(n_test, seed=4)
     folder = base / dataset
@@ -134,8 +134,8 @@ def pytest_runtest_makereport(item, call):
 
 def write_application_figures(folder: Path, accuracy: float = 0.5, seed: int = 0) -> dict:
     """A well-formed applications.json beside a model, for the weights it holds (made up, not measured)."""
-    from explorer.applications import FORMAT, model_figures_path, pack_images, write_figures
-    from explorer.project import weights_fingerprint
+    from explorer.analysis.applications import FORMAT, model_figures_path, pack_images, write_figures
+    from explorer.analysis.project import weights_fingerprint
 
     rng = np.random.default_rng(seed)
     figures = {

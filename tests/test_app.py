@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.catalog import list_models
-from explorer.data import DATASETS
+from explorer.data.datasets import DATASETS
+from explorer.store.catalog import list_models
 from tests.conftest import chart_specs, map_chart_data, map_charts
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -150,7 +150,7 @@ def test_missing_test_images_say_what_is_missing(fake_pretrained):
 
 @pytest.mark.slow
 def test_recompute_runs_umap_and_replaces_a_broken_cache_entry(fake_pretrained):
-    from explorer.project import DEFAULT_UMAP, file_fingerprint, load_map, map_cache_key, map_cache_path
+    from explorer.analysis.project import DEFAULT_UMAP, file_fingerprint, load_map, map_cache_key, map_cache_path
 
     # A cache entry for exactly the form's defaults (all 300 test points), truncated as a crash would leave it.
     key = map_cache_key(file_fingerprint(fake_pretrained / "mnist" / "vae-z4" / "model.safetensors"), "umap", 2, 300,
@@ -243,7 +243,7 @@ def test_interpolation_rejects_hostile_indices(fake_pretrained):
 
 
 def test_traversal_page_sliders_decode_and_reset(fake_pretrained, monkeypatch):
-    from explorer import browser_decoder
+    from explorer.store import browser_decoder
 
     def not_exported(*args):  # the server's sliders: where no decoder can go to the browser
         raise browser_decoder.BrowserDecoderUnavailable("missing")
@@ -315,7 +315,7 @@ def test_anomaly_view_draws_histograms_roc_and_worst_images(fake_pretrained):
 
 
 def test_the_language_stays_in_the_url_across_page_switches(fake_pretrained, monkeypatch):
-    from explorer import i18n
+    from explorer.present import i18n
 
     monkeypatch.setitem(i18n.LANGUAGES, "xx", "Test language")
     monkeypatch.setitem(i18n.STRINGS, "xx", {"map.title": "XX map", "sample.title": "XX sampling"})
@@ -381,8 +381,8 @@ def test_figure7_renders_on_the_shipped_models(dataset):
     import streamlit as st
 
     st.cache_data.clear()
-    from explorer.catalog import list_models
-    from explorer.kinds import KINDS
+    from explorer.models.kinds import KINDS
+    from explorer.store.catalog import list_models
 
     planes = [m for m in list_models(dataset) if m.latent_dim == 2 and KINDS[m.kind].prior_generative]
     at = open_page("views/figure7.py", {"dataset": dataset})
@@ -395,7 +395,7 @@ def test_figure7_renders_on_the_shipped_models(dataset):
 
 
 def test_the_model_card_says_what_the_model_is_and_how_to_train_it_again(fake_pretrained):
-    from explorer.train import build_parser
+    from explorer.commands.train import build_parser
 
     at = open_page("views/model_card.py", {"model": "wae-z4"})
     assert not at.exception, [e.value for e in at.exception]
@@ -432,13 +432,13 @@ def test_the_model_card_of_a_shipped_model_has_its_curves_and_figures(dataset, m
 def test_the_quality_page_lists_every_model_with_its_figures_and_the_calibration():
     import streamlit as st
 
-    from explorer.evaluate import quality_rows
+    from explorer.metrics.evaluate import quality_rows
 
     st.cache_data.clear()
     at = open_page("views/quality.py", {"dataset": "fashion-mnist"})
     assert not at.exception and not at.error
     table, calibration = at.dataframe[0].value, at.dataframe[1].value
-    from explorer.catalog import list_models
+    from explorer.store.catalog import list_models
 
     shipped = [m for m in list_models("fashion-mnist") if m.available]
     rows, stored = quality_rows("fashion-mnist")
@@ -530,7 +530,7 @@ def point_indices(spec: dict) -> list[int]:
 
 
 def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_says_so(fake_pretrained, monkeypatch):
-    from explorer import project
+    from explorer.analysis import project
 
     monkeypatch.setattr(project, "MAX_DRAWN_POINTS", 120)  # the fake zoo's maps hold 300 points
     at = run_app()

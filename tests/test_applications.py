@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.applications import (
+from explorer.analysis.applications import (
     ApplicationsUnavailable,
     cached_figures_path,
     cluster,
@@ -17,7 +17,6 @@ from explorer.applications import (
     labelled_draws,
     largest_feasible,
     linear_probe_accuracy,
-    main,
     model_figures_path,
     pack_images,
     pca_reconstruction_curve,
@@ -26,6 +25,7 @@ from explorer.applications import (
     unpack_images,
     weights_fingerprint,
 )
+from explorer.commands.applications import main
 from tests.conftest import write_application_figures
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -222,12 +222,12 @@ def test_a_model_without_figures_is_measured_on_request_from_the_training_split(
 
 
 def test_without_the_training_split_the_page_says_so_and_downloads_nothing(fake_pretrained, tmp_path, monkeypatch):
-    import explorer.data
+    import explorer.data.datasets
 
     empty = tmp_path / "no-data"
     empty.mkdir()
     monkeypatch.setenv("EXPLORER_DATA", str(empty))
-    monkeypatch.setattr(explorer.data, "_copy_offline", lambda name, root: False)  # a machine with no offline copy
+    monkeypatch.setattr(explorer.data.datasets, "_copy_offline", lambda name, root: False)  # a machine with no offline copy
     at = open_applications("fashion-mnist")
     at.button(key="apps_compute").click().run()
     assert not at.exception
@@ -237,11 +237,12 @@ def test_without_the_training_split_the_page_says_so_and_downloads_nothing(fake_
     assert not list(empty.rglob("*"))  # nothing was fetched into the data root
 
 
-def test_the_readme_table_is_the_shipped_figures():
-    """The README's applications table is formatted from the files the zoo ships, for the weights it ships."""
-    from explorer import applications
+def test_the_docs_table_is_the_shipped_figures():
+    """The docs' applications table is formatted from the files the zoo ships, for the weights it ships."""
+    from explorer.analysis import applications
+    from explorer.metrics.evaluate import ZOO_DOC
 
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    text = ZOO_DOC.read_text(encoding="utf-8")
     start = text.index(applications.README_START) + len(applications.README_START)
     table = applications.applications_table()
     assert table.count("\n| ") >= 2 * 12  # nine models and three baselines per dataset
@@ -249,7 +250,7 @@ def test_the_readme_table_is_the_shipped_figures():
 
 
 def test_a_linear_autoencoder_trained_by_gradient_descent_lands_on_the_pca_curve():
-    from explorer.applications import linear_autoencoder_mse
+    from explorer.analysis.applications import linear_autoencoder_mse
 
     rng = np.random.default_rng(0)
     basis = rng.normal(size=(5, 30))

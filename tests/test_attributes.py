@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.attributes import analogy, attribute_vector, projection, separation, stability, walk
+from explorer.analysis.attributes import analogy, attribute_vector, projection, separation, stability, walk
 
 
 def test_the_vector_of_two_identical_groups_is_zero():

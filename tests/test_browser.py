@@ -392,8 +392,8 @@ def test_the_map_of_a_zoo_of_your_own_draws_colour_thumbnails(browser, tmp_path)
 
 
 def test_the_maps_coordinates_download_as_a_well_formed_csv(server, page):
-    from explorer.exports import read_map_csv
-    from explorer.project import load_map
+    from explorer.analysis.project import load_map
+    from explorer.present.exports import read_map_csv
 
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)

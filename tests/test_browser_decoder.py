@@ -10,12 +10,13 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from explorer import browser_decoder as bd
-from explorer.checkpoint import load_pretrained, round_to_storage
-from explorer.inverse import blend, epsilon, held_out_split, inverse_error, knn_weights, map_to_code
-from explorer.kinds import MODEL_KINDS
-from explorer.latent import decode
-from explorer.models import ModelConfig, build_model
+from explorer.analysis.inverse import blend, epsilon, held_out_split, inverse_error, knn_weights, map_to_code
+from explorer.analysis.latent import decode
+from explorer.commands import browser_decoder as bd_command
+from explorer.models.kinds import MODEL_KINDS
+from explorer.models.nets import ModelConfig, build_model
+from explorer.store import browser_decoder as bd
+from explorer.store.checkpoint import load_pretrained, round_to_storage
 from tests.conftest import components_named, make_pretrained, map_charts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,14 +65,14 @@ def test_float16_weights_are_kept_only_within_tolerance(monkeypatch):
 
 def test_the_command_writes_a_checked_decoder_beside_the_weights(zoo, capsys):
     folder = zoo / "vae-z4"
-    assert bd.main([str(folder)]) == 0
+    assert bd_command.main([str(folder)]) == 0
     record = json.loads((folder / bd.BROWSER_FILE).read_text())
     data, read = bd.read_browser_decoder(folder)
     assert read == record and record["latent_dim"] == 4 and record["image_shape"] == [1, 28, 28]
     model = load_pretrained(folder)
     codes = np.random.default_rng(2).normal(size=(8, 4)).astype(np.float32)
     assert np.abs(bd.run_onnx(data, codes) - decode(model, torch.from_numpy(codes)).numpy()).max() < 1e-5
-    assert bd.main([str(folder)]) == 0  # a current export is kept
+    assert bd_command.main([str(folder)]) == 0  # a current export is kept
     assert "current export kept" in capsys.readouterr().out
 
 
@@ -105,7 +106,7 @@ def test_the_command_refuses_a_folder_that_is_not_a_checkpoint(tmp_path, capsys)
     folder = tmp_path / "my-notes"
     folder.mkdir()
     (folder / "notes.txt").write_text("mine")
-    assert bd.main([str(folder)]) == 2
+    assert bd_command.main([str(folder)]) == 2
     assert "not a checkpoint folder" in capsys.readouterr().err
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
 
@@ -113,9 +114,9 @@ def test_the_command_refuses_a_folder_that_is_not_a_checkpoint(tmp_path, capsys)
 def test_the_shipped_zoo_leaves_its_decoders_to_be_exported_on_demand(tmp_path, monkeypatch):
     """The zoo ships no decoder.onnx (it stays under its size budget); one exported by the server is
     current, within tolerance, kept in the cache, and the checkpoint folder is left as it was."""
-    from explorer.catalog import list_models
-    from explorer.data import DATASETS
-    from explorer.project import weights_fingerprint
+    from explorer.analysis.project import weights_fingerprint
+    from explorer.data.datasets import DATASETS
+    from explorer.store.catalog import list_models
 
     monkeypatch.setenv("EXPLORER_CACHE", str(tmp_path / "cache"))
     models = [m for d in DATASETS for m in list_models(d, ROOT / "pretrained") if m.available]
@@ -289,7 +290,7 @@ def test_a_click_from_the_browser_is_read_with_k_bounded():
 
 
 def test_the_inverse_command_prints_each_models_error_for_each_k(fake_pretrained, capsys):
-    from explorer.inverse import main
+    from explorer.commands.inverse import main
 
     assert main(["--dataset", "mnist", "--k", "1", "8"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -52,10 +52,10 @@ def sweep(page, frame, box, steps: int = 30) -> set[str]:
 
 def shipped(name: str):
     """A shipped model, its map, and its codes of the whole test split as the browser gets them (float16)."""
-    from explorer.checkpoint import load_pretrained
-    from explorer.data import load_shipped_test
-    from explorer.latent import encode
-    from explorer.project import load_map
+    from explorer.analysis.latent import encode
+    from explorer.analysis.project import load_map
+    from explorer.data.datasets import load_shipped_test
+    from explorer.store.checkpoint import load_pretrained
 
     folder = ROOT / "pretrained" / "mnist" / name
     model = load_pretrained(folder)
@@ -65,8 +65,8 @@ def shipped(name: str):
 
 
 def test_the_flashlight_decodes_under_the_pointer_without_the_server(server, page):
-    from explorer.inverse import blend, knn_weights
-    from explorer.latent import decode
+    from explorer.analysis.inverse import blend, knn_weights
+    from explorer.analysis.latent import decode
 
     sent = messages_to_server(page)
     requested = []
@@ -108,7 +108,7 @@ def test_the_flashlight_decodes_under_the_pointer_without_the_server(server, pag
 
 
 def test_compared_models_decode_the_same_neighbourhood_in_lockstep(server, page):
-    from explorer.inverse import blend, knn_weights
+    from explorer.analysis.inverse import blend, knn_weights
 
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from explorer.i18n import STRINGS
+from explorer.present.i18n import STRINGS
 from tests.browser_support import wait_idle
 
 pytestmark = pytest.mark.browser

@@ -1,7 +1,7 @@
 import json
 
-from explorer.catalog import CHECKPOINT_NAME, find_model, list_models
-from explorer.models import MODELS
+from explorer.models.nets import MODELS
+from explorer.store.catalog import CHECKPOINT_NAME, find_model, list_models
 from tests.conftest import make_pretrained
 
 

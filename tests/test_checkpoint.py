@@ -3,8 +3,8 @@ import json
 import pytest
 import torch
 
-from explorer.checkpoint import CheckpointError, load_pretrained, read_config, round_to_storage, save_pretrained
-from explorer.models import MODELS, ModelConfig, build_model
+from explorer.models.nets import MODELS, ModelConfig, build_model
+from explorer.store.checkpoint import CheckpointError, load_pretrained, read_config, round_to_storage, save_pretrained
 
 
 def saved(tmp_path, kind="vae", latent_dim=4):

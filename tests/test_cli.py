@@ -3,9 +3,9 @@ import json
 import pytest
 import torch
 
-from explorer import evaluate, train
-from explorer.checkpoint import load_pretrained
-from explorer.data import load_split
+from explorer.commands import evaluate, train
+from explorer.data.datasets import load_split
+from explorer.store.checkpoint import load_pretrained
 
 
 def test_train_then_evaluate_end_to_end(tiny_root, tmp_path, capsys):
@@ -62,7 +62,7 @@ def test_bad_arguments_exit_2_with_a_message(args, message, capsys):
 
 
 def test_missing_data_offline_exits_2(tmp_path, monkeypatch, capsys):
-    from explorer import data
+    from explorer.data import datasets as data
 
     def refuse(*args, **kwargs):
         raise RuntimeError("Error downloading: no network")
@@ -95,9 +95,9 @@ def test_evaluate_on_a_broken_checkpoint_exits_2(tmp_path, capsys):
 def test_zoo_trains_and_embeds_one_entry_in_its_own_processes(tiny_root, tmp_path, monkeypatch):
     import numpy as np
 
-    from explorer import zoo
-    from explorer.data import export_test_split
-    from explorer.project import load_map
+    from explorer.analysis.project import load_map
+    from explorer.commands import zoo
+    from explorer.data.datasets import export_test_split
 
     base = tmp_path / "pretrained"
     export_test_split("mnist", tiny_root, out=base / "mnist" / "test.npz")
@@ -114,7 +114,7 @@ def test_zoo_trains_and_embeds_one_entry_in_its_own_processes(tiny_root, tmp_pat
 
 
 def test_zoo_refuses_entries_it_does_not_ship(capsys):
-    from explorer import zoo
+    from explorer.commands import zoo
 
     assert zoo.main(["train", "mnist/vae-z3"]) == 2
     assert "not in the zoo" in capsys.readouterr().err
@@ -124,7 +124,7 @@ def test_zoo_refuses_entries_it_does_not_ship(capsys):
                                    ["--schedule", "constant"], ["--norm", "none"],
                                    ["--model", "aae", "--adversarial-weight", "5"]])
 def test_the_reproduce_command_parses_back_to_the_same_run(extra):
-    from explorer.models import ModelConfig
+    from explorer.models.nets import ModelConfig
 
     args = ["--dataset", "fashion-mnist", "--model", "vae", "--latent-dim", "8", "--epochs", "3", "--lr", "0.0005",
             "--seed", "4", "--batch-size", "64", *extra]
@@ -142,7 +142,7 @@ def test_the_reproduce_command_parses_back_to_the_same_run(extra):
 def test_a_checkpoint_of_the_first_backbone_is_reproduced_with_its_own_recipe():
     """Written before batch norm and the schedule were recorded: the command says the plain backbone
     and the constant rate, which is how it was trained."""
-    from explorer.models import ModelConfig
+    from explorer.models.nets import ModelConfig
 
     legacy = {k: v for k, v in ModelConfig(kind="wae", dataset="mnist").to_dict().items() if k != "norm"}
     command = train.reproduce_command(ModelConfig.from_dict(legacy),
@@ -160,10 +160,10 @@ def test_batch_norm_with_one_image_per_batch_is_refused_before_any_data_is_read(
     assert "batch norm needs at least 2 images" in capsys.readouterr().err
 
 
-def test_the_readme_table_is_the_stored_quality_figures():
-    """The README's zoo table and the app's quality page come from the same stored figures."""
-    from pathlib import Path
+def test_the_docs_table_is_the_stored_quality_figures():
+    """The docs' zoo table and the app's quality page come from the same stored figures."""
+    from explorer.metrics import evaluate
 
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    text = evaluate.ZOO_DOC.read_text(encoding="utf-8")
     start = text.index(evaluate.README_START) + len(evaluate.README_START)
     assert text[start : text.index(evaluate.README_END)] == "\n" + evaluate.quality_table() + "\n"

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from explorer.corrupt import CORRUPTIONS, corrupt
+from explorer.data.corrupt import CORRUPTIONS, corrupt
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from explorer.analysis.project import LatentMap, load_map, save_map
 from explorer.errors import MapUnavailable, MixtureUnavailable
-from explorer.project import LatentMap, load_map, save_map
 from explorer.samplers import GaussianMixtureSampler
 from tests.conftest import write_application_figures
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import data
-from explorer.data import (
+from explorer.data import datasets as data
+from explorer.data.datasets import (
     DatasetUnavailable,
     dataset_spec,
     export_test_split,

@@ -11,7 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from explorer import train
+from explorer.commands import train
 
 pytestmark = pytest.mark.slow  # torchrun processes
 
@@ -70,7 +70,7 @@ def test_a_global_batch_that_does_not_divide_among_the_processes_is_refused(monk
 
 
 def test_the_zoo_command_trains_under_torchrun_when_asked():
-    from explorer.zoo import zoo_entries
+    from explorer.store.zoo import zoo_entries
 
     entry = zoo_entries()[0]
     plain, parallel = entry.train_command(1), entry.train_command(2, processes=4)
@@ -80,7 +80,7 @@ def test_the_zoo_command_trains_under_torchrun_when_asked():
 
 
 def test_an_experiment_trains_an_entry_elsewhere_with_the_same_arguments(tmp_path):
-    from explorer.zoo import zoo_entries
+    from explorer.store.zoo import zoo_entries
 
     entry = zoo_entries()[0]
     shipped, elsewhere = entry.train_command(20), entry.train_command(20, out=tmp_path / "x")

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from explorer.exports import array_npy, figure_bytes, figure_export_available, gif_bytes, map_csv, read_map_csv
+from explorer.present.exports import array_npy, figure_bytes, figure_export_available, gif_bytes, map_csv, read_map_csv
 
 
 def test_the_map_csv_reads_back_to_the_same_coordinates():

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import evaluate
-from explorer.checkpoint import CheckpointError
-from explorer.fid import (
+from explorer.commands import evaluate as evaluate_command
+from explorer.metrics import evaluate
+from explorer.metrics.fid import (
     accuracy,
     classifier_folder,
     features,
@@ -15,6 +15,7 @@ from explorer.fid import (
     save_classifier,
     train_classifier,
 )
+from explorer.store.checkpoint import CheckpointError
 from tests.conftest import synthetic_digits
 
 
@@ -55,7 +56,7 @@ def test_quality_table_measures_every_model_and_writes_metrics(fake_pretrained, 
     stored = fake_pretrained / "mnist" / evaluate.QUALITY_FILE
     assert stored.is_file()  # the calibration rows, stored
     stored.unlink()  # the command that measures them alone writes them again
-    assert evaluate.main(["--calibration", "--data-root", str(tmp_path / "no-data")]) == 0
+    assert evaluate_command.main(["--calibration", "--data-root", str(tmp_path / "no-data")]) == 0
     assert "test + N(0, 0.3²) noise" in json.loads(stored.read_text())["calibration"]
     table = evaluate.quality_table()  # formatted from what was stored, nothing measured again
     rows = [line for line in table.splitlines() if line.startswith("| ")]
@@ -78,11 +79,11 @@ def test_quality_of_one_checkpoint_is_measured_into_its_metrics_alone(fake_pretr
     monkeypatch.setattr(evaluate, "N_SAMPLES", 300)
     chosen, other = fake_pretrained / "mnist" / "wae-z4", fake_pretrained / "mnist" / "vae-z4"
     other_before = (other / "metrics.json").read_text()
-    assert evaluate.main([str(chosen), "--quality"]) == 0
+    assert evaluate_command.main([str(chosen), "--quality"]) == 0
     metrics = json.loads((chosen / "metrics.json").read_text())
     assert {"fid_recon", "fid_prior", "fid_gmm"} <= set(metrics["quality"]) and "mse" in metrics["test"]
     assert (other / "metrics.json").read_text() == other_before  # nothing else measured
     assert "fid_prior=" in capsys.readouterr().out
-    assert evaluate.main(["--table"]) == 0  # the table from what is stored: the new figures in wae-z4's row
+    assert evaluate_command.main(["--table"]) == 0  # the table from what is stored: the new figures in wae-z4's row
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| wae-z4"))
     assert f"{metrics['quality']['fid_prior']:.2f}" in row

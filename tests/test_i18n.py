@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from explorer.corrupt import CORRUPTIONS
-from explorer.data import DATASETS
-from explorer.i18n import DEFAULT_LANGUAGE, STRINGS, set_language, t
-from explorer.kinds import MODEL_KINDS
+from explorer.data.corrupt import CORRUPTIONS
+from explorer.data.datasets import DATASETS
+from explorer.models.kinds import MODEL_KINDS
+from explorer.present.i18n import DEFAULT_LANGUAGE, STRINGS, set_language, t
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROOT / "webapp").rglob("*.py")),
-           *sorted((ROOT / "explorer").glob("*.py"))]
+           *sorted((ROOT / "explorer").rglob("*.py"))]
 # Keys built at run time from a prefix: kinds, corruptions, datasets, classes, unavailable reasons, …
 BUILT_PREFIXES = ("kind.", "noise.", "dataset.", "class.", "unavailable.", "error.", "interp.linear",
                   "interp.spherical", "trav.base_", "sample.gmm_", "fig7.reads_", "card.loss_", "card.jacobian_",

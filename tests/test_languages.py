@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.i18n import LANGUAGES, STRINGS, language_of_locale, set_language, t
+from explorer.present.i18n import LANGUAGES, STRINGS, language_of_locale, set_language, t
 from tests.test_damaged_files import PAGES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

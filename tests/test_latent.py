@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.latent import (
+from explorer.analysis.latent import (
     crossfade,
     decode,
     dimensions_by_variance,
@@ -15,8 +15,8 @@ from explorer.latent import (
     traversal_grid,
     traverse,
 )
-from explorer.models import ModelConfig, build_model
-from explorer.project import place_on_map
+from explorer.analysis.project import place_on_map
+from explorer.models.nets import ModelConfig, build_model
 from explorer.samplers import GaussianMixtureSampler, NormalSampler
 
 

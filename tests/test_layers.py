@@ -36,7 +36,7 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_there_is_a_package_and_an_app_layer_to_check():
-    assert any(p.name == "models.py" for p in PACKAGE) and any(p.name == "page.py" for p in APP_LAYER)
+    assert any(p.name == "nets.py" for p in PACKAGE) and any(p.name == "page.py" for p in APP_LAYER)
 
 
 @pytest.mark.parametrize("path", PACKAGE, ids=lambda p: str(p.relative_to(ROOT)))
@@ -165,3 +165,73 @@ def test_the_cache_check_finds_a_decorator_left_behind():
     source = ("@st.cache_resource(show_spinner=False, max_entries=1)\n@st.cache_resource(max_entries=4)\n"
               "def training_images(dataset): ...\n\n@st.cache_data\ndef fine(): ...\n")
     assert stacked_caches(source) == ["training_images"]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(paths: list[Path], prefix: str) -> dict[str, set[str]]:
+    """Which modules of ``prefix`` each module imports, anywhere in it (inside functions too)."""
+    modules = {module_name(p): p for p in paths}
+    graph = {}
+    for name, path in modules.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            targets |= {m for m in found if m in modules and m.startswith(prefix)}
+        graph[name] = targets - {name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_package_has_no_import_cycle_even_inside_functions():
+    # a package's __init__ that re-exports its modules is not a cycle of theirs: it is left out
+    graph = import_graph([p for p in PACKAGE if p.name != "__init__.py" or p.parent == ROOT / "explorer"], "explorer")
+    assert cycles(graph) == []
+
+
+def test_the_cycle_check_finds_one():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_pages_do_not_import_pages():
+    pages = sorted((ROOT / "views").glob("*.py"))
+    graph = import_graph(pages, "views")
+    assert {page: sorted(imported) for page, imported in graph.items() if imported} == {}

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.denoise import noise_curve, out_of_distribution, quality, reconstruction_errors
-from explorer.measure import mse_per_image, psnr_per_image, roc, ssim_per_image
-from explorer.models import ModelConfig, build_model
+from explorer.analysis.denoise import noise_curve, out_of_distribution, quality, reconstruction_errors
+from explorer.metrics.measure import mse_per_image, psnr_per_image, roc, ssim_per_image
+from explorer.models.nets import ModelConfig, build_model
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from explorer.data import to_float
-from explorer.kinds import KINDS
-from explorer.losses import gaussian_kl, imq_mmd
-from explorer.models import MODELS, ModelConfig, build_model
+from explorer.data.datasets import to_float
+from explorer.models.kinds import KINDS
+from explorer.models.losses import gaussian_kl, imq_mmd
+from explorer.models.nets import MODELS, ModelConfig, build_model
 
 REGULARISERS = {"ae": None, "dae": None, "sparse": "sparsity", "contractive": "contractive", "vae": "kl", "wae": "mmd",
                 "aae": "adversarial"}
@@ -198,7 +198,7 @@ def test_a_config_written_before_norm_existed_rebuilds_the_plain_backbone():
 
 
 def test_an_epoch_leaves_out_a_last_batch_of_one_image_only():
-    from explorer.train import batch_starts
+    from explorer.training.train import batch_starts
 
     assert list(batch_starts(10, 4)) == [0, 4, 8]  # 4, 4, 2
     assert list(batch_starts(9, 4)) == [0, 4]  # 4, 4 and the ninth image left out

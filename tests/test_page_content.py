@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from explorer.i18n import STRINGS
+from explorer.present.i18n import STRINGS
 from tests.browser_support import (
     PAGE_CONTENT_JS,
     ROOT,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from explorer.posterior import (
+from explorer.analysis.posterior import (
     ACTIVE_KL_NATS,
     active_dimensions,
     aggregate_moments,

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from explorer.analysis.project import weights_fingerprint
 from explorer.errors import ViewsUnavailable
-from explorer.precomputed import (
+from explorer.store.precomputed import (
     ANOMALY_IMAGES,
     DENOISE_LEVELS,
     VIEWS_FILE,
@@ -17,7 +18,6 @@ from explorer.precomputed import (
     views_status,
     write_views,
 )
-from explorer.project import weights_fingerprint
 from tests.conftest import clear_streamlit_caches
 
 
@@ -35,9 +35,9 @@ def zoo(tmp_path, monkeypatch):
 
 
 def test_every_view_is_computed_with_the_shapes_the_pages_read(zoo):
-    from explorer.checkpoint import load_pretrained
-    from explorer.data import load_shipped_arrays
-    from explorer.latent import encode_posterior
+    from explorer.analysis.latent import encode_posterior
+    from explorer.data.datasets import load_shipped_arrays
+    from explorer.store.checkpoint import load_pretrained
 
     vae = load_pretrained(zoo / "mnist" / "vae-z2")
     images = torch.from_numpy(load_shipped_arrays("mnist")[0])
@@ -95,7 +95,7 @@ def test_a_damaged_views_file_is_refused_with_the_reason(zoo, damage):
 
 
 def test_the_app_reads_stored_views_instead_of_encoding(zoo, monkeypatch):
-    from explorer.catalog import list_models
+    from explorer.store.catalog import list_models
     from webapp import loaders
 
     folder = zoo / "mnist" / "ae-z4"
@@ -106,8 +106,8 @@ def test_the_app_reads_stored_views_instead_of_encoding(zoo, monkeypatch):
     def no_encoding(*args, **kwargs):
         raise AssertionError("encoded although views.npz holds the codes")
 
-    monkeypatch.setattr("explorer.precomputed.encode_test", no_encoding)
-    monkeypatch.setattr("explorer.precomputed.anomaly_scores", no_encoding)
+    monkeypatch.setattr("explorer.store.precomputed.encode_test", no_encoding)
+    monkeypatch.setattr("explorer.store.precomputed.anomaly_scores", no_encoding)
     assert np.array_equal(loaders.test_codes(info), stored["codes"])
     assert np.array_equal(loaders.test_errors(info), stored["errors"])
     assert np.array_equal(loaders.anomaly_scores(info)["noise"], stored["anomaly_noise"])
@@ -115,8 +115,8 @@ def test_the_app_reads_stored_views_instead_of_encoding(zoo, monkeypatch):
 
 
 def test_without_views_or_with_damaged_ones_the_app_computes_the_same(zoo):
-    from explorer.catalog import list_models
-    from explorer.latent import encode
+    from explorer.analysis.latent import encode
+    from explorer.store.catalog import list_models
     from webapp import loaders
 
     folder = zoo / "mnist" / "vae-z2"
@@ -135,7 +135,7 @@ def test_without_views_or_with_damaged_ones_the_app_computes_the_same(zoo):
 
 
 def test_zoo_precompute_writes_what_check_then_reports(zoo, capsys):
-    from explorer.zoo import main
+    from explorer.commands.zoo import main
 
     assert main(["check", str(zoo)]) == 0
     assert "views.npz file is missing" in capsys.readouterr().out
@@ -150,7 +150,7 @@ def test_zoo_precompute_writes_what_check_then_reports(zoo, capsys):
 
 
 def test_zoo_precompute_pointed_at_the_wrong_folder_says_so(tmp_path, capsys):
-    from explorer.zoo import main
+    from explorer.commands.zoo import main
 
     assert main(["precompute", str(tmp_path / "nowhere")]) == 2
     assert "not a folder" in capsys.readouterr().err

@@ -2,9 +2,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from explorer.figures import CLASS_COLOURS, add_thumbnails, latent_map_figure
-from explorer.images import grid, png_bytes, to_uint8
-from explorer.project import (
+from explorer.analysis.project import (
     MAX_DRAWN_POINTS,
     LatentMap,
     MapUnavailable,
@@ -17,6 +15,8 @@ from explorer.project import (
     subsample,
     umap_project,
 )
+from explorer.data.images import grid, png_bytes, to_uint8
+from explorer.present.figures import CLASS_COLOURS, add_thumbnails, latent_map_figure
 
 
 def test_map_round_trip_without_pickle(tmp_path):
@@ -42,7 +42,7 @@ def test_broken_map_files_raise_a_clear_error(tmp_path):
 @pytest.mark.parametrize("method", ["pca", "tsne", "umap"])
 @pytest.mark.parametrize("dims", [2, 3])
 def test_every_projection_keeps_two_clusters_apart_and_measures_itself(tmp_path, method, dims):
-    from explorer.project import project
+    from explorer.analysis.project import project
 
     rng = np.random.default_rng(0)
     z = np.concatenate([rng.normal(0, 0.1, (60, 8)), rng.normal(5, 0.1, (60, 8))]).astype(np.float32)
@@ -59,7 +59,7 @@ def test_every_projection_keeps_two_clusters_apart_and_measures_itself(tmp_path,
 
 
 def test_pca_reports_each_components_explained_variance():
-    from explorer.project import pca_project
+    from explorer.analysis.project import pca_project
 
     rng = np.random.default_rng(1)
     z = rng.normal(size=(500, 4)) * np.array([5.0, 2.0, 0.5, 0.1])
@@ -70,7 +70,7 @@ def test_pca_reports_each_components_explained_variance():
 
 
 def test_an_identity_map_is_perfectly_faithful():
-    from explorer.project import faithfulness
+    from explorer.analysis.project import faithfulness
 
     z = np.random.default_rng(2).normal(size=(300, 2))
     measured = faithfulness(z, z.copy(), k=10)
@@ -139,7 +139,7 @@ def test_map_figure_has_a_trace_per_class_with_the_test_indices():
 
 
 def test_a_map_picture_draws_each_point_in_its_class_colour_where_it_lies():
-    from explorer.figures import map_picture
+    from explorer.present.figures import map_picture
 
     xy = np.array([[0.0, 0.0], [10.0, 5.0]])
     picture = map_picture(xy, np.array([1, 3]), bounds=(0.0, 10.0, 0.0, 5.0), pixels=101, radius=1)
@@ -151,7 +151,7 @@ def test_a_map_picture_draws_each_point_in_its_class_colour_where_it_lies():
 
 
 def test_a_map_backdrop_is_a_picture_with_a_legend_and_the_selection_ringed():
-    from explorer.figures import map_backdrop_figure
+    from explorer.present.figures import map_backdrop_figure
 
     labels = np.array([0, 1, 1, 2])
     xy = np.arange(8, dtype=np.float32).reshape(4, 2)
@@ -185,7 +185,7 @@ def test_image_grid_and_png():
 
 
 def test_new_codes_land_exactly_on_latent_and_pca_maps_and_among_neighbours_elsewhere():
-    from explorer.project import pca_project, place_codes
+    from explorer.analysis.project import pca_project, place_codes
 
     rng = np.random.default_rng(4)
     z = rng.normal(size=(400, 5)) * np.array([3.0, 2.0, 1.0, 0.5, 0.2])
@@ -222,7 +222,7 @@ def test_umap_runs_on_the_gpu_with_cuml_where_both_are_there(monkeypatch):
 
     import torch
 
-    from explorer import project
+    from explorer.analysis import project
 
     class FakeCumlUMAP:
         def __init__(self, **options):

@@ -57,7 +57,7 @@ def answered_by(seen: list) -> set[str]:
 
 
 def test_a_browser_stays_on_one_replica_and_its_images_and_downloads_work(room, browser):
-    from explorer.exports import read_map_csv
+    from explorer.present.exports import read_map_csv
 
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
     try:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from explorer.rooms import MAX_STATE_BYTES, MAX_VALUES, Rooms
+from explorer.present.rooms import MAX_STATE_BYTES, MAX_VALUES, Rooms
 
 
 class Clock:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.i18n import LANGUAGES, STRINGS, set_language
+from explorer.present.i18n import LANGUAGES, STRINGS, set_language
 from tests.conftest import clear_streamlit_caches
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

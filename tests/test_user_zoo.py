@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from explorer import train, zoo
-from explorer.data import SHIPPED_ENV, ZOO_ENV, all_datasets
+from explorer.commands import train, zoo
+from explorer.data.datasets import SHIPPED_ENV, ZOO_ENV, all_datasets
 from tests.conftest import chart_specs, clear_streamlit_caches, synthetic_digits
 from tests.test_damaged_files import PAGES
 from tests.test_userdata import squares
@@ -153,7 +153,7 @@ def example_zoo(tmp_path_factory) -> Path:
 
 
 def open_example(monkeypatch, example_zoo, trusted: bool) -> AppTest:
-    from explorer.custom import TRUST_ENV
+    from explorer.models.custom import TRUST_ENV
 
     monkeypatch.setenv(ZOO_ENV, str(example_zoo))
     if trusted:
@@ -177,8 +177,8 @@ def test_a_model_of_your_own_code_is_listed_unavailable_until_its_module_is_trus
     shown = " ".join(m.value for m in at.markdown).replace("\\", "")  # as rendered: Markdown's escapes gone
     assert "ae-z8" in shown and "--trust-module examples.mlp_autoencoder" in shown
     assert EXAMPLE_MODULE not in sys.modules  # its code never ran
-    from explorer.checkpoint import load_pretrained
     from explorer.errors import CheckpointError
+    from explorer.store.checkpoint import load_pretrained
 
     with pytest.raises(CheckpointError, match="--trust-module"):
         load_pretrained(example_zoo / "coloured-squares" / "ae-z8")
@@ -200,9 +200,9 @@ def test_a_state_dict_is_read_with_weights_only_and_anything_else_is_refused(mon
     import torch
     from safetensors.torch import load_file
 
-    from explorer.checkpoint import load_pretrained
-    from explorer.custom import TRUST_ENV
     from explorer.errors import CheckpointError
+    from explorer.models.custom import TRUST_ENV
+    from explorer.store.checkpoint import load_pretrained
 
     monkeypatch.setenv(TRUST_ENV, EXAMPLE_MODULE)
     folder = tmp_path / "coloured-squares" / "ae-z8"
@@ -235,8 +235,8 @@ def test_the_applications_are_measured_for_your_own_labelled_dataset_and_refused
 
 
 def test_when_the_training_images_are_gone_the_applications_say_so(user_zoo, tmp_path):
+    from explorer.data.userdata import training_split_of
     from explorer.errors import DatasetUnavailable
-    from explorer.userdata import training_split_of
 
     assert len(training_split_of("shapes").images) == 72
     original = user_zoo.parent / "shapes.npz"
@@ -250,7 +250,7 @@ def test_when_the_training_images_are_gone_the_applications_say_so(user_zoo, tmp
 
 
 def test_zoo_check_runs_a_trusted_modules_model_only_when_named(example_zoo, capsys, monkeypatch):
-    from explorer.custom import TRUST_ENV
+    from explorer.models.custom import TRUST_ENV
 
     monkeypatch.delenv(TRUST_ENV, raising=False)  # and restored after: the command sets it for its process
     assert zoo.main(["check", str(example_zoo)]) == 1  # nothing usable without the opt-in
@@ -262,15 +262,16 @@ def test_zoo_check_runs_a_trusted_modules_model_only_when_named(example_zoo, cap
 def test_the_decoders_of_a_zoo_of_your_own_are_exported_for_the_browser(built_zoo, tmp_path, capsys):
     import shutil
 
-    from explorer import browser_decoder as bd
+    from explorer.commands import browser_decoder as bd_command
+    from explorer.store import browser_decoder as bd
 
     zoo = tmp_path / "zoo"
     shutil.copytree(built_zoo, zoo)
-    assert bd.main(["--zoo", str(zoo)]) == 0
+    assert bd_command.main(["--zoo", str(zoo)]) == 0
     exported = sorted(zoo.glob("*/*/" + bd.BROWSER_FILE))
     assert len(exported) >= 2 and len(exported) == len(capsys.readouterr().out.splitlines())
     for record in exported:
         _data, read = bd.read_browser_decoder(record.parent)
         channels = 3 if record.parent.parent.name == "shapes" else 1
         assert read["image_shape"][0] == channels and read["max_abs_error"] <= bd.HALF_TOLERANCE
-    assert bd.main(["--zoo", str(tmp_path / "nothing-here")]) == 2
+    assert bd_command.main(["--zoo", str(tmp_path / "nothing-here")]) == 2

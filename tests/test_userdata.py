@@ -10,11 +10,11 @@ import pytest
 import torch
 from PIL import Image
 
-from explorer import train
-from explorer.checkpoint import load_pretrained, read_config
+from explorer.commands import train
+from explorer.data.userdata import hold_out, load_image_set
 from explorer.errors import DatasetUnavailable
-from explorer.models import ModelConfig, build_model, conv_stages
-from explorer.userdata import hold_out, load_image_set
+from explorer.models.nets import ModelConfig, build_model, conv_stages
+from explorer.store.checkpoint import load_pretrained, read_config
 
 
 def squares(n: int, size: int, channels: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +126,7 @@ def test_the_held_out_split_is_the_same_for_the_same_seed_and_a_different_one_is
 
 def test_hold_out_is_seeded_and_disjoint():
     images, labels = squares(50, 28, 1)
-    from explorer.userdata import ImageSet
+    from explorer.data.userdata import ImageSet
 
     found = ImageSet(images, labels, ("a", "b", "c"))
     train_a, test_a = hold_out(found, 0.2, seed=3)

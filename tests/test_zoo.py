@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from explorer.catalog import list_models
-from explorer.checkpoint import load_pretrained
-from explorer.data import DATASETS, load_shipped_test
-from explorer.evaluate import evaluate_model
-from explorer.project import load_map
+from explorer.analysis.project import load_map
+from explorer.data.datasets import DATASETS, load_shipped_test
+from explorer.metrics.evaluate import evaluate_model
+from explorer.store.catalog import list_models
+from explorer.store.checkpoint import load_pretrained
 
 SHIPPED = [m for d in DATASETS for m in list_models(d)]
 
@@ -18,8 +18,8 @@ def test_the_zoo_ships_models():
 
 
 def test_the_zoo_lists_every_kind_at_latent_16_and_the_generative_ones_at_2():
-    from explorer.kinds import KINDS
-    from explorer.zoo import zoo_entries
+    from explorer.models.kinds import KINDS
+    from explorer.store.zoo import zoo_entries
 
     names = {e.name for e in zoo_entries()}
     for dataset in DATASETS:

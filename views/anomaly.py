@@ -4,10 +4,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer.catalog import siblings
-from explorer.data import other_dataset
-from explorer.i18n import dataset_title, t
-from explorer.images import grid
+from explorer.data.datasets import other_dataset
+from explorer.data.images import grid
+from explorer.present.i18n import dataset_title, t
+from explorer.store.catalog import siblings
 from webapp import loaders
 from webapp.page import PageInput, model_or_error, open_page
 from webapp.widgets import figure, model_label, model_picker

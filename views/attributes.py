@@ -4,11 +4,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer.attributes import analogy, attribute_vector, projection, separation, stability, walk
-from explorer.catalog import siblings
-from explorer.figures import CLASS_COLOURS
-from explorer.i18n import t
-from explorer.images import grid, pictures
+from explorer.analysis.attributes import analogy, attribute_vector, projection, separation, stability, walk
+from explorer.data.images import grid, pictures
+from explorer.present.figures import CLASS_COLOURS
+from explorer.present.i18n import t
+from explorer.store.catalog import siblings
 from webapp import loaders, state
 from webapp.page import PageInput, model_or_error, open_page
 from webapp.widgets import figure, image_download, image_picker, model_label, model_picker

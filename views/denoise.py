@@ -3,48 +3,16 @@
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-import torch
 from plotly.subplots import make_subplots
 
-from explorer.catalog import denoising_pair
-from explorer.corrupt import CORRUPTIONS, corrupt
-from explorer.data import to_float
-from explorer.denoise import quality
-from explorer.i18n import t
-from explorer.images import pictures
-from explorer.latent import reconstruct
-from explorer.precomputed import DENOISE_LEVELS, denoise_images
+from explorer.data.corrupt import CORRUPTIONS
+from explorer.present.i18n import t
+from explorer.store.catalog import denoising_pair
+from explorer.store.precomputed import DENOISE_LEVELS, denoise_images
 from webapp import loaders, state
 from webapp.page import PageInput, model_or_error, open_page
+from webapp.panels import denoising_rows
 from webapp.widgets import figure, model_label
-
-
-def denoising_rows(images: np.ndarray, indices: list[int], kind: str, level: float, seed: int, denoiser, plain) -> None:
-    """The survey's figure 2: the clean images, their corrupted input, and what the denoising AE and the
-    plain AE make of it, with PSNR and SSIM; ``denoiser`` and ``plain`` are (ModelInfo, model)."""
-    dae_info, dae = denoiser
-    ae_info, ae = plain
-    clean = to_float(torch.from_numpy(np.array(images[indices])))
-    noisy = corrupt(clean, kind, level, seed=seed)
-    rows = [(t("denoise.clean"), clean), (t("denoise.corrupted"), noisy),
-            (model_label(dae_info), reconstruct(dae, noisy)),
-            (model_label(ae_info), reconstruct(ae, noisy))]
-
-    corrupted_quality = quality(noisy, clean)
-    for (title, out), column in zip(rows[1:], st.columns(3)):
-        q = quality(out, clean)
-        gain = None if out is noisy else t("denoise.gain", db=q["psnr"].mean() - corrupted_quality["psnr"].mean())
-        column.metric(title, t("denoise.psnr_value", db=q["psnr"].mean()), gain)
-        column.caption(t("denoise.ssim_mean", ssim=q["ssim"].mean().item()))
-    for title, out in rows:
-        st.markdown(t("page.model_heading", model=title))
-        if out is clean:
-            st.image(pictures(out), width=80,
-                     caption=[t("figure.clean_caption", index=i) for i in indices])
-        else:
-            q = quality(out, clean)
-            st.image(pictures(out), width=80,
-                     caption=[t("denoise.caption", psnr=p, ssim=s) for p, s in zip(q["psnr"].tolist(), q["ssim"].tolist())])
 
 
 def render(page: PageInput) -> None:

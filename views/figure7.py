@@ -5,10 +5,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer.catalog import siblings
-from explorer.i18n import t
-from explorer.kinds import KINDS
-from explorer.posterior import ACTIVE_KL_NATS, active_dimensions, kl_per_dimension
+from explorer.analysis.posterior import ACTIVE_KL_NATS, active_dimensions, kl_per_dimension
+from explorer.models.kinds import KINDS
+from explorer.present.i18n import t
+from explorer.store.catalog import siblings
 from webapp import loaders
 from webapp.page import PageInput, model_or_error, open_page
 from webapp.panels import generative_models, plane_figure

@@ -6,12 +6,12 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from explorer.catalog import siblings
-from explorer.data import to_float
-from explorer.exports import gif_bytes
-from explorer.i18n import t
-from explorer.images import grid, to_uint8
-from explorer.latent import crossfade, decode, encode, interpolate
+from explorer.analysis.latent import crossfade, decode, encode, interpolate
+from explorer.data.datasets import to_float
+from explorer.data.images import grid, to_uint8
+from explorer.present.exports import gif_bytes
+from explorer.present.i18n import t
+from explorer.store.catalog import siblings
 from webapp import state
 from webapp.page import PageInput, map_with_codes, model_or_error, open_page
 from webapp.widgets import figure, file_download, image_download, image_picker, model_label, model_picker

@@ -5,11 +5,11 @@ import time
 import numpy as np
 import streamlit as st
 
+from explorer.analysis.project import DEFAULT_UMAP, PROJECTIONS
+from explorer.data.images import pictures
 from explorer.errors import ExplorerError, MapUnavailable
-from explorer.figures import add_samples, add_thumbnails, latent_map_figure, mark_points, norm_histogram
-from explorer.i18n import t
-from explorer.images import pictures
-from explorer.project import DEFAULT_UMAP, PROJECTIONS
+from explorer.present.figures import add_samples, add_thumbnails, latent_map_figure, mark_points, norm_histogram
+from explorer.present.i18n import t
 from webapp import browser_decoder, loaders, state
 from webapp.map_chart import chart_selection, map_chart, selected_points
 from webapp.page import PageInput, model_or_error, open_page, show_error
@@ -110,8 +110,8 @@ def render(page: PageInput) -> None:
         """The clicked point decoded on the server: what the browser showed there, now kept by the page."""
         import torch
 
-        from explorer.inverse import map_to_code
-        from explorer.latent import decode
+        from explorer.analysis.inverse import map_to_code
+        from explorer.analysis.latent import decode
 
         x, y, _, k = point
         st.markdown(t("map.fixed", x=x, y=y))
@@ -188,7 +188,7 @@ def render(page: PageInput) -> None:
 
     def prior_samples(info, latent_map):
         """N(0, I) and mixture samples of the model placed on its map: [(name, positions, codes)], or None."""
-        from explorer.project import place_codes
+        from explorer.analysis.project import place_codes
         from explorer.samplers import NormalSampler
 
         try:
@@ -229,7 +229,7 @@ def render(page: PageInput) -> None:
 
     def map_downloads(info, latent_map, fig) -> None:
         """The map as PNG / SVG, its coordinates as CSV, the codes as .npy: each made when clicked."""
-        from explorer.exports import array_npy, map_csv
+        from explorer.present.exports import array_npy, map_csv
 
         name = f"map-{view.dataset}-{info.name}"
         with st.container(horizontal=True):
@@ -248,9 +248,9 @@ def render(page: PageInput) -> None:
             return
         import torch
 
-        from explorer.data import to_float
-        from explorer.latent import reconstruct
-        from explorer.measure import mse_per_image
+        from explorer.analysis.latent import reconstruct
+        from explorer.data.datasets import to_float
+        from explorer.metrics.measure import mse_per_image
 
         shown = selection[:MAX_SHOWN]
         st.caption(t("map.selection_count", n=len(selection), shown=len(shown)))
@@ -271,7 +271,7 @@ def render(page: PageInput) -> None:
     def neighbours(index: int, info=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The selected image's nearest test images in a model's code space (the sidebar's by default)
         and in pixel space: (code indices, their distances, pixel indices, their distances)."""
-        from explorer.neighbours import nearest
+        from explorer.analysis.neighbours import nearest
 
         metric, k = st.session_state.get("nn_metric", "euclidean"), int(st.session_state.get("nn_k", 8))
         codes = np.asarray(loaders.test_codes(info or view.model))
@@ -282,7 +282,7 @@ def render(page: PageInput) -> None:
 
     def neighbours_panel(index: int, shown_models: list) -> None:
         """The same image's neighbours in each shown model's code space, then in pixel space."""
-        from explorer.neighbours import METRICS
+        from explorer.analysis.neighbours import METRICS
 
         st.markdown(t("map.nn_title", index=index, label=class_names[int(labels[index])]))
         left, middle, right = st.columns([2, 2, 1.4])

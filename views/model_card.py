@@ -5,23 +5,23 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from explorer.catalog import ModelInfo
-from explorer.checkpoint import read_config, read_metrics
-from explorer.data import to_float
-from explorer.denoise import quality
+from explorer.analysis.denoise import quality
+from explorer.analysis.latent import decode, reconstruct
+from explorer.commands.train import reproduce_command
+from explorer.data.datasets import to_float
+from explorer.data.images import grid
 from explorer.errors import CheckpointError
-from explorer.i18n import dataset_title, t
-from explorer.images import grid
-from explorer.kinds import KINDS
-from explorer.latent import decode, reconstruct
-from explorer.models import ModelConfig
+from explorer.models.kinds import KINDS
+from explorer.models.nets import ModelConfig
+from explorer.present.i18n import dataset_title, t
 from explorer.samplers import NormalSampler
-from explorer.train import reproduce_command
+from explorer.store.catalog import ModelInfo
+from explorer.store.checkpoint import read_config, read_metrics
 from webapp import loaders
 from webapp.page import PageInput, explain, model_or_error, open_page, show_error
 from webapp.widgets import figure, model_label
 
-LOSS_TERMS = ("loss", "recon", "kl", "mmd", "sparsity", "contractive", "adversarial", "critic")  # what explorer.models' losses return
+LOSS_TERMS = ("loss", "recon", "kl", "mmd", "sparsity", "contractive", "adversarial", "critic")  # what explorer.models.nets' losses return
 SSIM_IMAGES = 1000  # SSIM is not stored with the model: measured here on the first 1,000 test images
 
 
@@ -143,7 +143,7 @@ def render(page: PageInput) -> None:
 
     # --- how to train it again -----------------------------------------------------------------
     st.markdown(t("card.reproduce_heading"))
-    # a model of the user's own architecture is trained by its own script (explorer.custom)
+    # a model of the user's own architecture is trained by its own script (explorer.models.custom)
     command = f"python {training['script']}" if isinstance(training.get("script"), str) else reproduce_command(config, training)
     st.code(command, language="bash", wrap_lines=True)
     st.caption(t("card.reproduce_caption"))

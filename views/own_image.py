@@ -5,13 +5,13 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from explorer.catalog import denoising_pair, siblings
-from explorer.data import DATASETS, to_float
-from explorer.figures import code_figure
-from explorer.i18n import t
-from explorer.images import pictures
-from explorer.latent import decode, encode
-from explorer.own_image import ImageRejected, percentile_of, prepare_bytes
+from explorer.analysis.latent import decode, encode
+from explorer.data.datasets import DATASETS, to_float
+from explorer.data.images import pictures
+from explorer.data.own_image import ImageRejected, percentile_of, prepare_bytes
+from explorer.present.figures import code_figure
+from explorer.present.i18n import t
+from explorer.store.catalog import denoising_pair, siblings
 from webapp import loaders, state
 from webapp.page import PageInput, map_with_codes, model_or_error, open_page
 from webapp.widgets import figure, model_label, model_picker

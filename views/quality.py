@@ -3,10 +3,10 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer.evaluate import N_SAMPLES, quality_rows
-from explorer.figures import CLASS_COLOURS
-from explorer.i18n import t
-from explorer.kinds import KINDS
+from explorer.metrics.evaluate import N_SAMPLES, quality_rows
+from explorer.models.kinds import KINDS
+from explorer.present.figures import CLASS_COLOURS
+from explorer.present.i18n import t
 from webapp.page import PageInput, open_page
 from webapp.widgets import figure, model_label
 

@@ -3,12 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from explorer.catalog import siblings
-from explorer.i18n import t
-from explorer.images import grid
-from explorer.kinds import KINDS
-from explorer.latent import plane_grid
+from explorer.analysis.latent import plane_grid
+from explorer.data.images import grid
+from explorer.models.kinds import KINDS
+from explorer.present.i18n import t
 from explorer.samplers import NormalSampler
+from explorer.store.catalog import siblings
 from webapp import browser_decoder, loaders
 from webapp.page import PageInput, explain, model_or_error, open_page
 from webapp.widgets import image_download, model_label, model_picker
@@ -82,8 +82,8 @@ def render(page: PageInput) -> None:
 
 def novelty_panel(view, samples) -> None:
     """Each sample beside its nearest training image and the distance: is the model copying?"""
-    from explorer.images import to_uint8
-    from explorer.neighbours import nearest_to_samples
+    from explorer.analysis.neighbours import nearest_to_samples
+    from explorer.data.images import to_uint8
 
     images, _ = loaders.test_split(view.dataset)
     reference = loaders.training_images(view.dataset)

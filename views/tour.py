@@ -8,18 +8,26 @@ import streamlit as st
 import torch
 from plotly.subplots import make_subplots
 
-from explorer.corrupt import CORRUPTIONS
-from explorer.data import to_float
-from explorer.figures import code_figure
-from explorer.i18n import t
-from explorer.images import grid, pictures
-from explorer.latent import code_sensitivity, crossfade, decode, encode, encode_posterior, interpolate
-from explorer.rooms import Rooms
+from explorer.analysis.latent import code_sensitivity, crossfade, decode, encode, encode_posterior, interpolate
+from explorer.data.corrupt import CORRUPTIONS
+from explorer.data.datasets import to_float
+from explorer.data.images import grid, pictures
+from explorer.present.figures import code_figure
+from explorer.present.i18n import t
+from explorer.present.rooms import Rooms
 from explorer.samplers import NormalSampler
-from views import applications, denoise
 from webapp import loaders, state
 from webapp.page import PageInput, map_with_codes, model_or_error, open_page
-from webapp.panels import generative_models, plane_figure
+from webapp.panels import (
+    accuracy_figure,
+    denoising_rows,
+    feature_rows,
+    generative_models,
+    plane_figure,
+    reduction_figure,
+    stored_figures,
+    table,
+)
 from webapp.scripts import tour_keys
 from webapp.widgets import figure, image_picker, model_label
 
@@ -152,10 +160,10 @@ def pca_step(page: PageInput) -> None:
                  caption=[t("tour.s1_input", n=x[0].numel()),
                           t("tour.s2_pca", d=size, mse=float(((by_pca - x) ** 2).mean())),
                           t("tour.s2_ae", model=model_label(info), mse=float(((by_ae - x) ** 2).mean()))])
-    figures, _, baselines = applications.stored_figures(page.view)
+    figures, _, baselines = stored_figures(page.view)
     curve, linear = (baselines or {}).get("pca_curve"), (baselines or {}).get("linear_ae")
     if curve:
-        figure(applications.reduction_figure(curve, linear, figures), "tour_reduction", "tour_reduction",
+        figure(reduction_figure(curve, linear, figures), "tour_reduction", "tour_reduction",
                config={"displaylogo": False})
 
 
@@ -165,7 +173,7 @@ def denoising_step(page: PageInput) -> None:
     level = c2.slider(t("denoise.level"), 0.0, 1.0, key="tour_level", step=0.05)
     loaded = needs(page.view, "dae-z16", "ae-z16")
     if loaded is not None:
-        denoise.denoising_rows(page.images, list(range(DENOISED)), kind, level, 0, *loaded)
+        denoising_rows(page.images, list(range(DENOISED)), kind, level, 0, *loaded)
 
 
 def sparse_contractive_step(page: PageInput) -> None:
@@ -295,25 +303,25 @@ def map_step(page: PageInput) -> None:
 
 
 def applications_step(page: PageInput) -> None:
-    figures, _, baselines = applications.stored_figures(page.view)
-    rows = applications.feature_rows(figures, baselines)
+    figures, _, baselines = stored_figures(page.view)
+    rows = feature_rows(figures, baselines)
     if not rows:
         st.info(t("apps.none"))
         return
     left, right = st.columns(2)
     with left:
         st.markdown(t("pick.heading", label=t("apps.classify_heading")))
-        fig = applications.accuracy_figure(rows)
+        fig = accuracy_figure(rows)
         fig.update_layout(height=360)
         figure(fig, "tour_accuracy", "tour_accuracy", config={"displaylogo": False})
     with right:
         st.markdown(t("pick.heading", label=t("apps.cluster_heading")))
-        applications.table({t("apps.col_features"): [r[0] for r in rows],
+        table({t("apps.col_features"): [r[0] for r in rows],
                             t("apps.col_nmi"): [f'{r[2]["clustering"]["nmi"]:.3f}' for r in rows]})
         scored = [(info, f["anomaly_auc"]) for info, f in figures.items() if f.get("anomaly_auc") is not None]
         if scored:
             st.markdown(t("pick.heading", label=t("apps.anomaly_heading")))
-            applications.table({t("apps.col_model"): [model_label(info) for info, _ in scored],
+            table({t("apps.col_model"): [model_label(info) for info, _ in scored],
                                 t("apps.col_auc"): [f"{auc:.3f}" for _, auc in scored]})
     st.page_link("views/applications.py", label=t("nav.apps"), icon=":material/insights:")
 

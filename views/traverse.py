@@ -4,10 +4,10 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer.data import to_float
-from explorer.i18n import t
-from explorer.images import grid, pictures
-from explorer.latent import decode, dimensions_by_variance, encode, traversal_grid
+from explorer.analysis.latent import decode, dimensions_by_variance, encode, traversal_grid
+from explorer.data.datasets import to_float
+from explorer.data.images import grid, pictures
+from explorer.present.i18n import t
 from webapp import browser_decoder, loaders, state
 from webapp.page import PageInput, model_or_error, open_page
 from webapp.widgets import image_download, image_picker, model_label

@@ -60,7 +60,7 @@ SHARED_IMPORTS = {
     "scipy": ("linalg",),
     "scipy.optimize": ("linear_sum_assignment",),
     "scipy.stats": ("chi",),
-    "skimage.measure": ("find_contours",),  # explorer.precomputed, for a model without its views.npz
+    "skimage.measure": ("find_contours",),  # explorer.store.precomputed, for a model without its views.npz
     "skimage.metrics": ("structural_similarity",),  # lazily loaded: the name imports the module
     "skimage.transform": ("resize",),
     "sklearn.cluster": ("KMeans",),

@@ -14,20 +14,7 @@ import threading
 import numpy as np
 import streamlit as st
 
-from explorer.browser_decoder import BrowserDecoderUnavailable
-from explorer.catalog import ModelInfo, list_models
-from explorer.data import load_shipped_arrays
-from explorer.errors import (
-    CheckpointError,
-    DatasetUnavailable,
-    ExplorerError,
-    MapUnavailable,
-    MixtureUnavailable,
-    ViewsUnavailable,
-)
-from explorer.i18n import t
-from explorer.precomputed import has_posterior_variance
-from explorer.project import (
+from explorer.analysis.project import (
     MAP_FILE,
     LatentMap,
     latent_plane_map,
@@ -39,6 +26,19 @@ from explorer.project import (
     subsample,
     weights_fingerprint,
 )
+from explorer.data.datasets import load_shipped_arrays
+from explorer.errors import (
+    CheckpointError,
+    DatasetUnavailable,
+    ExplorerError,
+    MapUnavailable,
+    MixtureUnavailable,
+    ViewsUnavailable,
+)
+from explorer.present.i18n import t
+from explorer.store.browser_decoder import BrowserDecoderUnavailable
+from explorer.store.catalog import ModelInfo, list_models
+from explorer.store.precomputed import has_posterior_variance
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -64,7 +64,7 @@ def test_split(dataset: str) -> tuple[np.ndarray, np.ndarray]:
 def _model(identity: tuple, _info: ModelInfo):
     import torch
 
-    from explorer.checkpoint import load_pretrained
+    from explorer.store.checkpoint import load_pretrained
 
     torch.set_grad_enabled(False)
     return load_pretrained(_info.folder)
@@ -79,7 +79,7 @@ def model(info: ModelInfo):
 
 @st.cache_resource(show_spinner=False, max_entries=48)
 def _stored_views(identity: tuple, _info: ModelInfo) -> dict[str, np.ndarray]:
-    from explorer.precomputed import VIEWS_FILE, load_views
+    from explorer.store.precomputed import VIEWS_FILE, load_views
 
     try:
         return load_views(_info.folder / VIEWS_FILE, _weights_fingerprint(identity, _info),
@@ -98,7 +98,7 @@ def stored_views(info: ModelInfo) -> dict[str, np.ndarray]:
 def _test_encoding(identity: tuple, _info: ModelInfo) -> dict[str, np.ndarray]:
     import torch
 
-    from explorer.precomputed import encode_test
+    from explorer.store.precomputed import encode_test
 
     stored = stored_views(_info)
     if "codes" in stored and ("logvar" in stored or not has_posterior_variance(_info.kind)):
@@ -151,7 +151,7 @@ def _weights_fingerprint(identity: tuple, _info: ModelInfo) -> str:
 
 def projected_map(info: ModelInfo, method: str, dims: int, n_points: int, seed: int, params: dict,
                   report=lambda text: None) -> tuple[LatentMap, bool]:
-    """A map of ``n_points`` test codes by ``method`` (explorer.project.PROJECTIONS), from the disk cache
+    """A map of ``n_points`` test codes by ``method`` (explorer.analysis.project.PROJECTIONS), from the disk cache
     or computed (its faithfulness measured with it); returns (map, was_cached)."""
     key = map_cache_key(_weights_fingerprint(info.identity, info), method, dims, n_points, seed, params)
     path = map_cache_path(info.dataset, info.name, key)
@@ -177,7 +177,7 @@ def projected_map(info: ModelInfo, method: str, dims: int, n_points: int, seed: 
 def _test_errors(identity: tuple, _info: ModelInfo) -> np.ndarray:
     import torch
 
-    from explorer.denoise import reconstruction_errors
+    from explorer.analysis.denoise import reconstruction_errors
 
     stored = stored_views(_info)
     if "errors" in stored:
@@ -196,8 +196,8 @@ def test_errors(info: ModelInfo) -> np.ndarray:
 def _anomaly_scores(identity: tuple, _info: ModelInfo) -> dict[str, np.ndarray]:
     import torch
 
-    from explorer.data import other_dataset
-    from explorer.precomputed import ANOMALY_IMAGES, anomaly_scores
+    from explorer.data.datasets import other_dataset
+    from explorer.store.precomputed import ANOMALY_IMAGES, anomaly_scores
 
     scores = {"test": test_errors(_info)[:ANOMALY_IMAGES]}
     stored = {key.removeprefix("anomaly_"): array for key, array in stored_views(_info).items()
@@ -221,7 +221,7 @@ def anomaly_scores(info: ModelInfo) -> dict[str, np.ndarray]:
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def _anomaly_curves(identity: tuple, _info: ModelInfo) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
-    from explorer.measure import roc
+    from explorer.metrics.measure import roc
 
     scores = anomaly_scores(_info)
     return {key: roc(scores["test"], values) for key, values in scores.items() if key != "test"}
@@ -236,8 +236,8 @@ def anomaly_curves(info: ModelInfo) -> dict[str, tuple[np.ndarray, np.ndarray, f
 def _reconstructions(identity: tuple, indices: tuple[int, ...], _info: ModelInfo) -> np.ndarray:
     import torch
 
-    from explorer.images import to_uint8
-    from explorer.latent import reconstruct
+    from explorer.analysis.latent import reconstruct
+    from explorer.data.images import to_uint8
 
     images = torch.from_numpy(np.array(test_split(_info.dataset)[0][list(indices)]))
     out = to_uint8(reconstruct(model(_info), images))
@@ -254,7 +254,7 @@ def reconstructions(info: ModelInfo, indices) -> np.ndarray:
 def _decoded(identity: tuple, what: tuple, _info: ModelInfo, _codes) -> np.ndarray:
     import torch
 
-    from explorer.latent import decode
+    from explorer.analysis.latent import decode
 
     out = decode(model(_info), torch.as_tensor(_codes)).numpy()
     out.setflags(write=False)
@@ -271,7 +271,7 @@ def decoded(info: ModelInfo, what: tuple, codes) -> np.ndarray:
 def _denoise_curve(identity: tuple, kind: str, _info: ModelInfo) -> np.ndarray:
     import torch
 
-    from explorer.precomputed import denoise_curves
+    from explorer.store.precomputed import denoise_curves
 
     stored = stored_views(_info)
     if f"denoise_{kind}" in stored:
@@ -281,13 +281,13 @@ def _denoise_curve(identity: tuple, kind: str, _info: ModelInfo) -> np.ndarray:
 
 
 def denoise_curve(info: ModelInfo, kind: str) -> np.ndarray:
-    """[corrupted input, the model's output] × [PSNR, SSIM] × noise level (explorer.precomputed.DENOISE_LEVELS)."""
+    """[corrupted input, the model's output] × [PSNR, SSIM] × noise level (explorer.store.precomputed.DENOISE_LEVELS)."""
     return _denoise_curve(info.identity, kind, info)
 
 
 @st.cache_data(show_spinner=False, max_entries=24)
 def _prior_figures(identity: tuple, _info: ModelInfo) -> dict:
-    from explorer.precomputed import aggregate_contours, mmd_to_prior
+    from explorer.store.precomputed import aggregate_contours, mmd_to_prior
 
     stored = stored_views(_info)
     figures = {"mmd": float(stored["mmd"]) if "mmd" in stored else mmd_to_prior(test_codes(_info))}
@@ -334,7 +334,7 @@ def gmm_sampler(info: ModelInfo):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _application_figures(identity: tuple, _info: ModelInfo) -> dict | None:
-    from explorer.applications import stored_model_figures
+    from explorer.analysis.applications import stored_model_figures
 
     return stored_model_figures(_info.dataset, _info.name, _info.folder)
 
@@ -348,14 +348,14 @@ def application_figures(info: ModelInfo) -> dict | None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _baselines(dataset: str, stamp: tuple) -> dict | None:
-    from explorer.applications import baselines_path, read_figures
+    from explorer.analysis.applications import baselines_path, read_figures
 
     return read_figures(baselines_path(dataset))
 
 
 def baselines(dataset: str) -> dict | None:
     """The dataset's pixel and PCA baselines, or None if none are stored (ApplicationsUnavailable if damaged)."""
-    from explorer.applications import baselines_path
+    from explorer.analysis.applications import baselines_path
 
     try:
         info = baselines_path(dataset).stat()
@@ -367,13 +367,13 @@ def baselines(dataset: str) -> dict | None:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def training_images(dataset: str) -> np.ndarray | None:
     """The training images (uint8) if this machine has them (never downloaded here), else None."""
-    from explorer.data import DATASETS, DatasetUnavailable, load_split
+    from explorer.data.datasets import DATASETS, DatasetUnavailable, load_split
 
     try:
         if dataset in DATASETS:
             images = load_split(dataset, "train", download=False)[0].numpy()
         else:
-            from explorer.userdata import training_split_of
+            from explorer.data.userdata import training_split_of
 
             images = training_split_of(dataset).images
     except (DatasetUnavailable, OSError, ValueError):
@@ -384,7 +384,7 @@ def training_images(dataset: str) -> np.ndarray | None:
 
 def application_splits(dataset: str):
     """The training split (the labelled pool) and the test splits, from this machine only (no download)."""
-    from explorer.applications import load_splits
+    from explorer.analysis.applications import load_splits
 
     return load_splits(dataset, download=False)
 
@@ -396,7 +396,7 @@ _applications_gate = threading.Lock()
 
 def compute_application_figures(info: ModelInfo, progress) -> dict:
     """Measure a model's application figures here and keep them in the disk cache (never in its folder)."""
-    from explorer.applications import cached_figures_path, measure_model, write_figures
+    from explorer.analysis.applications import cached_figures_path, measure_model, write_figures
 
     with _applications_gate:
         try:
@@ -417,7 +417,7 @@ def compute_application_figures(info: ModelInfo, progress) -> dict:
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def _browser_decoder(identity: tuple, _info: ModelInfo) -> tuple[bytes, dict]:
-    from explorer.browser_decoder import exported_on_demand, read_browser_decoder
+    from explorer.store.browser_decoder import exported_on_demand, read_browser_decoder
 
     weights = _weights_fingerprint(identity, _info)
     try:
@@ -432,10 +432,10 @@ def browser_decoder(info: ModelInfo) -> tuple[bytes, dict]:
     """The model's decoder.onnx bytes and browser.json record, checked against the weights; where the
     checkpoint ships none, exported once into the server's cache (a few seconds, under a spinner).
 
-    Raises explorer.browser_decoder.BrowserDecoderUnavailable (missing, damaged, stale, unexportable):
+    Raises explorer.store.browser_decoder.BrowserDecoderUnavailable (missing, damaged, stale, unexportable):
     not cached, so an export made while the server runs is picked up.
     """
-    from explorer.browser_decoder import DECODER_FILE
+    from explorer.store.browser_decoder import DECODER_FILE
 
     if (info.folder / DECODER_FILE).is_file():
         return _browser_decoder(info.identity, info)
@@ -446,7 +446,7 @@ def browser_decoder(info: ModelInfo) -> tuple[bytes, dict]:
 def warm_up() -> None:
     """Load every available model of every open dataset and read (or compute) its test codes, so that a page's first
     visit finds them in memory; a model that cannot be loaded is left for its page to report."""
-    from explorer.data import all_datasets
+    from explorer.data.datasets import all_datasets
 
     for dataset in all_datasets():
         for info in available_models(dataset):

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explorer.catalog import ModelInfo
 from explorer.errors import CheckpointError, DatasetUnavailable, ExplorerError, MapUnavailable
-from explorer.i18n import dataset_title, t
+from explorer.present.i18n import dataset_title, t
+from explorer.store.catalog import ModelInfo
 from webapp import loaders, state
 from webapp.state import View
 from webapp.widgets import model_label
@@ -79,8 +79,8 @@ def map_with_codes(info: ModelInfo, codes: np.ndarray, page: PageInput, selected
 
     Returns (figure, the codes' positions, exact), or None after saying why there is no map.
     """
-    from explorer.figures import latent_map_figure, map_backdrop_figure
-    from explorer.project import place_codes
+    from explorer.analysis.project import place_codes
+    from explorer.present.figures import latent_map_figure, map_backdrop_figure
 
     try:
         latent_map = loaders.shipped_map(info)

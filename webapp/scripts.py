@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer.i18n import DEFAULT_LANGUAGE, t
+from explorer.present.i18n import DEFAULT_LANGUAGE, t
 
 
 def asset(name: str) -> str:

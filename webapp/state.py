@@ -6,7 +6,7 @@ does not pass is dropped (with a notice where a person would wonder). Pages neve
 
 | URL     | session key   | what                                              | written by        |
 | ------- | ------------- | ------------------------------------------------- | ----------------- |
-| dataset | DATASET       | the dataset (explorer.data.all_datasets())        | the sidebar       |
+| dataset | DATASET       | the dataset (explorer.data.datasets.all_datasets())        | the sidebar       |
 | model   | MODEL         | the sidebar's model (a checkpoint name)           | the sidebar       |
 | sel     | SELECTION     | test indices selected on the map (≤ 200)          | the map           |
 | a, b    | "a", "b"      | interpolation endpoints                           | the image picker  |
@@ -28,9 +28,9 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from explorer.catalog import ModelInfo
-from explorer.data import all_datasets, dataset_spec
-from explorer.i18n import DEFAULT_LANGUAGE, LANGUAGES, class_names, dataset_title, language_of_locale
+from explorer.data.datasets import all_datasets, dataset_spec
+from explorer.present.i18n import DEFAULT_LANGUAGE, LANGUAGES, class_names, dataset_title, language_of_locale
+from explorer.store.catalog import ModelInfo
 
 DEFAULT_DATASET = "mnist"
 DEFAULT_MODELS = ("vae-z16", "wae-z16", "ae-z16", "vae-z2")  # the first one shipped is the default

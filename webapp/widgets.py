@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explorer.catalog import ModelInfo
-from explorer.data import all_datasets
-from explorer.i18n import LANGUAGES, dataset_title, t
-from explorer.kinds import KINDS
+from explorer.data.datasets import all_datasets
+from explorer.models.kinds import KINDS
+from explorer.present.i18n import LANGUAGES, dataset_title, t
+from explorer.store.catalog import ModelInfo
 from webapp import loaders, state
 from webapp.scripts import localise_streamlit
 from webapp.state import View
@@ -120,7 +120,7 @@ def image_picker(label: str, key: str, images: np.ndarray, labels: np.ndarray, c
 
 def image_download(label: str, picture: np.ndarray, file_name: str, key: str) -> None:
     """A PNG of ``picture``, encoded when the button is clicked (never on a rerun)."""
-    from explorer.images import png_bytes
+    from explorer.data.images import png_bytes
 
     file_download(label, lambda: png_bytes(picture, scale=2), file_name, "image/png", key)
 
@@ -133,7 +133,7 @@ def file_download(label: str, make, file_name: str, mime: str, key: str) -> None
 
 def figure_downloads(fig, name: str, key: str) -> None:
     """PNG and SVG of a Plotly figure, drawn on the server (Kaleido) when a button is clicked."""
-    from explorer.exports import figure_bytes, figure_export_available
+    from explorer.present.exports import figure_bytes, figure_export_available
 
     if not figure_export_available():
         st.caption(t("download.figure_unavailable"))

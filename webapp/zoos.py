@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from explorer.custom import TRUST_ENV
-from explorer.data import SHIPPED_ENV, ZOO_ENV
+from explorer.data.datasets import SHIPPED_ENV, ZOO_ENV
+from explorer.models.custom import TRUST_ENV
 
 
 def open_zoos(argv: list[str]) -> None:
@@ -31,7 +31,7 @@ def open_zoos(argv: list[str]) -> None:
     args, _ = parser.parse_known_args(argv)  # others are not ours (a test runner's, for one)
     if args.zoo:
         os.environ[ZOO_ENV] = os.pathsep.join(args.zoo)
-    if args.trust_module:  # the user's own model code, named explicitly (explorer.custom)
+    if args.trust_module:  # the user's own model code, named explicitly (explorer.models.custom)
         os.environ[TRUST_ENV] = ",".join(args.trust_module)
     if args.zoo or args.no_shipped:
         os.environ[SHIPPED_ENV] = "0" if args.no_shipped else "1"

@@ -1,6 +1,6 @@
 """Decoding in the browser: the flashlight over a map, and sliders that decode while dragged.
 
-The JavaScript (``frontend/``) runs each model's ``decoder.onnx`` (explorer.browser_decoder)
+The JavaScript (``frontend/``) runs each model's ``decoder.onnx`` (explorer.store.browser_decoder)
 with onnxruntime-web's WebAssembly backend, vendored in ``frontend/vendor`` (see its
 NOTICE.md; ``vendor.sh`` refreshes it from npm). Nothing is fetched from outside the server.
 
@@ -34,11 +34,11 @@ import numpy as np
 import streamlit as st
 import streamlit.components.v1 as components
 
-from explorer.browser_decoder import BrowserDecoderUnavailable
-from explorer.catalog import ModelInfo
-from explorer.figures import CLASS_COLOURS
-from explorer.i18n import t
-from explorer.inverse import DEFAULT_K
+from explorer.analysis.inverse import DEFAULT_K
+from explorer.present.figures import CLASS_COLOURS
+from explorer.present.i18n import t
+from explorer.store.browser_decoder import BrowserDecoderUnavailable
+from explorer.store.catalog import ModelInfo
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
 

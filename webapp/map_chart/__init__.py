@@ -9,7 +9,7 @@ model switch). It draws with Plotly's own partial bundle with WebGL scatter, ven
 server. The page's first element starts loading that file (webapp/assets/preload_bundles.js), so
 that Plotly is compiled while the server builds the map (README, Performance: cold start).
 
-The figure is the one plotly.py builds (:func:`explorer.figures.latent_map_figure`), sent as its
+The figure is the one plotly.py builds (:func:`explorer.present.figures.latent_map_figure`), sent as its
 JSON; the chart's state ``selection`` is the last selection made on it, as ``{"event": "select",
 "points": [test index…], "n": count}`` — read by :func:`chart_selection` and checked by
 :func:`selected_points`, since it comes from a browser.

@@ -1,0 +1,145 @@
+"""Train one autoencoder of the family and save it as a checkpoint folder.
+
+    python -m explorer.train --dataset fashion-mnist --model vae --latent-dim 16 --epochs 30
+    python -m explorer.train --data PATH [--name NAME] [--size 32] --model vae --latent-dim 16 [--zoo DIR]
+
+``--data`` trains on a user's images (explorer.userdata: a folder of class sub-folders, a flat
+folder, or an ``.npz``): grey or RGB, square, of the size in the data or ``--size``; the conv
+backbone adapts (explorer.models.nets.conv_stages). A seeded share (``--test-fraction``) is held out
+and exported as ``<zoo>/<name>/test.npz``, the way the shipped test splits are, and the
+checkpoint goes to ``<zoo>/<name>/<model>-z<latent>``.
+
+The run is reproducible with ``--seed``. Every argument and the output folder are
+checked before the data is read: ``--out`` may name a new or empty folder, or (with
+``--overwrite``) an existing checkpoint; anything else is refused with one line and exit
+status 2. A run whose loss stops being finite stops with exit status 1 and writes nothing.
+The checkpoint is written beside its place and swapped in (explorer.store.folders), so an
+interrupted run never leaves a half checkpoint or loses the old one.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import torch
+from tqdm import tqdm
+
+from explorer.data.datasets import to_float
+from explorer.errors import TrainingDiverged
+from explorer.metrics.evaluate import evaluate_model
+from explorer.models.nets import AutoEncoder, ModelConfig, build_model
+from explorer.training.distributed import Processes, any_process, wrap
+
+SCHEDULES = ("onecycle", "constant")
+DEFAULT_LR = 3e-3  # the one-cycle peak (README, choosing the backbone)
+
+
+class _Loss(torch.nn.Module):
+    """The model's loss as its forward, so DistributedDataParallel sees (and synchronises) the step."""
+
+    def __init__(self, model: AutoEncoder):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return self.model.loss(x)
+
+
+def train_model(
+    config: ModelConfig,
+    train_images: torch.Tensor,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float | None = None,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    test_images: torch.Tensor | None = None,
+    progress: bool = True,
+    processes: Processes = Processes(),  # noqa: B008  (a frozen dataclass: one process)
+    schedule: str = "onecycle",
+) -> tuple[AutoEncoder, list[dict]]:
+    """Train on uint8 images (N×28×28); return the model (eval mode) and the per-epoch history.
+
+    ``batch_size`` is the global batch: under torchrun each of the ``processes`` takes an equal
+    share of every batch (a DistributedSampler deals the seeded permutation out, its epoch set
+    every epoch) and DistributedDataParallel averages the gradients, so one process and several
+    make the same updates. Only rank 0 shows progress and measures the test error.
+    ``schedule`` is the learning rate's course: "onecycle" warms up to ``lr`` over the first 30 %
+    of the steps and anneals to nearly 0 (Smith & Topin 2019; the README's backbone table), "constant"
+    keeps ``lr``.
+    """
+    from torch.utils.data import DistributedSampler
+
+    lr = DEFAULT_LR if lr is None else lr
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}")
+    torch.manual_seed(seed)
+    device = torch.device(device)
+    model = build_model(config).to(device)
+    step = wrap(_Loss(model), processes, device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    sampler = DistributedSampler(range(len(train_images)), num_replicas=processes.world_size, rank=processes.rank,
+                                 shuffle=True, seed=seed)
+    share = batch_size // processes.world_size
+    steps_per_epoch = len(batch_starts(len(sampler), share))
+    scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=max(1, epochs * steps_per_epoch))
+                 if schedule == "onecycle" else None)
+    history = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        start = time.perf_counter()
+        sampler.set_epoch(epoch)
+        permutation = torch.tensor(list(sampler))
+        sums: dict[str, float] = {}
+        seen = 0
+        batches = batch_starts(len(permutation), share)
+        bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not (progress and processes.writer),
+                   leave=False)
+        for i in bar:
+            x = to_float(train_images[permutation[i : i + share]]).to(device)
+            terms = step(x)
+            if any_process(not torch.isfinite(terms["loss"]), processes, device):  # every process stops together
+                raise TrainingDiverged(
+                    f"the loss became {terms['loss'].item()} at epoch {epoch}, step {i // share + 1}; "
+                    f"nothing was written (try a lower --lr than {lr:g})")
+            optimiser.zero_grad(set_to_none=True)
+            terms["loss"].backward()
+            optimiser.step()
+            if scheduler is not None:
+                scheduler.step()
+            for name, value in terms.items():
+                sums[name] = sums.get(name, 0.0) + value.item() * len(x)
+            seen += len(x)
+            bar.set_postfix({name: f"{s / seen:.4g}" for name, s in sums.items()})
+        seen, sums = gather_sums(seen, sums, processes, device)
+        record = {"epoch": epoch, "seconds": time.perf_counter() - start}
+        record.update({f"train_{name}": s / seen for name, s in sums.items()})
+        if test_images is not None and processes.writer:
+            record["test_mse"] = evaluate_model(model, test_images[:2000])["mse"]
+        if not all(torch.isfinite(p).all() for p in model.parameters()):
+            raise TrainingDiverged(f"the weights stopped being finite in epoch {epoch}; nothing was written "
+                                   f"(try a lower --lr than {lr:g})")
+        history.append(record)
+        if processes.writer:
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in record.items() if k != "epoch")
+            tqdm.write(f"epoch {epoch}/{epochs}: {shown}", file=sys.stderr)
+    return model.eval(), history
+
+
+def batch_starts(n: int, share: int) -> range:
+    """Where each batch of an epoch of ``n`` images starts; a last batch of one image is left out
+    (batch norm needs two to normalise over)."""
+    return range(0, n - 1 if n > 1 and n % share == 1 else n, share)
+
+
+def gather_sums(seen: int, sums: dict[str, float], processes: Processes, device) -> tuple[int, dict[str, float]]:
+    """The epoch's loss sums and image count over every process (as they are, for one)."""
+    if not processes.active:
+        return seen, sums
+    import torch.distributed as dist
+
+    names = sorted(sums)
+    totals = torch.tensor([float(seen), *(sums[n] for n in names)], dtype=torch.float64, device=device)
+    dist.all_reduce(totals)
+    return int(totals[0].item()), {n: float(v) for n, v in zip(names, totals[1:].tolist())}
