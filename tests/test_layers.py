@@ -235,3 +235,14 @@ def test_pages_do_not_import_pages():
     pages = sorted((ROOT / "views").glob("*.py"))
     graph = import_graph(pages, "views")
     assert {page: sorted(imported) for page, imported in graph.items() if imported} == {}
+
+
+def long_functions(source: str, limit: int) -> list[str]:
+    return [f"{node.name} ({node.end_lineno - node.lineno + 1} lines)" for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > limit]
+
+
+def test_no_page_function_is_longer_than_a_screenful_or_two():
+    """A page reads top to bottom like the page looks: its parts are functions of their own, none over 120 lines."""
+    found = {p.name: long_functions(p.read_text(encoding="utf-8"), 120) for p in sorted((ROOT / "views").glob("*.py"))}
+    assert {name: functions for name, functions in found.items() if functions} == {}

@@ -12,7 +12,8 @@ def _device(model: AutoEncoder) -> torch.device:
     return next(model.parameters()).device
 
 
-def _as_input(images: torch.Tensor) -> torch.Tensor:
+def _as_input(images) -> torch.Tensor:
+    images = torch.as_tensor(images)  # a numpy array too
     return to_float(images) if images.dtype == torch.uint8 else images
 
 
@@ -36,7 +37,7 @@ def encode_posterior(model: AutoEncoder, images: torch.Tensor, batch_size: int =
 @torch.no_grad()
 def decode(model: AutoEncoder, z: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """Images (N×C×H×W in [0, 1], on the CPU) decoded from codes."""
-    device = _device(model)
+    device, z = _device(model), torch.as_tensor(z)
     parts = [model.decode(z[i : i + batch_size].to(device, torch.float32)).cpu() for i in range(0, len(z), batch_size)]
     return torch.cat(parts) if parts else torch.empty(0, *model.config.image_shape)
 
