@@ -41,7 +41,7 @@ _PUBLIC = {
     "CheckpointError": "explorer.errors",
     "DatasetUnavailable": "explorer.errors",
 }
-__all__ = sorted(_PUBLIC)
+__all__ = list(_PUBLIC)
 
 
 def __getattr__(name: str):

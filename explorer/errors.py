@@ -5,6 +5,11 @@ Each error keeps the file it is about (``path``) apart from what is wrong with i
 app names only the file and the model: a visitor never sees where the server keeps
 its files. ``str(err)`` is ``"<path>: <reason>"``.
 
+Every error also names the catalogue's sentence for its reason (``key``, filled with
+``fields``), so that the app says it in the reader's language (webapp.page.explain): a raise
+that names a key of its own is said in every language; one that does not falls back on its
+English ``reason`` (``reason.other``). Every error the app shows is one of these.
+
 No torch here: the catalogue and the app's first page import this without it.
 """
 
@@ -14,11 +19,17 @@ from pathlib import Path
 
 
 class ExplorerError(RuntimeError):
-    """Something the package cannot use; ``reason`` says what is wrong, without any path."""
+    """Something the package cannot use; ``reason`` says what is wrong, without any path, and ``key`` names the
+    catalogue's sentence that says it (with ``fields``)."""
 
-    def __init__(self, reason: str, path: str | Path | None = None):
+    key = "reason.other"  # "{reason}": the English reason, where no sentence of the catalogue says it yet
+
+    def __init__(self, reason: str, path: str | Path | None = None, *, key: str | None = None, **fields):
         self.reason = reason
         self.path = Path(path) if path is not None else None
+        if key is not None:
+            self.key = key
+        self.fields = {"reason": reason, **fields}
         super().__init__(f"{self.path}: {reason}" if self.path is not None else reason)
 
     @property
@@ -49,3 +60,23 @@ class TrainingDiverged(ExplorerError):
 
 class ViewsUnavailable(ExplorerError):
     """A checkpoint's precomputed views (views.npz) cannot be used: the app computes them instead."""
+
+
+class ApplicationsUnavailable(ExplorerError):
+    """Stored application figures that cannot be read, or figures that cannot be computed here."""
+
+
+class ImageRejected(ExplorerError):
+    """An image of your own that cannot be used; ``fault`` names what is wrong (``own.bad_<fault>`` says it)."""
+
+    def __init__(self, fault: str, reason: str, **fields):
+        self.fault = fault
+        super().__init__(reason, key=f"own.bad_{fault}", **fields)
+
+
+class BrowserDecoderUnavailable(ExplorerError):
+    """Why a model's decoder cannot be sent to the browser: ``fault`` is missing, damaged, stale or unexportable."""
+
+    def __init__(self, fault: str):
+        self.fault = fault
+        super().__init__(fault, key=f"browser.unavailable_{fault}")

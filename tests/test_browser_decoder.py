@@ -80,26 +80,26 @@ def test_a_damaged_or_stale_decoder_is_never_read(zoo):
     folder = zoo / "vae-z4"
     with pytest.raises(bd.BrowserDecoderUnavailable) as err:
         bd.read_browser_decoder(folder)
-    assert err.value.key == "missing"
+    assert err.value.fault == "missing"
     bd.write_browser_decoder(folder)
     onnx_file = folder / bd.DECODER_FILE
     good = onnx_file.read_bytes()
     onnx_file.write_bytes(good[: len(good) // 2])  # truncated
     with pytest.raises(bd.BrowserDecoderUnavailable) as err:
         bd.read_browser_decoder(folder)
-    assert err.value.key == "damaged"
+    assert err.value.fault == "damaged"
     onnx_file.write_bytes(good)
     (folder / bd.BROWSER_FILE).write_text("{not json")
     with pytest.raises(bd.BrowserDecoderUnavailable) as err:
         bd.read_browser_decoder(folder)
-    assert err.value.key == "damaged"
+    assert err.value.fault == "damaged"
     bd.write_browser_decoder(folder)
     torch.manual_seed(5)  # other weights written over the model's, the export left as it was
     retrained = round_to_storage(build_model(ModelConfig(kind="vae", dataset="mnist", latent_dim=4))).eval()
     save_file({k: v.contiguous() for k, v in retrained.state_dict().items()}, str(folder / "model.safetensors"))
     with pytest.raises(bd.BrowserDecoderUnavailable) as err:
         bd.read_browser_decoder(folder)
-    assert err.value.key == "stale"
+    assert err.value.fault == "stale"
 
 
 def test_the_command_refuses_a_folder_that_is_not_a_checkpoint(tmp_path, capsys):

@@ -119,7 +119,7 @@ def test_each_bad_input_is_refused_with_its_reason(name):
     make, key = BAD_INPUTS[name]
     with pytest.raises(ImageRejected) as caught:
         prepare_bytes(make(), "mnist")
-    assert caught.value.key == key and caught.value.reason
+    assert caught.value.fault == key and caught.value.reason
 
 
 def test_the_pixel_cap_is_checked_before_any_pixel_is_decoded(monkeypatch):

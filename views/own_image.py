@@ -32,7 +32,7 @@ def render(page: PageInput) -> None:
     try:
         prepared = prepare_bytes(data, view.dataset, image_shape(page.images))
     except ImageRejected as err:
-        st.error(t(f"own.bad_{err.key}", **err.fields), icon=":material/error:")
+        st.error(t(err.key, **err.fields), icon=":material/error:")
         return
     state.set_own_image(view.dataset, prepared.image)
 

@@ -28,6 +28,7 @@ from explorer.analysis.project import (
 )
 from explorer.data.datasets import load_shipped_arrays
 from explorer.errors import (
+    BrowserDecoderUnavailable,
     CheckpointError,
     DatasetUnavailable,
     ExplorerError,
@@ -36,7 +37,6 @@ from explorer.errors import (
     ViewsUnavailable,
 )
 from explorer.present.i18n import t
-from explorer.store.browser_decoder import BrowserDecoderUnavailable
 from explorer.store.catalog import ModelInfo, list_models
 from explorer.store.precomputed import has_posterior_variance
 
@@ -423,7 +423,7 @@ def _browser_decoder(identity: tuple, _info: ModelInfo) -> tuple[bytes, dict]:
     try:
         return read_browser_decoder(_info.folder, weights)
     except BrowserDecoderUnavailable as err:
-        if err.key != "missing":
+        if err.fault != "missing":
             raise
     return exported_on_demand(_info.folder, _info.dataset, _info.name, weights, model(_info))
 

@@ -39,8 +39,9 @@ def explain(err: ExplorerError, subject: str) -> str:
     """The catalogue's message for one of the package's errors: what it is about (a model,
     a dataset), the file, and what is wrong with it — never where the server keeps it."""
     key = "error.file" if err.file else "error.plain"
+    fields = {name: state.printable(str(value), 300) for name, value in err.fields.items()}
     return t(key, subject=state.printable(subject, 60), file=state.printable(err.file, 60),
-             reason=state.printable(err.reason, 300))
+             reason=t(err.key, **fields))  # the reason in the reader's language where the catalogue says it
 
 
 def show_error(err: ExplorerError, subject: str) -> None:

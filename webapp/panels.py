@@ -7,13 +7,13 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from explorer.analysis.applications import ApplicationsUnavailable
 from explorer.analysis.denoise import quality
 from explorer.analysis.latent import reconstruct
 from explorer.analysis.posterior import aggregate_moments, ellipse_paths, gaussian_kl_to_prior, kl_per_dimension
 from explorer.data.corrupt import corrupt
 from explorer.data.datasets import to_float
 from explorer.data.images import pictures
+from explorer.errors import ApplicationsUnavailable
 from explorer.models.kinds import KINDS
 from explorer.present.figures import CLASS_COLOURS
 from explorer.present.i18n import dataset_title, t

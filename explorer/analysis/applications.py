@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from explorer.analysis.project import weights_fingerprint
-from explorer.errors import DatasetUnavailable, ExplorerError
+from explorer.errors import ApplicationsUnavailable, DatasetUnavailable
 
 if TYPE_CHECKING:
     from explorer.models.nets import AutoEncoder
@@ -47,10 +47,6 @@ FORMAT = 1
 README_START, README_END = "<!-- applications-table:start -->", "<!-- applications-table:end -->"
 
 Progress = Callable[[float, str], None]  # (fraction done, step: "encode", "classify", "cluster", "reconstruct")
-
-
-class ApplicationsUnavailable(ExplorerError):
-    """Stored application figures that cannot be read, or figures that cannot be computed here."""
 
 
 def _quiet(fraction: float, message: str) -> None:

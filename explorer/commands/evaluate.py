@@ -22,13 +22,13 @@ from explorer.commands.args import DEVICES, ArgumentParser, fail, positive_int, 
 from explorer.data.datasets import DATASETS
 from explorer.errors import CheckpointError, DatasetUnavailable
 from explorer.metrics.evaluate import (
+    ZOO_DOC,
     evaluate_model,
     measure_calibration,
     measure_model_quality,
     measure_quality,
     quality_table,
     test_images,
-    ZOO_DOC,
     write_readme_table,
 )
 from explorer.store.checkpoint import load_pretrained, read_metrics, write_metrics

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from explorer.errors import ExplorerError
+from explorer.errors import ImageRejected
 
 FORMATS = ("PNG", "JPEG", "BMP", "WEBP", "GIF")
 MAX_BYTES = 5 * 1024 * 1024  # as server.maxUploadSize: a drawing or a photo of a digit, never more
@@ -28,15 +28,6 @@ MIN_SIDE = 8  # pixels: below this there is no drawing to fit into 20×20
 MAX_ASPECT = 20  # a strip longer than this is not a digit or a garment
 WORKING_SIDE = 512  # larger images are reduced to this (Pillow's draft/reduce) before any arithmetic
 EMPTY_CONTRAST = 0.08  # an image whose ink is fainter than this (of the full range) has nothing in it
-
-
-class ImageRejected(ExplorerError):
-    """An image that cannot be used; ``key`` names the fault, ``fields`` fill its message."""
-
-    def __init__(self, key: str, reason: str, **fields):
-        self.key = key
-        self.fields = fields
-        super().__init__(reason)
 
 
 @dataclass

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.analysis.project import weights_fingerprint
+from explorer.errors import BrowserDecoderUnavailable
 
 DECODER_FILE = "decoder.onnx"
 BROWSER_FILE = "browser.json"
@@ -43,14 +44,6 @@ OPSET = 17
 HALF_TOLERANCE = 1e-3  # the largest per-pixel difference from PyTorch that float16 weights may cause
 CHECK_CODES = 512  # test codes the exported decoder is checked on
 HALF_MIN_SIZE = 1024  # smaller tensors (biases) stay float32: nothing to save, and no rounding
-
-
-class BrowserDecoderUnavailable(Exception):
-    """Why a model's decoder cannot be sent to the browser (in the catalogue's words, with a key)."""
-
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
 
 
 # --- export (torch, onnx, onnxruntime) --------------------------------------------------

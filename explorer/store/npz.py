@@ -24,21 +24,21 @@ def read_npz(path: Path, names: tuple[str, ...], error: type[ExplorerError],
     each read whole, with ``allow_pickle=False``."""
     path = Path(path)
     if not path.is_file():
-        raise error("file is missing", path)
+        raise error("file is missing", path, key="reason.missing")
     try:
         with open(path, "rb") as f:
             is_zip = f.read(4) == b"PK\x03\x04"
     except OSError as err:
-        raise error(f"cannot be opened ({err.strerror})", path) from None
+        raise error(f"cannot be opened ({err.strerror})", path, key="reason.unreadable", detail=err.strerror) from None
     if not is_zip:  # np.load would take any other file for a pickle (and refuse it as one)
-        raise error("is not an .npz archive (damaged or truncated)", path)
+        raise error("is not an .npz archive (damaged or truncated)", path, key="reason.not_npz")
     arrays = {}
     try:
         with zipfile.ZipFile(path) as archive:
             members = set(archive.namelist())
             missing = [name for name in names if f"{name}.npy" not in members]
             if missing:
-                raise error(f"has no {', '.join(missing)} array", path)
+                raise error(f"has no {', '.join(missing)} array", path, key="reason.no_array", names=", ".join(missing))
             for name in (*names, *(n for n in optional if f"{n}.npy" in members)):
                 with archive.open(f"{name}.npy") as member:
                     arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
@@ -47,8 +47,10 @@ def read_npz(path: Path, names: tuple[str, ...], error: type[ExplorerError],
                     member.read()
     except ValueError as err:
         if "allow_pickle" in str(err):
-            raise error("holds Python objects, which are never unpickled", path) from None
-        raise error(f"is damaged or truncated ({type(err).__name__})", path) from None
+            raise error("holds Python objects, which are never unpickled", path, key="reason.pickled") from None
+        raise error(f"is damaged or truncated ({type(err).__name__})", path, key="reason.damaged",
+                    detail=type(err).__name__) from None
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
-        raise error(f"is damaged or truncated ({type(err).__name__})", path) from None
+        raise error(f"is damaged or truncated ({type(err).__name__})", path, key="reason.damaged",
+                    detail=type(err).__name__) from None
     return arrays

@@ -35,9 +35,9 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from explorer.analysis.inverse import DEFAULT_K
+from explorer.errors import BrowserDecoderUnavailable
 from explorer.present.figures import CLASS_COLOURS
 from explorer.present.i18n import t
-from explorer.store.browser_decoder import BrowserDecoderUnavailable
 from explorer.store.catalog import ModelInfo
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
@@ -85,7 +85,7 @@ def browser_model(info: ModelInfo, label: str, codes: np.ndarray | None = None) 
 
 def unavailable_message(err: BrowserDecoderUnavailable, label: str) -> str:
     """One line: why this model decodes on the server only, and the command that fixes it."""
-    return t(f"browser.unavailable_{err.key}", model=label)
+    return t(err.key, model=label)
 
 
 def failed() -> str | None:
