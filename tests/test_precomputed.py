@@ -21,6 +21,14 @@ from explorer.store.precomputed import (
 from tests.conftest import clear_streamlit_caches
 
 
+@pytest.fixture(autouse=True)
+def grad_mode_kept():
+    """The app's model loader turns gradients off in its thread; here that is the test's thread: put it back."""
+    enabled = torch.is_grad_enabled()
+    yield
+    torch.set_grad_enabled(enabled)
+
+
 @pytest.fixture
 def zoo(tmp_path, monkeypatch):
     from tests.conftest import make_pretrained

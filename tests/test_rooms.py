@@ -1,4 +1,4 @@
-"""Rooms (explorer/rooms.py): only the presenter's secret moves a room; rooms expire and stay bounded."""
+"""Rooms (explorer/present/rooms.py): only the presenter's secret moves a room; rooms expire and stay bounded."""
 
 import pytest
 

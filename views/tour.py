@@ -57,7 +57,7 @@ FOLLOWING = "tour_follow"
 
 @st.cache_resource
 def room_registry() -> Rooms:
-    """This server's rooms (memory only; bounded, expiring: explorer/rooms.py)."""
+    """This server's rooms (memory only; bounded, expiring: explorer/present/rooms.py)."""
     return Rooms()
 
 
