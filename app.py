@@ -19,7 +19,7 @@ from webapp.scripts import page_scripts
 MAP_PATH, MAP_OLD_PATH = "latent-map", "map"  # the map's address, and the one it had before (see MAP_ALIAS)
 
 # First, before this server imports and builds the rest: the browser starts loading Plotly's code
-# meanwhile, where a page needs it (webapp/assets/preload_bundles.js; README, Performance: cold start).
+# meanwhile, where a page needs it (webapp/assets/preload_bundles.js; docs/performance.md: cold start).
 page_scripts(map_paths=("", MAP_PATH, MAP_OLD_PATH))
 
 from explorer.present.i18n import set_language, t

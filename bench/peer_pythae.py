@@ -8,7 +8,7 @@ batch size, measured by the same code.
 pythae's settings are its defaults, with its MNIST benchmark config where it has one
 (WAE: IMQ kernel, reg_weight 1, kernel_bandwidth 2; batch 100, learning rate 1e-3; its
 Adversarial_AE with its default MLP discriminator and its own trainer, both rates 1e-3).
-Ours are trained with our defaults (batch norm, one-cycle to 3e-3: README, choosing the backbone).
+Ours are trained with our defaults (batch norm, one-cycle to 3e-3: docs/zoo.md, choosing the backbone).
 Printed, per kind: test MSE (10,000 images), FID-c of 10,000 N(0, I) samples
 (explorer.metrics.fid's classifier), seconds per epoch and parameters, for
 - pythae, and ours with the same epochs (the like-for-like row);

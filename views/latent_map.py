@@ -89,7 +89,7 @@ def chart_state(m: MapPage) -> tuple:
 
 def on_map_select(m: MapPage) -> None:
     # A selection made on the chart is already drawn there by Plotly; leaving the figure
-    # as it is spares the browser a redraw of every point (README, Performance: 690 → 331 ms).
+    # as it is spares the browser a redraw of every point (docs/performance.md: 690 → 331 ms).
     chosen = selected_points(chart_selection("map_chart"), len(m.images), state.MAX_SELECTION)
     state.set_selection(chosen, shown_by_chart=chart_state(m))
 
@@ -362,7 +362,7 @@ def recompute_panel(m: MapPage) -> None:
     """The map recomputed by UMAP, PCA or t-SNE on demand (one fit at a time per server, cached on disk)."""
     # --- recompute ------------------------------------------------------------------
     # Its controls run only while it is open: a closed expander's widgets would otherwise be
-    # sent and drawn again on every rerun, a model switch's included (README, Performance).
+    # sent and drawn again on every rerun, a model switch's included (docs/performance.md).
     recompute = st.expander(t("recompute.title"), key=RECOMPUTE_OPEN, on_change="rerun")
     if recompute.open:
         with recompute:

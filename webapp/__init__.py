@@ -24,7 +24,7 @@ def hold_collections() -> None:
     """First thing app.py does: on the server's first run, no garbage collection until :func:`load_once`.
 
     A full pass walks every object of Streamlit's server, and the app's imports made Python start
-    one: 0.13–0.15 s of the first run before the first map (README, Performance: cold start). Imported
+    one: 0.13–0.15 s of the first run before the first map (docs/performance.md: cold start). Imported
     modules make no garbage worth collecting; :func:`load_once` freezes them and turns collection back on.
     """
     if not _frozen:
@@ -39,7 +39,7 @@ def load_once() -> None:
     importlib.import_module("plotly.graph_objects")  # every page draws with it
     # Streamlit collects all garbage after every run (runner.postScriptGC). A full pass walked every
     # object of streamlit, numpy and plotly each time: 0.1–0.3 s a rerun with the GIL held, while the
-    # page's last messages waited and the browser painted (README, Performance). What is loaded before
+    # page's last messages waited and the browser painted (docs/performance.md). What is loaded before
     # any page lives as long as the server: frozen (gc.freeze), later passes leave it out. Frozen later,
     # a session alive at that moment would be frozen with it (bench/memory.py: it grows).
     gc.freeze()
@@ -108,7 +108,7 @@ def pages_after_imports():
     table imported pandas failed ("partially initialized module 'pandas' has no attribute 'Series'");
     scipy's modules import one another, and sklearn and skimage reach them in different orders
     (:data:`SHARED_IMPORTS`). So they are imported here, once, in one thread: after the server's first
-    page, which need not wait for them (README, Performance: cold start), and in that page's own run,
+    page, which need not wait for them (docs/performance.md: cold start), and in that page's own run,
     so that its fragments too (a click on its map) run only after. Every other session waits at this
     lock meanwhile and then finds them whole.
     """

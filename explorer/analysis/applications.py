@@ -1,25 +1,6 @@
 """What the codes are good for (the survey's section on applications), measured against baselines.
 
-    python -m explorer.applications [--dataset mnist] [--model ae-z16 …] [--no-baselines | --baselines-only]
-                                    [--data-root DIR]
-    python -m explorer.applications --table [--write-readme]
-
-- **Classification with few labels**: a logistic regression on the codes of n labelled training
-  images per class, tested on the whole test split, over several seeded draws of those images;
-  the same on raw pixels and on PCA codes of the same size (the survey: an encoder as a feature
-  extractor when labels are few).
-- **Clustering**: k-means with k = number of classes on the test codes: NMI, adjusted Rand index,
-  cluster accuracy (clusters matched to classes by the Hungarian method), the contingency table,
-  and each cluster's centre decoded as an image.
-- **Dimensionality reduction**: test reconstruction MSE of PCA at every size from 1 to 64, beside
-  each autoencoder's at its latent size, and a linear autoencoder trained here at the same sizes
-  (the survey's opening point: a linear AE spans PCA's space, a non-linear one can do better).
-- **Anomaly detection**: the AUC of reconstruction error separating the other dataset's test images
-  from this dataset's.
-
-Each model's figures go to ``applications.json`` beside its weights (stamped with the weights'
-fingerprint, so figures of other weights are never shown); the baselines to
-``pretrained/<dataset>/baselines.json``. Plain JSON, no pickle.
+The command line is explorer/commands/applications.py (``python -m explorer.applications``): its docstring says how to use it.
 """
 
 from __future__ import annotations
@@ -416,7 +397,7 @@ def baselines_path(dataset: str) -> Path:
     return pretrained_dir() / dataset / BASELINES_FILE
 
 
-# --- the README's table ----------------------------------------------------------------
+# --- the docs' table -------------------------------------------------------------------
 
 
 def accuracy_at(figures: dict, n: int) -> tuple[float, float] | None:
@@ -429,7 +410,7 @@ def accuracy_at(figures: dict, n: int) -> tuple[float, float] | None:
 
 
 def applications_table() -> str:
-    """The markdown table of every dataset's stored application figures (the README's)."""
+    """The markdown table of every dataset's stored application figures (docs/zoo.md's)."""
     from explorer.data.datasets import DATASETS
     from explorer.store.catalog import list_models
 

@@ -1,25 +1,6 @@
 """From a point on a 2-D map back to a code: what the browser's flashlight decodes.
 
-A map of a latent-16 model (UMAP of the test codes) has no inverse of its own. The
-flashlight takes the k map points nearest the cursor and blends their codes with
-inverse-distance weights (Shepard 1968, "A two-dimensional interpolation function for
-irregularly-spaced data"):
-
-    w_i = 1 / (‖p − p_i‖² + ε),   z(p) = Σ w_i z_i / Σ w_i      over the k nearest p_i
-
-so that on a map point the code is that point's code (its reconstruction), and between
-points it moves smoothly. ``ε`` is a small fraction of the map's squared extent, so a
-cursor exactly on a point is not a division by zero. The browser computes the same sums
-in JavaScript (webapp/browser_decoder/frontend/main.js); these functions are the
-reference it is tested against, and what the error figures below are computed with.
-
-Lockstep: the same k neighbours and weights, found on one model's map, blend the codes of
-the *same test images* in another model: every model is asked about the same images'
-neighbourhood.
-
-:func:`inverse_error` measures how far the decoded image of the blend is from the true
-reconstruction at map points that were held out of the blend (the points themselves
-would be reproduced exactly, which proves nothing).
+The command line is explorer/commands/inverse.py (``python -m explorer.inverse``): its docstring says how to use it.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--draws", type=positive_int, default=DRAWS, help="draws of the labelled images")
     parser.add_argument("--data-root", type=Path, default=None)
     parser.add_argument("--table", action="store_true", help="print the table of the stored figures and stop")
-    parser.add_argument("--write-readme", action="store_true", help="with --table: put it in README.md")
+    parser.add_argument("--write-readme", action="store_true", help="with --table: put it in docs/zoo.md (where the README held it once)")
     args = parser.parse_args(argv)
     if args.table:
         table = applications_table()

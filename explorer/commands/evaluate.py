@@ -10,7 +10,7 @@ The figures are written into the folder's metrics.json under "test". ``--all`` m
 every shipped model's quality (MSE, PSNR, and classifier FID of reconstructions, of
 N(0, I) samples and of Gaussian-mixture samples) into metrics.json under "quality",
 prints the markdown table with its calibration rows, and with ``--write-readme`` puts
-it in README.md between the zoo-table markers.
+it in docs/zoo.md between the zoo-table markers.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="python -m explorer.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, nargs="?", help="a checkpoint folder, e.g. pretrained/mnist/vae-z16")
     parser.add_argument("--all", action="store_true", help="the quality table of every shipped model")
-    parser.add_argument("--write-readme", action="store_true", help="with --all or --table: put the table in README.md")
+    parser.add_argument("--write-readme", action="store_true", help="with --all or --table: put the table in docs/zoo.md (where the README held it once)")
     parser.add_argument("--quality", action="store_true",
                         help="with a folder: measure its quality figures (FID-c …) into its metrics.json")
     parser.add_argument("--table", action="store_true",

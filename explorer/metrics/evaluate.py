@@ -1,16 +1,7 @@
 """Test-set figures of a checkpoint: reconstruction MSE and PSNR, plus KL (vae), MMD (wae) or the
-encoder's adversarial loss (aae).
+encoder's adversarial loss (aae); the zoo's quality table (FID-c of reconstructions and samples).
 
-    python -m explorer.evaluate pretrained/fashion-mnist/vae-z16 [--data-root DIR] [--limit N]
-    python -m explorer.evaluate pretrained/mnist/aae-z16 --quality   # … and its FID-c figures
-    python -m explorer.evaluate --all [--write-readme]
-    python -m explorer.evaluate --table [--write-readme]   # the table from the stored figures only
-
-The figures are written into the folder's metrics.json under "test". ``--all`` measures
-every shipped model's quality (MSE, PSNR, and classifier FID of reconstructions, of
-N(0, I) samples and of Gaussian-mixture samples) into metrics.json under "quality",
-prints the markdown table with its calibration rows, and with ``--write-readme`` puts
-it in README.md between the zoo-table markers.
+The command line is explorer/commands/evaluate.py (``python -m explorer.evaluate``): its docstring says how to use it.
 """
 
 from __future__ import annotations
@@ -177,7 +168,7 @@ def measure_quality(data_root: Path | None = None) -> None:
 def quality_rows(dataset: str) -> tuple[list[dict], dict]:
     """The stored quality figures of every available model of a dataset, and its calibration rows.
 
-    Reads only what ``measure_quality`` wrote (no model is run): the README's table and the
+    Reads only what ``measure_quality`` wrote (no model is run): the docs' table and the
     app's quality page both come from here.
     """
     import json
@@ -203,7 +194,7 @@ def quality_rows(dataset: str) -> tuple[list[dict], dict]:
 
 
 def quality_table() -> str:
-    """The markdown table of every dataset's stored quality figures (the README's)."""
+    """The markdown table of every dataset's stored quality figures (docs/zoo.md's)."""
     from explorer.data.datasets import load_shipped_arrays
 
     lines = []
@@ -229,7 +220,7 @@ def quality_table() -> str:
 
 
 def write_readme_table(table: str, readme: Path, start_marker: str = README_START, end_marker: str = README_END) -> None:
-    """Put ``table`` in the README between its two markers."""
+    """Put ``table`` in a page of the docs (``readme``) between its two markers."""
     text = readme.read_text(encoding="utf-8")
     start, end = text.index(start_marker) + len(start_marker), text.index(end_marker)
     readme.write_text(text[:start] + "\n" + table + "\n" + text[end:], encoding="utf-8")

@@ -1,12 +1,7 @@
 """Classifier FID ("FID-c"): the Fréchet distance between the penultimate-layer features of a
-small LeNet-style classifier trained per dataset by this project.
+small LeNet-style classifier trained per dataset by this project (no Inception weights offline).
 
-No Inception weights can be had offline, so the features come from a network that knows
-digits and clothes. The figures are comparable within a dataset, not with Inception FIDs.
-
-    python -m explorer.fid train --dataset mnist [--epochs 3] [--data-root DIR]
-
-writes ``pretrained/<dataset>/classifier/`` (config.json, model.safetensors, metrics.json).
+The command line is explorer/commands/fid.py (``python -m explorer.fid``): its docstring says how to use it.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ class ModelConfig:
     latent_dim: int = 16
     channels: tuple[int, ...] = (32, 64)  # the conv stages' widths; the last repeats for extra stages
     hidden: int = 128  # the dense layer between the convs and the code
-    # "batch": batch norm after every hidden layer (fewer steps to a good model, README's backbone
+    # "batch": batch norm after every hidden layer (fewer steps to a good model, docs/zoo.md's backbone
     # table); "none": the first zoo's backbone, which is what a config.json without the field means
     norm: str = "batch"
     image_channels: int = 1  # 1 grey, 3 RGB

@@ -1,29 +1,6 @@
 """Decoders that run in the browser: each model's decoder exported to ONNX, shipped beside its weights.
 
-    python -m explorer.browser_decoder --all            # every model of the shipped zoo
-    python -m explorer.browser_decoder --zoo DIR          # every model of a zoo of your own
-    python -m explorer.browser_decoder pretrained/mnist/vae-z16 [--force]
-
-A checkpoint that has no ``decoder.onnx`` (a zoo of your own, or the shipped zoo, which leaves them
-out to stay small) gets one the first time a page asks: the server exports it once, checks it the
-same way, and keeps it in its cache (``exported_on_demand``), keyed by the weights' fingerprint.
-
-For each checkpoint folder it writes
-
-- ``decoder.onnx``: code (B×d float32) → image (B×C×H×W float32 in [0, 1]), the sigmoid
-  included; exported with ``torch.onnx.export(..., dynamo=False)`` (opset 17);
-- ``browser.json``: what the app checks before sending the file to a browser: the weights'
-  fingerprint (a decoder of other weights is never used), the file's own fingerprint (a
-  damaged file is never sent), the weights' storage type, and the largest difference from
-  PyTorch that ONNX Runtime gave on the model's own test codes.
-
-Weights are stored as float16 (each followed by a Cast to float32, so the arithmetic stays
-float32 in every runtime) where ONNX Runtime's result stays within 1e-3 of PyTorch's on every
-pixel; otherwise they stay float32. Half the bytes to send to each browser.
-
-Only this command needs the ``onnx`` and ``onnxruntime`` packages; the app reads
-``browser.json`` and the file's bytes (no torch, no onnx) and sends them to the browser,
-which runs them with onnxruntime-web (webapp/browser_decoder).
+The command line is explorer/commands/browser_decoder.py (``python -m explorer.browser_decoder``): its docstring says how to use it.
 """
 
 from __future__ import annotations

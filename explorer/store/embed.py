@@ -1,15 +1,6 @@
 """Precompute what the app shows instantly, shipped beside each checkpoint's weights.
 
-    python -m explorer.embed pretrained/mnist/vae-z16     # one checkpoint
-    python -m explorer.embed --all [--force]               # every checkpoint in pretrained/
-
-- ``map.npz``: the 2-D map of the test codes. Latent-2 models are drawn from their
-  codes; the others through UMAP with a fixed seed (``n_neighbors`` 15, ``min_dist``
-  0.1, seed 0), over the whole shipped test split.
-- ``gmm.npz``: the 10-component Gaussian mixture fitted to the training codes (needs
-  the training split in the data root; skipped with a note where it is not there).
-- ``views.npz``: what the other pages need that costs seconds (explorer.store.precomputed).
-Existing files are kept unless ``--force``.
+The command line is explorer/commands/embed.py (``python -m explorer.embed``): its docstring says how to use it.
 """
 
 from __future__ import annotations

@@ -1,15 +1,6 @@
 """The pretrained zoo: which models ship, and the commands that retrain them.
 
-    python -m explorer.zoo list                   # every entry, trained or not
-    python -m explorer.zoo train mnist/vae-z16    # retrain one entry (one process per model)
-    python -m explorer.zoo train --missing        # train every entry not yet in pretrained/
-    python -m explorer.zoo train --all            # retrain everything, one entry after the other
-    python -m explorer.zoo train --missing --embed   # … and precompute each one's map.npz and gmm.npz
-    python -m explorer.zoo check DIR              # what the app can open in a zoo folder, and why not
-    python -m explorer.zoo precompute [DIR] [--force]   # store each checkpoint's views.npz (what pages need at once)
-
-Each entry is trained by ``python -m explorer.train`` with the settings below, so a
-checkpoint's config.json and this list say the same thing.
+The command line is explorer/commands/zoo.py (``python -m explorer.zoo``): its docstring says how to use it.
 """
 
 from __future__ import annotations

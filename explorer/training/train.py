@@ -1,20 +1,6 @@
 """Train one autoencoder of the family and save it as a checkpoint folder.
 
-    python -m explorer.train --dataset fashion-mnist --model vae --latent-dim 16 --epochs 30
-    python -m explorer.train --data PATH [--name NAME] [--size 32] --model vae --latent-dim 16 [--zoo DIR]
-
-``--data`` trains on a user's images (explorer.userdata: a folder of class sub-folders, a flat
-folder, or an ``.npz``): grey or RGB, square, of the size in the data or ``--size``; the conv
-backbone adapts (explorer.models.nets.conv_stages). A seeded share (``--test-fraction``) is held out
-and exported as ``<zoo>/<name>/test.npz``, the way the shipped test splits are, and the
-checkpoint goes to ``<zoo>/<name>/<model>-z<latent>``.
-
-The run is reproducible with ``--seed``. Every argument and the output folder are
-checked before the data is read: ``--out`` may name a new or empty folder, or (with
-``--overwrite``) an existing checkpoint; anything else is refused with one line and exit
-status 2. A run whose loss stops being finite stops with exit status 1 and writes nothing.
-The checkpoint is written beside its place and swapped in (explorer.store.folders), so an
-interrupted run never leaves a half checkpoint or loses the old one.
+The command line is explorer/commands/train.py (``python -m explorer.train``): its docstring says how to use it.
 """
 
 from __future__ import annotations
@@ -32,7 +18,7 @@ from explorer.models.nets import AutoEncoder, ModelConfig, build_model
 from explorer.training.distributed import Processes, any_process, wrap
 
 SCHEDULES = ("onecycle", "constant")
-DEFAULT_LR = 3e-3  # the one-cycle peak (README, choosing the backbone)
+DEFAULT_LR = 3e-3  # the one-cycle peak (docs/zoo.md, choosing the backbone)
 
 
 class _Loss(torch.nn.Module):
@@ -66,7 +52,7 @@ def train_model(
     every epoch) and DistributedDataParallel averages the gradients, so one process and several
     make the same updates. Only rank 0 shows progress and measures the test error.
     ``schedule`` is the learning rate's course: "onecycle" warms up to ``lr`` over the first 30 %
-    of the steps and anneals to nearly 0 (Smith & Topin 2019; the README's backbone table), "constant"
+    of the steps and anneals to nearly 0 (Smith & Topin 2019; the backbone table of docs/zoo.md), "constant"
     keeps ``lr``.
     """
     from torch.utils.data import DistributedSampler

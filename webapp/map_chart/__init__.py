@@ -3,11 +3,11 @@
 ``st.plotly_chart`` gives a selectable chart a new identity whenever its figure changes, so each
 model switch made the browser build the chart and its WebGL contexts from nothing. This chart
 (``frontend/main.js``, a components-v2 module run in the page itself) keeps its chart and hands
-each new figure to ``Plotly.react``, which replaces the points in place (README, Performance: the
+each new figure to ``Plotly.react``, which replaces the points in place (docs/performance.md: the
 model switch). It draws with Plotly's own partial bundle with WebGL scatter, vendored from npm in
 ``frontend/vendor`` (NOTICE.md; ``vendor.sh`` refreshes it): nothing is fetched from outside the
 server. The page's first element starts loading that file (webapp/assets/preload_bundles.js), so
-that Plotly is compiled while the server builds the map (README, Performance: cold start).
+that Plotly is compiled while the server builds the map (docs/performance.md: cold start).
 
 The figure is the one plotly.py builds (:func:`explorer.present.figures.latent_map_figure`), sent as its
 JSON; the chart's state ``selection`` is the last selection made on it, as ``{"event": "select",
@@ -51,7 +51,7 @@ def plotly_script() -> dict:
 @functools.cache
 def _chart():
     # In the page, not in a frame of its own: no frame to make and load when the map arrives, and the
-    # Plotly the page's first element started loading is the one it draws with (README, Performance).
+    # Plotly the page's first element started loading is the one it draws with (docs/performance.md).
     # Not style-isolated: Plotly styles its chart from the page's head.
     return st.components.v2.component("map_chart", js=(FRONTEND / "main.js").read_text(encoding="utf-8"),
                                       isolate_styles=False)
