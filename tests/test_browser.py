@@ -277,12 +277,18 @@ def test_nothing_is_fetched_from_outside_the_server(server, page):
     assert requested and outside == []
 
 
-def test_figure7_draws_both_panels(server, page):
+def test_figure7_draws_every_panel_in_one_figure(server, page):
     page.goto(f"{server.url}/figure7?dataset=mnist&model=vae-z16")
-    page.locator(".stPlotlyChart .gtitle", has_text="VAE · z2").wait_for(timeout=90_000)
-    page.locator(".stPlotlyChart .gtitle", has_text="WAE-MMD · z2").wait_for(timeout=90_000)
+    for title in ("VAE · z2", "WAE-MMD · z2", "AAE · z2"):  # the panels' titles, in the one figure they share
+        page.locator(".stPlotlyChart .annotation-text", has_text=title).wait_for(timeout=90_000)
     wait_idle(page, timeout=90)
     assert page.locator('[data-testid="stException"]').count() == 0
+    # each panel draws the prior's and the aggregate's regions: their lines are drawn, not left empty
+    drawn = page.evaluate("""() => {
+      const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+      return gd._fullData.filter(t => t.legendgroup === 'aggregate').map(t => t.x.length);
+    }""")
+    assert len(drawn) == 3 and min(drawn) > 10
 
 
 def test_the_applications_page_draws_its_charts_and_cluster_centres(server, page):
