@@ -165,3 +165,14 @@ def test_zoo_precompute_pointed_at_the_wrong_folder_says_so(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["precompute", str(tmp_path / "empty")]) == 2
     assert "no dataset folder" in capsys.readouterr().err
+
+
+def test_zoo_commands_open_a_folder_of_the_shipped_datasets_named_from_anywhere(zoo, tmp_path, monkeypatch, capsys):
+    """An installed package has no pretrained/ beside it: `explorer-zoo check <checkout>/pretrained` still opens it."""
+    from explorer.commands.zoo import main
+
+    monkeypatch.setenv("EXPLORER_PRETRAINED", str(tmp_path / "no-zoo-here"))
+    assert main(["check", str(zoo)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("mnist: MNIST") and "fashion-mnist: Fashion-MNIST" in out
+    assert str(tmp_path / "no-zoo-here") == __import__("os").environ["EXPLORER_PRETRAINED"]  # put back

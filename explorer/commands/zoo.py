@@ -28,18 +28,22 @@ from explorer.store.zoo import ZOO_EPOCHS, zoo_entries
 
 @contextlib.contextmanager
 def opened_zoo(folder: Path):
-    """The zoo folder ``folder`` opened as the app opens it (``--zoo DIR``), for the duration."""
-    from explorer.data.datasets import ZOO_ENV
+    """The zoo folder ``folder`` opened as the app opens it (``--zoo DIR``), for the duration; a folder that holds the
+    shipped datasets (a checkout's pretrained/, named from an installed package) is opened as the shipped zoo."""
+    from explorer.data.datasets import PRETRAINED_ENV, ZOO_ENV
 
-    previous = os.environ.get(ZOO_ENV)
-    os.environ[ZOO_ENV] = str(folder)
+    shipped = any((folder / name / "test.npz").is_file() for name in DATASETS)
+    changed = {ZOO_ENV: str(folder), **({PRETRAINED_ENV: str(folder)} if shipped else {})}
+    previous = {name: os.environ.get(name) for name in changed}
+    os.environ.update(changed)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop(ZOO_ENV, None)
-        else:
-            os.environ[ZOO_ENV] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def zoo_datasets(folder: Path) -> dict | None:

@@ -27,9 +27,12 @@ if TYPE_CHECKING:
 PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"  # beside the package, in a checkout
 
 
+PRETRAINED_ENV = "EXPLORER_PRETRAINED"  # another folder of the shipped zoo (tests; zoo commands of an installed package)
+
+
 def pretrained_dir() -> Path:
-    """Where the shipped checkpoints and test splits are (``$EXPLORER_PRETRAINED`` overrides, for tests)."""
-    return Path(os.environ["EXPLORER_PRETRAINED"]) if os.environ.get("EXPLORER_PRETRAINED") else PRETRAINED_DIR
+    """Where the shipped checkpoints and test splits are (``$EXPLORER_PRETRAINED`` overrides)."""
+    return Path(os.environ[PRETRAINED_ENV]) if os.environ.get(PRETRAINED_ENV) else PRETRAINED_DIR
 
 IDX_FILES = (
     "train-images-idx3-ubyte",
