@@ -30,8 +30,8 @@ CONTENT = {
     "traverse": {"images": 2},
     "sample": {"images": 10},  # N(0, I) and mixture grids per model, the decoded planes
     "denoise": {"charts": 1, "images": 32},
-    "anomaly": {"charts": 6, "images": 3, "tables": 3},  # per model: histogram, ROC, AUCs, the worst images
-    "figure7": {"charts": 3, "images": 7, "tables": 1},
+    "anomaly": {"charts": 3, "images": 3, "tables": 3},  # per model: histograms and ROC, AUCs, the worst images
+    "figure7": {"charts": 2, "images": 7, "tables": 1},  # the planes; the dimensions
     "card": {"charts": 1, "images": 2, "tables": 1},
     "quality": {"charts": 1, "tables": 2},
     "your-image": {},
