@@ -76,22 +76,25 @@ class GaussianMixtureSampler:
         arrays = read_npz(Path(path), ("weights", "means", "covariances"), MixtureUnavailable)
         weights, means, covariances = (arrays[k] for k in ("weights", "means", "covariances"))
         if not all(np.issubdtype(a.dtype, np.number) and not np.iscomplexobj(a) for a in (weights, means, covariances)):
-            raise MixtureUnavailable("holds arrays that are not real numbers", path)
+            raise MixtureUnavailable("holds arrays that are not real numbers", path, key="reason.not_numbers")
         if weights.ndim != 1 or len(weights) == 0 or means.ndim != 2 or means.shape[0] != len(weights):
-            raise MixtureUnavailable(f"holds {weights.shape} weights and {means.shape} means, not K and K×d", path)
+            raise MixtureUnavailable(f"holds {weights.shape} weights and {means.shape} means, not K and K×d", path,
+                                     key="reason.shape")
         k, d = means.shape
         if covariances.shape != (k, d, d):
-            raise MixtureUnavailable(f"holds covariances of shape {covariances.shape}, not {(k, d, d)}", path)
+            raise MixtureUnavailable(f"holds covariances of shape {covariances.shape}, not {(k, d, d)}", path,
+                                     key="reason.shape")
         if latent_dim is not None and d != latent_dim:
-            raise MixtureUnavailable(f"is a mixture over {d}-D codes; the model's codes are {latent_dim}-D", path)
+            raise MixtureUnavailable(f"is a mixture over {d}-D codes; the model's codes are {latent_dim}-D", path,
+                                     key="reason.mixture_size", size=d, latent=latent_dim)
         if not all(np.isfinite(a).all() for a in (weights, means, covariances)):
-            raise MixtureUnavailable("holds NaN or infinite values", path)
+            raise MixtureUnavailable("holds NaN or infinite values", path, key="reason.not_finite")
         if weights.min() < 0 or weights.sum() <= 0:
-            raise MixtureUnavailable("has negative weights or weights that sum to zero", path)
+            raise MixtureUnavailable("has negative weights or weights that sum to zero", path, key="reason.mixture_weights")
         if not np.allclose(covariances, covariances.transpose(0, 2, 1), rtol=1e-5, atol=1e-8):
-            raise MixtureUnavailable("has covariances that are not symmetric", path)
+            raise MixtureUnavailable("has covariances that are not symmetric", path, key="reason.not_symmetric")
         floor = -1e-6 * np.maximum(1.0, np.abs(covariances).max(axis=(1, 2)))
         if (np.linalg.eigvalsh(covariances).min(axis=1) < floor).any():
-            raise MixtureUnavailable("has covariances that are not positive semi-definite", path)
+            raise MixtureUnavailable("has covariances that are not positive semi-definite", path, key="reason.not_psd")
         return cls(weights=weights.astype(np.float64), means=means.astype(np.float64),
                    covariances=covariances.astype(np.float64))

@@ -66,3 +66,25 @@ def test_a_damaged_file_is_explained_in_the_readers_language(tmp_path):
 def test_a_reason_no_sentence_names_yet_is_said_as_it_is():
     err = errors.CheckpointError("weights of another shape")
     assert err.key == "reason.other" and err.fields == {"reason": "weights of another shape"}
+
+
+def test_a_map_and_a_mixture_of_wrong_values_are_explained_in_chinese(tmp_path):
+    from explorer.analysis.project import LatentMap, load_map, save_map
+    from explorer.samplers import GaussianMixtureSampler
+    from webapp.page import explain
+
+    path = save_map(tmp_path / "map.npz", LatentMap(xy=np.full((3, 2), np.nan, np.float32), indices=np.arange(3),
+                                                    method="latent", params={}))
+    np.savez(tmp_path / "gmm.npz", weights=np.ones(2), means=np.zeros((2, 2)),
+             covariances=np.array([[[1.0, 2.0], [0.0, 1.0]]] * 2))
+    said = []
+    for load in (lambda: load_map(path), lambda: GaussianMixtureSampler.load(tmp_path / "gmm.npz", latent_dim=2)):
+        with pytest.raises(errors.ExplorerError) as caught:
+            load()
+        try:
+            set_language("zh")
+            said.append(explain(caught.value, "VAE · z2"))
+        finally:
+            set_language("en")
+    assert "其中的点不是有限的数" in said[0] and "协方差矩阵不对称" in said[1]
+    assert not any(word in " ".join(said) for word in ("holds", "covariances", "finite"))

@@ -82,22 +82,24 @@ def load_map(path: Path, n_images: int | None = None) -> LatentMap:
     arrays = read_npz(path, ("xy", "indices", "method", "params"), MapUnavailable)
     xy, indices = arrays["xy"], arrays["indices"]
     if xy.ndim != 2 or xy.shape[1] not in (2, 3) or len(xy) == 0 or indices.shape != (len(xy),):
-        raise MapUnavailable(f"holds {xy.shape} points and {indices.shape} indices, not N×2 and N", path)
+        raise MapUnavailable(f"holds {xy.shape} points and {indices.shape} indices, not N×2 and N", path,
+                             key="reason.shape")
     if not np.issubdtype(xy.dtype, np.floating) or not np.isfinite(xy).all():
-        raise MapUnavailable("holds points that are not finite numbers", path)
+        raise MapUnavailable("holds points that are not finite numbers", path, key="reason.points_not_finite")
     if not np.issubdtype(indices.dtype, np.integer):
-        raise MapUnavailable(f"holds {indices.dtype} indices, not integers", path)
+        raise MapUnavailable(f"holds {indices.dtype} indices, not integers", path, key="reason.not_numbers")
     if indices.min() < 0 or (n_images is not None and indices.max() >= n_images):
-        raise MapUnavailable(f"points at images outside the test split (0–{(n_images or 1) - 1})", path)
+        raise MapUnavailable(f"points at images outside the test split (0–{(n_images or 1) - 1})", path,
+                             key="reason.map_outside", last=(n_images or 1) - 1)
     ordered = np.sort(indices)  # not np.unique: it imports numpy.ma, which nothing before the first map needs
     if (ordered[1:] == ordered[:-1]).any():
-        raise MapUnavailable("lists an image more than once", path)
+        raise MapUnavailable("lists an image more than once", path, key="reason.map_twice")
     try:
         method, params = str(arrays["method"]), json.loads(str(arrays["params"]))
     except ValueError:
-        raise MapUnavailable("has unreadable parameters", path) from None
+        raise MapUnavailable("has unreadable parameters", path, key="reason.map_parameters") from None
     if method not in METHODS or not isinstance(params, dict):
-        raise MapUnavailable(f"has an unknown method {method[:20]!r}", path)
+        raise MapUnavailable(f"has an unknown method {method[:20]!r}", path, key="reason.map_method")
     return LatentMap(xy=xy, indices=indices, method=method, params=params)
 
 

@@ -367,26 +367,32 @@ def load_shipped_arrays(name: str, path: Path | None = None) -> tuple[np.ndarray
     """
     spec = dataset_spec(name)
     path = Path(path) if path is not None else shipped_test_path(name)
-    rebuild = (f"rebuild it with `python -m explorer.data export {spec.name}`" if name in DATASETS
+    command = f"python -m explorer.data export {spec.name}" if name in DATASETS else "python -m explorer.train --data"
+    rebuild = (f"rebuild it with `{command}`" if name in DATASETS
                else "train a model on the data again to rewrite it (explorer.train --data)")
     if not path.is_file():
-        raise DatasetUnavailable(f"the shipped test split of {spec.title} is missing; {rebuild}", path)
+        raise DatasetUnavailable(f"the shipped test split of {spec.title} is missing; {rebuild}", path,
+                                 key="reason.test_split_missing", command=command)
     try:
         arrays = read_npz(path, ("images", "labels"), DatasetUnavailable)
     except DatasetUnavailable as err:
-        raise DatasetUnavailable(f"{err.reason}; {rebuild}", path) from None
+        fields = {k: v for k, v in err.fields.items() if k != "reason"}  # the archive's own fault, said as it
+        raise DatasetUnavailable(f"{err.reason}; {rebuild}", path, key=err.key, **fields) from None
     images, labels = arrays["images"], arrays["labels"]
     square = images.ndim in (3, 4) and images.shape[1] == images.shape[2] and (images.ndim == 3 or images.shape[3] == 3)
     if not square or len(images) == 0 or (name in DATASETS and images.shape[1:] != (28, 28)):
         expected = "N×28×28" if name in DATASETS else "N×S×S or N×S×S×3"
-        raise DatasetUnavailable(f"holds images of shape {images.shape}, not {expected}; {rebuild}", path)
+        raise DatasetUnavailable(f"holds images of shape {images.shape}, not {expected}; {rebuild}", path,
+                                 key="reason.test_split_wrong", command=command)
     if labels.shape != (len(images),):
-        raise DatasetUnavailable(f"holds {labels.shape} labels for {len(images)} images; {rebuild}", path)
+        raise DatasetUnavailable(f"holds {labels.shape} labels for {len(images)} images; {rebuild}", path,
+                                 key="reason.test_split_wrong", command=command)
     if images.dtype != np.uint8 or not np.issubdtype(labels.dtype, np.integer):
         raise DatasetUnavailable(f"holds {images.dtype} images and {labels.dtype} labels, not uint8 and integers; "
-                                 f"{rebuild}", path)
+                                 f"{rebuild}", path, key="reason.test_split_wrong", command=command)
     if not spec.class_names and (labels == -1).all():  # unlabelled: one class, drawn in one colour
         return images, np.zeros(len(labels), dtype=np.int64)
     if labels.min() < 0 or labels.max() >= len(spec.class_names):
-        raise DatasetUnavailable(f"holds labels outside 0–{len(spec.class_names) - 1}; {rebuild}", path)
+        raise DatasetUnavailable(f"holds labels outside 0–{len(spec.class_names) - 1}; {rebuild}", path,
+                                 key="reason.test_split_wrong", command=command)
     return images, labels.astype(np.int64)
