@@ -29,9 +29,9 @@ CONTENT = {
     "interpolate": {"charts": 2, "images": 6},  # the scrubber and the path on the map; the strips
     "traverse": {"images": 2},
     "sample": {"images": 10},  # N(0, I) and mixture grids per model, the decoded planes
-    "denoise": {"charts": 1, "images": 32},
+    "denoise": {"charts": 1, "images": 4},  # the clean, corrupted, denoised and plain rows, a picture each
     "anomaly": {"charts": 3, "images": 3, "tables": 3},  # per model: histograms and ROC, AUCs, the worst images
-    "figure7": {"charts": 2, "images": 7, "tables": 1},  # the planes; the dimensions
+    "figure7": {"charts": 2, "images": 4, "tables": 1},  # the planes; the dimensions; the image, and per model
     "card": {"charts": 1, "images": 2, "tables": 1},
     "quality": {"charts": 1, "tables": 2},
     "your-image": {},

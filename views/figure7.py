@@ -7,6 +7,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from explorer.analysis.posterior import ACTIVE_KL_NATS, active_dimensions, kl_per_dimension
+from explorer.data.images import grid
 from explorer.models.kinds import KINDS
 from explorer.present.i18n import t
 from explorer.store.catalog import siblings
@@ -79,9 +80,11 @@ def render(page: PageInput) -> None:
             for column, info in zip(st.columns(len(drawn)), drawn):
                 with column:
                     st.caption(t(f"fig7.reads_{info.kind}"))
-                    st.image([images[chosen], loaders.reconstructions(info, [chosen])[0]], width=84,
-                             caption=[t("map.original", index=chosen, label=view.class_names[int(labels[chosen])]),
-                                      t("fig7.reconstruction", model=model_label(info))])
+                    pair = np.stack([images[chosen], loaders.reconstructions(info, [chosen])[0]])  # one picture
+                    st.image(grid(pair, ncols=2, pad=4), width=176, caption=t("list.left_to_right", items=t(
+                        "list.separator").join([t("map.original", index=chosen,
+                                                  label=view.class_names[int(labels[chosen])]),
+                                                t("fig7.reconstruction", model=model_label(info))])))
             st.table(table, border="horizontal", hide_index=True)  # HTML: the data grid costs a tenth of a second
             st.caption(t("fig7.table_caption", n=len(images)))
     st.subheader(t("fig7.dims_title"))

@@ -12,7 +12,7 @@ from explorer.analysis.latent import reconstruct
 from explorer.analysis.posterior import aggregate_moments, ellipse_paths, gaussian_kl_to_prior, kl_per_dimension
 from explorer.data.corrupt import corrupt
 from explorer.data.datasets import to_float
-from explorer.data.images import pictures
+from explorer.data.images import grid
 from explorer.errors import ApplicationsUnavailable
 from explorer.models.kinds import KINDS
 from explorer.present.figures import CLASS_COLOURS
@@ -226,12 +226,13 @@ def denoising_rows(images: np.ndarray, indices: list[int], kind: str, level: flo
         gain = None if out is noisy else t("denoise.gain", db=q["psnr"].mean() - corrupted_quality["psnr"].mean())
         column.metric(title, t("denoise.psnr_value", db=q["psnr"].mean()), gain)
         column.caption(t("denoise.ssim_mean", ssim=q["ssim"].mean().item()))
+    # each row one picture, its images' figures in the caption: a few pictures, not dozens, for the browser
     for title, out in rows:
         st.markdown(t("page.model_heading", model=title))
         if out is clean:
-            st.image(pictures(out), width=80,
-                     caption=[t("figure.clean_caption", index=i) for i in indices])
+            items = [t("figure.clean_caption", index=i) for i in indices]
         else:
             q = quality(out, clean)
-            st.image(pictures(out), width=80,
-                     caption=[t("denoise.caption", psnr=p, ssim=s) for p, s in zip(q["psnr"].tolist(), q["ssim"].tolist())])
+            items = [t("denoise.caption", psnr=p, ssim=s) for p, s in zip(q["psnr"].tolist(), q["ssim"].tolist())]
+        st.image(grid(out, ncols=len(indices), pad=4), width=84 * len(indices),
+                 caption=t("list.left_to_right", items=t("list.separator").join(items)))

@@ -30,6 +30,8 @@ STRINGS: dict[str, str] = {
         "model.label": "{kind} · z{latent}",
         "error.file": "{subject}: the file {file} cannot be used — {reason}.",
         "error.plain": "{subject}: {reason}.",
+        "list.separator": "; ",
+        "list.left_to_right": "Left to right: {items}",
         "reason.other": "{reason}",
         "reason.missing": "file is missing",
         "reason.unreadable": "cannot be opened ({detail})",
@@ -218,7 +220,6 @@ STRINGS: dict[str, str] = {
         "anomaly.worst": "The test images it reconstructs worst",
         "anomaly.worst_caption": "Above, the images; below, the model's reconstructions. Left to right: {items}.",
         "anomaly.worst_item": "#{index} · {label} (MSE {mse:.4f})",
-        "anomaly.worst_separator": "; ",
 
     # names that are data: datasets and their classes (the glossary has the Chinese for these)
     "dataset.mnist": "MNIST",

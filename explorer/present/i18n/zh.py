@@ -32,6 +32,8 @@ STRINGS: dict[str, str] = {
     "model.label": "{kind} · z{latent}",
     "error.file": "{subject}：文件 {file} 无法使用——{reason}。",
     "error.plain": "{subject}：{reason}。",
+    "list.separator": "；",
+    "list.left_to_right": "从左到右：{items}",
     "reason.other": "{reason}",
     "reason.missing": "文件缺失",
     "reason.unreadable": "无法打开（{detail}）",
@@ -220,7 +222,6 @@ STRINGS: dict[str, str] = {
     "anomaly.worst": "它重构得最差的测试图像",
     "anomaly.worst_caption": "上排为图像，下排为模型的重构。从左到右：{items}。",
     "anomaly.worst_item": "#{index} · {label}（MSE {mse:.4f}）",
-    "anomaly.worst_separator": "；",
 
     # names that are data: datasets and their classes (from the glossary)
     "dataset.mnist": "MNIST",
