@@ -51,6 +51,7 @@ PAGES = [
     st.Page("views/own_image.py", title=t("nav.own"), icon=":material/draw:", url_path="your-image"),
     st.Page("views/applications.py", title=t("nav.apps"), icon=":material/insights:", url_path="applications"),
     st.Page("views/attributes.py", title=t("nav.attr"), icon=":material/arrow_right_alt:", url_path="attributes"),
+    st.Page("views/theatre.py", title=t("nav.theatre"), icon=":material/model_training:", url_path="theatre"),
 ]
 # Streamlit serves the default page at "/" only; a typed or bookmarked "/map" (the map's
 # address before) would say "Page not found". This unlisted alias answers it, and sends the

@@ -58,6 +58,10 @@ class TrainingDiverged(ExplorerError):
     """The loss or the weights stopped being finite during training."""
 
 
+class TheatreRefused(ExplorerError):
+    """A training-theatre run that cannot be started, resumed or read; ``key`` says why."""
+
+
 class ViewsUnavailable(ExplorerError):
     """A checkpoint's precomputed views (views.npz) cannot be used: the app computes them instead."""
 

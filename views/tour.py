@@ -10,12 +10,14 @@ from plotly.subplots import make_subplots
 
 from explorer.analysis.latent import code_sensitivity, crossfade, decode, encode, encode_posterior, interpolate
 from explorer.data.corrupt import CORRUPTIONS
-from explorer.data.datasets import to_float
+from explorer.data.datasets import DATASETS, to_float
 from explorer.data.images import grid, pictures
+from explorer.errors import ExplorerError
 from explorer.present.figures import code_figure
 from explorer.present.i18n import t
 from explorer.present.rooms import Rooms
 from explorer.samplers import NormalSampler
+from explorer.training import theatre
 from webapp import loaders, state
 from webapp.page import PageInput, map_with_codes, model_or_error, open_page
 from webapp.panels import (
@@ -28,10 +30,12 @@ from webapp.panels import (
     stored_figures,
     table,
 )
-from webapp.scripts import tour_keys
+from webapp.scripts import page_keys
+from webapp.theatre import Panel, run_label, run_panel, say
+from webapp.theatre import zoo as theatre_zoo
 from webapp.widgets import figure, image_picker, model_label
 
-N_STEPS = 9
+N_STEPS = 10
 # Each step's controls and the values it starts from: what a room carries from presenter to audience.
 PRESETS = {
     1: {"tour_image": 0, "tour_latent": 2},
@@ -43,11 +47,12 @@ PRESETS = {
     7: {"tour_image": 0, "tour_ellipse": 1.0},
     8: {"tour_a": 3, "tour_b": 2, "tour_steps": 8},
     9: {},
+    10: {"tour_run": "", "tour_epoch": 0},
 }
 # What a control accepts (a room's values are checked against it): its options, or its (lowest, highest).
 OPTIONS = {"tour_latent": (2, 16), "tour_size": (2, 16), "tour_noise": tuple(CORRUPTIONS), "tour_ellipse": (1.0, 2.0)}
 RANGES = {"tour_level": (0.0, 1.0), "tour_sigma": (0.01, 0.2), "tour_eps1": (-3.0, 3.0), "tour_eps2": (-3.0, 3.0),
-          "tour_steps": (4, 16), "tour_seed": (0, 2**31 - 1)}
+          "tour_steps": (4, 16), "tour_seed": (0, 2**31 - 1), "tour_epoch": (0, theatre.MAX_EPOCHS)}
 IMAGES = ("tour_image", "tour_a", "tour_b")  # test indices: 0 … the split's size − 1
 DENOISED = 8  # images in step 3
 SENSITIVITY_IMAGES = 500
@@ -85,6 +90,8 @@ def accepted(key: str, value, preset, n_images: int):
         return None
     lo, hi = (0, n_images - 1) if key in IMAGES else RANGES.get(key, (None, None))
     if key in OPTIONS and value not in OPTIONS[key] or lo is not None and not lo <= value <= hi:
+        return None
+    if key == "tour_run" and value and not theatre.RUN_ID.match(value):  # a run's id, never a path
         return None
     return value
 
@@ -326,8 +333,47 @@ def applications_step(page: PageInput) -> None:
     st.page_link("views/applications.py", label=t("nav.apps"), icon=":material/insights:")
 
 
+# The tour's own run of the training theatre: small enough to train within a lecture's minutes on a CPU.
+TOUR_RUN = {"kinds": ("vae", "wae"), "latent_dim": 2, "epochs": 10, "subset": 5000}
+ROOM_MOVER = "tour_room_mover"  # (room, secret) while this browser presents: a step that moves inside a fragment
+
+
+def start_tour_run(dataset: str) -> None:
+    source = dataset if dataset in DATASETS else "fashion-mnist"
+    try:
+        st.session_state["tour_run"] = theatre.start_run(theatre_zoo(), theatre.TheatreRequest(source, **TOUR_RUN))
+        st.session_state["tour_epoch"] = 0
+    except ExplorerError as err:
+        st.session_state["tour_theatre_refused"] = err
+
+
+def theatre_step(page: PageInput) -> None:
+    refused = st.session_state.pop("tour_theatre_refused", None)
+    if refused is not None:
+        say(refused)
+    runs = theatre.list_runs(theatre_zoo())
+    led = st.session_state.get("tour_led", False)
+    if not runs:
+        st.info(t("tour.theatre_none"), icon=":material/model_training:")
+        st.button(t("tour.theatre_start"), key="tour_theatre_start", on_click=start_tour_run, args=(page.view.dataset,),
+                  icon=":material/model_training:", disabled=led)
+        st.page_link("views/theatre.py", label=t("nav.theatre"), icon=":material/model_training:")
+        return
+    if st.session_state.get("tour_run") not in runs:
+        st.session_state["tour_run"] = runs[0]
+    run_id = st.selectbox(t("tour.theatre_pick"), runs, key="tour_run", format_func=run_label, disabled=led)
+    mover = st.session_state.get(ROOM_MOVER)
+
+    def move_room(epoch: int) -> None:
+        if mover is not None:  # the scrubber moves inside its fragment: the room moves with it
+            room_registry().move(*mover, 10, {"tour_run": run_id, "tour_epoch": epoch})
+
+    run_panel(run_id, Panel("tour_epoch", controls=not led, on_epoch=move_room))
+    st.page_link("views/theatre.py", label=t("nav.theatre"), icon=":material/model_training:")
+
+
 STEPS = {1: bottleneck, 2: pca_step, 3: denoising_step, 4: sparse_contractive_step, 5: reparameterisation_step,
-         6: generating_step, 7: figure7_step, 8: map_step, 9: applications_step}
+         6: generating_step, 7: figure7_step, 8: map_step, 9: applications_step, 10: theatre_step}
 
 
 # --- the room ----------------------------------------------------------------------------------
@@ -419,6 +465,8 @@ def render(page: PageInput) -> None:
         follow(rooms, room_id, n_images)
         step, _ = state.tour_step(N_STEPS)
     led = audience and st.session_state.get(FOLLOWING, True)  # the presenter turns the pages
+    st.session_state["tour_led"] = led
+    st.session_state[ROOM_MOVER] = (room_id, state.room_link()[1]) if presenter else None
     if presenter:  # before drawing: the controls' values are already in the session, and the audience need not wait
         rooms.move(room_id, state.room_link()[1], step, current_values(step))
 
@@ -431,7 +479,7 @@ def render(page: PageInput) -> None:
     progress.progress(step / N_STEPS, text=t("tour.progress", step=step, total=N_STEPS, title=t(f"tour.s{step}.title")))
     following.button(t("tour.next"), key="tour_next", on_click=go_to, args=(step + 1, n_images),
                      disabled=led or step == N_STEPS, icon=":material/arrow_forward:", width="stretch")
-    tour_keys()
+    page_keys()
     st.header(t(f"tour.s{step}.title"))
     st.markdown(t(f"tour.s{step}.text"))
     STEPS[step](page)

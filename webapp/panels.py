@@ -15,10 +15,10 @@ from explorer.data.datasets import to_float
 from explorer.data.images import grid
 from explorer.errors import ApplicationsUnavailable
 from explorer.models.kinds import KINDS
-from explorer.present.figures import CLASS_COLOURS
+from explorer.present.figures import CLASS_COLOURS, prior_contours
 from explorer.present.i18n import dataset_title, t
 from explorer.store.catalog import ModelInfo
-from explorer.store.precomputed import HDR_MASSES, has_posterior_variance
+from explorer.store.precomputed import has_posterior_variance
 from webapp import loaders
 from webapp.page import explain, show_error
 from webapp.widgets import model_label
@@ -33,16 +33,6 @@ def generative_models(view, latent_dim: int) -> list[ModelInfo]:
     by_name = {m.name: m for m in view.models}
     names = [f"{kind.name}-z{latent_dim}" for kind in KINDS.values() if kind.prior_generative]
     return [by_name[name] for name in names if name in by_name]
-
-
-def prior_contours(points: int = 64) -> np.ndarray:
-    """N(0, I)'s highest-density regions in 2-D: circles of radius √(−2 ln(1 − m)) for each mass m, one polyline."""
-    angle = np.linspace(0.0, 2.0 * np.pi, points + 1)
-    rings = []
-    for mass in HDR_MASSES:
-        radius = np.sqrt(-2.0 * np.log(1.0 - mass))
-        rings += [np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1), np.full((1, 2), np.nan)]
-    return np.concatenate(rings)
 
 
 def plane_figure(models: list[ModelInfo], labels: np.ndarray, class_names: list[str], shown: np.ndarray, chosen: int,

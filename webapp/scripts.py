@@ -66,10 +66,10 @@ def localise_streamlit(lang: str) -> None:
             width=1)
 
 
-TOUR_KEYS = "<script>{}</script>".format(
-    asset("tour_keys.js"))
+PAGE_KEYS = "<script>{}</script>".format(asset("page_keys.js"))
 
 
-def tour_keys() -> None:
-    """Page Down / Page Up and the arrow keys turn the tour's pages (webapp/assets/tour_keys.js)."""
-    st.html(TOUR_KEYS, unsafe_allow_javascript=True, width=1)
+def page_keys() -> None:
+    """Keys that press the page's buttons: the tour's pages (Page Down / Page Up, the arrow keys), the
+    theatre's epochs (the arrow keys, Space) (webapp/assets/page_keys.js)."""
+    st.html(PAGE_KEYS, unsafe_allow_javascript=True, width=1)

@@ -89,9 +89,20 @@ DATASETS: dict[str, DatasetSpec] = {
 ZOO_ENV = "EXPLORER_ZOO"  # more zoo folders beside the shipped one (os.pathsep between them)
 
 
+THEATRE_ENV = "EXPLORER_THEATRE_ZOO"  # where the training theatre keeps its runs and saves its models
+
+
+def theatre_zoo() -> Path:
+    """The training theatre's zoo (explorer.training.theatre): ``$EXPLORER_THEATRE_ZOO``, else ./user-zoo."""
+    return Path(os.environ.get(THEATRE_ENV) or "user-zoo").expanduser()
+
+
 def zoo_folders() -> list[Path]:
-    """The user's zoo folders (``$EXPLORER_ZOO``), opened beside the shipped one, in that order."""
-    return [Path(p).expanduser() for p in os.environ.get(ZOO_ENV, "").split(os.pathsep) if p.strip()]
+    """The user's zoo folders (``$EXPLORER_ZOO``), opened beside the shipped one, in that order, then the
+    training theatre's (where the models it trains appear)."""
+    folders = [Path(p).expanduser() for p in os.environ.get(ZOO_ENV, "").split(os.pathsep) if p.strip()]
+    theatre = theatre_zoo()
+    return folders if theatre in folders else [*folders, theatre]
 
 
 def _zoo_stamp() -> tuple:

@@ -245,3 +245,102 @@ def code_figure(code: np.ndarray, height: int = 200) -> go.Figure:
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title=t("own.code"),
                       xaxis_title=t("own.code_dim"), xaxis_type="category")
     return fig
+
+
+def prior_contours(points: int = 64) -> np.ndarray:
+    """N(0, I)'s highest-density regions in 2-D: circles of radius √(−2 ln(1 − m)) for each mass m, one polyline."""
+    from explorer.store.precomputed import HDR_MASSES
+
+    angle = np.linspace(0.0, 2.0 * np.pi, points + 1)
+    rings = []
+    for mass in HDR_MASSES:
+        radius = np.sqrt(-2.0 * np.log(1.0 - mass))
+        rings += [np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1), np.full((1, 2), np.nan)]
+    return np.concatenate(rings)
+
+
+# --- the training theatre -------------------------------------------------------------------------
+
+
+def frame_extent(points: list[np.ndarray]) -> float:
+    """One half-width for every frame of a run: the frames then share their axes and nothing jumps as they play.
+    The 99.5th percentile of |code| over the frames given, and at least the prior's 95 % ring."""
+    reach = [float(np.percentile(np.abs(p), 99.5)) for p in points if len(p)]
+    return 1.1 * max([2.45, *reach])
+
+
+def theatre_frame_figure(panels: list[tuple[str, np.ndarray]], labels: np.ndarray, class_names: list[str],
+                         extent: float, with_prior: bool = True, height: int = 420) -> go.Figure:
+    """One epoch's maps, a panel per model (title, the probe's points in the plane), side by side on one range:
+    the probe by class and, where the models are meant to fill N(0, I), the prior's 25/50/75/95 % rings."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[title for title, _ in panels],
+                        horizontal_spacing=0.03)
+    ring = prior_contours()
+    for col, (_, points) in enumerate(panels, start=1):
+        first = col == 1
+        if with_prior:
+            fig.add_trace(go.Scatter(x=ring[:, 0], y=ring[:, 1], mode="lines", name=t("fig7.prior"), hoverinfo="skip",
+                                     legendgroup="prior", showlegend=first,
+                                     line={"color": "#666666", "width": 1.5, "dash": "dot"}), row=1, col=col)
+        for c, name in enumerate(class_names):
+            rows = labels == c
+            if not rows.any():
+                continue
+            fig.add_trace(go.Scatter(x=points[rows, 0], y=points[rows, 1], mode="markers", name=name,
+                                     legendgroup=f"class{c}", showlegend=first, hoverinfo="skip",
+                                     marker={"color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "size": 5, "opacity": 0.75}),
+                          row=1, col=col)
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, plot_bgcolor="white",
+                      font={"size": 13}, uirevision="theatre",  # a legend choice stays as the frames change
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.04, "x": 0, "itemsizing": "constant"})
+    fig.update_xaxes(range=[-extent, extent], zeroline=False, showgrid=False, constrain="domain")
+    for col in range(1, len(panels) + 1):
+        fig.update_yaxes(range=[-extent, extent], zeroline=False, showgrid=False, constrain="domain",
+                         scaleanchor=f"x{col if col > 1 else ''}", scaleratio=1, showticklabels=col == 1, row=1, col=col)
+    return fig
+
+
+def theatre_loss_figure(curves: list[tuple[str, list[dict]]], epoch: int, epochs: int) -> go.Figure:
+    """The loss terms per epoch: every model's reconstruction term on one panel, then a panel of each model's
+    regulariser terms (KL, MMD, the adversarial ones: each on its own scale, an MMD estimate may dip below 0),
+    and a cursor at ``epoch`` across them all, in step with the maps."""
+    from plotly.subplots import make_subplots
+
+    regularised = []
+    for k, (title, history) in enumerate(curves):
+        terms = sorted({key for h in history for key in h if key.startswith("train_")} - {"train_loss", "train_recon"})
+        if terms:
+            regularised.append((k, title, history, terms))
+    rows = 1 + len(regularised)
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.12 if rows > 1 else 0.0,
+                        subplot_titles=[t("theatre.loss_recon"),
+                                        *(t("theatre.loss_terms", model=title,
+                                            terms=", ".join(_term_name(term) for term in terms))
+                                          for _, title, _, terms in regularised)])
+    for k, (title, history) in enumerate(curves):
+        fig.add_trace(go.Scatter(x=[h["epoch"] for h in history], y=[h.get("train_recon", h.get("train_loss"))
+                                                                   for h in history],
+                                 mode="lines+markers", name=title, legendgroup=title,
+                                 line={"color": CLASS_COLOURS[k % len(CLASS_COLOURS)], "width": 2}), row=1, col=1)
+    for row, (k, title, history, terms) in enumerate(regularised, start=2):
+        for dash, term in zip(("solid", "dash", "dot"), terms):
+            fig.add_trace(go.Scatter(x=[h["epoch"] for h in history], y=[h.get(term) for h in history],
+                                     mode="lines+markers", legendgroup=title, showlegend=False,
+                                     name=f"{title} · {_term_name(term)}",
+                                     line={"color": CLASS_COLOURS[k % len(CLASS_COLOURS)], "width": 2, "dash": dash}),
+                          row=row, col=1)
+    fig.add_vline(x=epoch, line={"color": "black", "width": 2})
+    fig.update_xaxes(range=[-0.2, max(1, epochs) + 0.2], showgrid=False)
+    fig.update_xaxes(title_text=t("theatre.epoch_axis"), row=rows, col=1)
+    fig.update_layout(height=170 + 150 * rows, margin={"l": 10, "r": 10, "t": 30, "b": 10}, plot_bgcolor="white",
+                      font={"size": 13}, legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 1,
+                                                 "xanchor": "right"})
+    return fig
+
+
+def _term_name(term: str) -> str:
+    """A loss term as the survey writes it: "train_kl" → "KL", "train_mmd" → "MMD", "train_sparsity" → "sparsity"."""
+    name = term.removeprefix("train_")
+    return name.upper() if name in ("kl", "mmd") else name

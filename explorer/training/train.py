@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import torch
 from tqdm import tqdm
@@ -32,6 +34,18 @@ class _Loss(torch.nn.Module):
         return self.model.loss(x)
 
 
+@dataclass
+class Epoch:
+    """One epoch of training, as :func:`train_epochs` yields it: the model (in train mode between epochs),
+    what the optimiser and the schedule hold, and the epoch's record (its loss terms, its seconds)."""
+
+    number: int
+    model: AutoEncoder
+    optimiser: torch.optim.Optimizer
+    scheduler: object | None
+    record: dict
+
+
 def train_model(
     config: ModelConfig,
     train_images: torch.Tensor,
@@ -55,6 +69,35 @@ def train_model(
     of the steps and anneals to nearly 0 (Smith & Topin 2019; the backbone table of docs/zoo.md), "constant"
     keeps ``lr``.
     """
+    history = []
+    model = None
+    for epoch in train_epochs(config, train_images, epochs, batch_size, lr, seed, device, test_images, progress,
+                              processes, schedule):
+        history.append(epoch.record)
+        model = epoch.model
+    return model.eval(), history
+
+
+def train_epochs(
+    config: ModelConfig,
+    train_images: torch.Tensor,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float | None = None,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    test_images: torch.Tensor | None = None,
+    progress: bool = True,
+    processes: Processes = Processes(),  # noqa: B008
+    schedule: str = "onecycle",
+    resume: dict | None = None,
+) -> Iterator[Epoch]:
+    """:func:`train_model`'s training, one :class:`Epoch` at a time: whoever iterates may look at the model
+    between epochs (the training theatre draws a frame of each), and stop by no longer asking.
+
+    ``resume`` continues a run where an earlier one stopped: {"epoch": the last one done, "model": its
+    state dict, "optimiser": the optimiser's, "scheduler": the schedule's, "rng": torch's random state}.
+    """
     from torch.utils.data import DistributedSampler
 
     lr = DEFAULT_LR if lr is None else lr
@@ -71,8 +114,16 @@ def train_model(
     steps_per_epoch = len(batch_starts(len(sampler), share))
     scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=max(1, epochs * steps_per_epoch))
                  if schedule == "onecycle" else None)
-    history = []
-    for epoch in range(1, epochs + 1):
+    first = 1
+    if resume is not None:
+        model.load_state_dict(resume["model"])
+        optimiser.load_state_dict(resume["optimiser"])
+        if scheduler is not None and resume.get("scheduler"):
+            scheduler.load_state_dict(resume["scheduler"])
+        if resume.get("rng") is not None:
+            torch.set_rng_state(resume["rng"])
+        first = int(resume["epoch"]) + 1
+    for epoch in range(first, epochs + 1):
         model.train()
         start = time.perf_counter()
         sampler.set_epoch(epoch)
@@ -88,7 +139,8 @@ def train_model(
             if any_process(not torch.isfinite(terms["loss"]), processes, device):  # every process stops together
                 raise TrainingDiverged(
                     f"the loss became {terms['loss'].item()} at epoch {epoch}, step {i // share + 1}; "
-                    f"nothing was written (try a lower --lr than {lr:g})")
+                    f"nothing was written (try a lower --lr than {lr:g})", key="reason.diverged_loss",
+                    epoch=epoch, lr=f"{lr:g}")
             optimiser.zero_grad(set_to_none=True)
             terms["loss"].backward()
             optimiser.step()
@@ -105,12 +157,12 @@ def train_model(
             record["test_mse"] = evaluate_model(model, test_images[:2000])["mse"]
         if not all(torch.isfinite(p).all() for p in model.parameters()):
             raise TrainingDiverged(f"the weights stopped being finite in epoch {epoch}; nothing was written "
-                                   f"(try a lower --lr than {lr:g})")
-        history.append(record)
+                                   f"(try a lower --lr than {lr:g})", key="reason.diverged_weights",
+                                   epoch=epoch, lr=f"{lr:g}")
         if processes.writer:
             shown = ", ".join(f"{k}={v:.4g}" for k, v in record.items() if k != "epoch")
             tqdm.write(f"epoch {epoch}/{epochs}: {shown}", file=sys.stderr)
-    return model.eval(), history
+        yield Epoch(epoch, model, optimiser, scheduler, record)
 
 
 def batch_starts(n: int, share: int) -> range:
