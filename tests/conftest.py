@@ -192,3 +192,31 @@ def page(browser, request):
         artifacts.mkdir(exist_ok=True)
         pg.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+def write_theatre_run(zoo: Path, kinds=("vae", "wae"), epochs: int = 3, state: str = "done",
+                      run_id: str = "20261204-120000-abc123") -> Path:
+    """A training-theatre run's folder as its worker leaves it (frames 0…epochs of each kind, its history, its
+    probe), without training: for the pages' headless tests."""
+    import json
+
+    from explorer.training import theatre
+
+    run = theatre.runs_root(zoo) / run_id
+    run.mkdir(parents=True)
+    request = theatre.TheatreRequest("mnist", tuple(kinds), latent_dim=2, epochs=epochs, subset=200)
+    (run / "request.json").write_text(json.dumps({**request.__dict__, "kinds": list(kinds)}))
+    rng = np.random.default_rng(0)
+    images, labels = synthetic_digits(100, seed=4)
+    np.savez(run / "probe.npz", images=images, labels=labels.astype(np.int64))
+    for kind in kinds:
+        history = []
+        for epoch in range(epochs + 1):
+            theatre.save_frame(run, kind, epoch, rng.normal(size=(100, 2)) / (1 + epoch), images[:8], images[8:16],
+                               np.eye(2))
+            if epoch:
+                history.append({"epoch": epoch, "seconds": 0.1, "train_loss": 10.0 / epoch,
+                                "train_recon": 9.0 / epoch, "train_kl": 1.0 / epoch})
+        (run / kind / "history.json").write_text(json.dumps(history))
+    theatre.write_status(run, theatre.Status(state, epochs, epochs))
+    return run

@@ -73,7 +73,7 @@ def wait_for_step(page, step: int, lang: str = "en", timeout: float = 30.0) -> N
 
 
 def keys_ready(page) -> None:
-    page.wait_for_function("() => window.__explorerTourKeys === true", timeout=30_000)
+    page.wait_for_function("() => window.__explorerPageKeys === true", timeout=30_000)
 
 
 def test_the_clickers_keys_turn_the_pages_but_not_inside_a_slider(server, page):

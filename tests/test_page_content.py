@@ -37,6 +37,7 @@ CONTENT = {
     "your-image": {},
     "applications": {"charts": 3, "images": 10, "tables": 4},
     "attributes": {"charts": 3, "images": 25},
+    "theatre": {},  # no run in the tests' theatre zoo: the form and its note (tests/test_theatre_browser.py trains)
 }
 
 

@@ -11,13 +11,22 @@ from explorer.present.i18n import LANGUAGES, STRINGS, set_language
 from tests.conftest import clear_streamlit_caches
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-N_STEPS = 9
+N_STEPS = 10
 
 
 @pytest.fixture(autouse=True)
 def english_afterwards():
     yield
     set_language("en")
+
+
+@pytest.fixture(autouse=True)
+def a_theatre_run(tmp_path, monkeypatch):
+    """Step 10 shows a run of the training theatre: one, as its worker leaves it."""
+    from tests.conftest import write_theatre_run
+
+    monkeypatch.setenv("EXPLORER_THEATRE_ZOO", str(tmp_path / "zoo"))
+    write_theatre_run(tmp_path / "zoo")
 
 
 def open_tour(params: dict, lang: str = "en") -> AppTest:
@@ -45,7 +54,7 @@ def test_every_step_renders_on_the_shipped_zoo_in_every_language(step, lang):
     assert shown > 0  # a live view, not only text
 
 
-@pytest.mark.parametrize("raw", ["0", "10", "-1", "2.5", "abc", "٣", "9" * 50, "<script>", ""])
+@pytest.mark.parametrize("raw", ["0", "11", "-1", "2.5", "abc", "٣", "9" * 50, "<script>", ""])
 def test_a_step_that_is_not_one_starts_at_step_1_with_a_notice(raw):
     at = open_tour({"step": raw})
     assert not at.exception
@@ -68,6 +77,23 @@ def test_next_and_previous_turn_the_page_and_set_the_steps_presets():
 def test_the_first_and_last_steps_cannot_go_further():
     assert open_tour({"step": "1"}).button(key="tour_prev").disabled
     assert open_tour({"step": str(N_STEPS)}).button(key="tour_next").disabled
+
+
+def test_the_theatre_step_without_a_run_offers_to_start_the_tour_s_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXPLORER_THEATRE_ZOO", str(tmp_path / "empty"))
+    at = open_tour({"step": "10"})
+    assert not at.exception
+    assert at.button(key="tour_theatre_start").label == STRINGS["en"]["tour.theatre_start"]
+    assert any(i.value == STRINGS["en"]["tour.theatre_none"] for i in at.info)
+
+
+def test_a_room_s_run_that_is_not_a_run_id_is_not_taken():
+    from views.tour import accepted
+
+    assert accepted("tour_run", "20261204-120000-abc123", "", 100) == "20261204-120000-abc123"
+    for hostile in ("../../etc", "20261204-120000-abc123/..", 7):
+        assert accepted("tour_run", hostile, "", 100) is None
+    assert accepted("tour_epoch", 3, 0, 100) == 3 and accepted("tour_epoch", -1, 0, 100) is None
 
 
 def test_a_zoo_without_a_steps_models_says_which_are_missing(fake_pretrained):

@@ -22,6 +22,7 @@ from explorer.present.figures import frame_extent, theatre_frame_figure, theatre
 from explorer.present.i18n import class_names, dataset_title, t
 from explorer.training import theatre
 from webapp import loaders, state
+from webapp.scripts import page_keys
 
 PLAYING = "theatre_playing"
 FOLLOWING = "theatre_follow"
@@ -79,6 +80,7 @@ def run_panel(run_id: str, panel: Panel) -> None:
     if run is None:
         st.warning(t("theatre.no_run"), icon=":material/link_off:")
         return
+    page_keys()  # outside the fragment: drawn once with the page, not again every second
     if theatre.read_status(run).active or st.session_state.get(PLAYING):
         _live(run_id, panel)
     else:
@@ -191,14 +193,14 @@ def scrubber(panel: Panel, last: int) -> None:
     """◀ the epoch ▶, play / pause, follow the newest: the arrow keys and Space press them (page_keys.js)."""
     key = panel.epoch_key
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.button("", key="theatre_prev", icon=":material/chevron_left:", help=t("theatre.previous"),
+        st.button(t("theatre.back"), key="theatre_prev", icon=":material/chevron_left:", help=t("theatre.previous"),
                   on_click=_step, args=(key, -1, last), disabled=not panel.controls or st.session_state[key] <= 0)
         if last >= 1:
             st.slider(t("theatre.epoch"), 0, last, key=key, on_change=_scrubbed, disabled=not panel.controls,
                       width="stretch")
         else:
             st.markdown(t("theatre.epoch_zero"))
-        st.button("", key="theatre_next", icon=":material/chevron_right:", help=t("theatre.next"),
+        st.button(t("theatre.forward"), key="theatre_next", icon=":material/chevron_right:", help=t("theatre.next"),
                   on_click=_step, args=(key, 1, last), disabled=not panel.controls or st.session_state[key] >= last)
         playing = st.session_state.get(PLAYING, False)
         st.button(t("theatre.pause") if playing else t("theatre.play"), key="theatre_play",
@@ -207,9 +209,6 @@ def scrubber(panel: Panel, last: int) -> None:
         if panel.controls:
             st.session_state.setdefault(FOLLOWING, True)
             st.toggle(t("theatre.follow"), key=FOLLOWING, help=t("theatre.follow_help"))
-    from webapp.scripts import page_keys
-
-    page_keys()
 
 
 def status_row(run_id: str, status: theatre.Status, panel: Panel) -> None:

@@ -182,7 +182,7 @@ def read_status(run: Path) -> Status:
     try:
         data = json.loads((run / "status.json").read_text(encoding="utf-8"))
         status = Status(state=str(data["state"]), epoch=int(data.get("epoch", 0)), epochs=int(data.get("epochs", 0)),
-                        pid=int(data.get("pid", 0)), message=tuple(data.get("message", ())),
+                        pid=int(data.get("pid", 0)), message=_message(data.get("message", ())),
                         saved=dict(data.get("saved", {})), updated=float(data.get("updated", 0.0)))
     except (OSError, ValueError, KeyError, TypeError):
         return Status("failed", message=("theatre.bad_status",))
@@ -191,6 +191,14 @@ def read_status(run: Path) -> Status:
     if status.active and not _alive(status.pid):
         return Status("stopped", status.epoch, status.epochs, message=("theatre.interrupted",), updated=status.updated)
     return status
+
+
+def _message(stored) -> tuple:
+    """(catalogue key, (field, value), …) as written to status.json (lists there)."""
+    if not stored:
+        return ()
+    key, *fields = stored
+    return (str(key), *((str(name), value) for name, value in fields))
 
 
 def write_status(run: Path, status: Status) -> None:
@@ -573,21 +581,22 @@ def _last_basis(run: Path, kind: str) -> np.ndarray | None:
     epochs = frame_epochs(run, kind)
     if not epochs:
         return None
-    with np.load(run / kind / f"{epochs[-1]:04d}.npz", allow_pickle=False) as frame:
-        return frame["basis"].astype(np.float64)
+    from explorer.store.npz import read_npz
+
+    return read_npz(run / kind / f"{epochs[-1]:04d}.npz", ("basis",), TheatreRefused)["basis"].astype(np.float64)
 
 
 def save_models(run: Path, zoo: Path, request: TheatreRequest, models: dict) -> dict:
-    """Each trained kind as a checkpoint of the theatre's dataset in ``zoo``, with its map and views; returns
-    kind → "<dataset>/<name>". The theatre's dataset is its own: a checkpoint the user trained elsewhere is never
-    replaced (only an earlier theatre run's)."""
+    """Each trained kind as a checkpoint of the theatre's dataset in ``zoo``, with its test figures and its map;
+    returns kind → "<dataset>/<name>". The theatre's dataset is its own: a checkpoint the user trained elsewhere
+    is never replaced (only an earlier theatre run's). Not views.npz (20 s and more on a CPU): the pages compute
+    what they need on a first visit, as for any zoo without it, and ``python -m explorer.zoo precompute`` stores it."""
     import torch
 
     from explorer.analysis.project import MAP_FILE, latent_plane_map, project, save_map
     from explorer.data.datasets import load_shipped_arrays
     from explorer.metrics.evaluate import evaluate_model
     from explorer.store.checkpoint import round_to_storage, save_pretrained
-    from explorer.store.precomputed import write_views
 
     name = theatre_dataset(request.dataset)
     folder = Path(zoo) / name
@@ -608,7 +617,6 @@ def save_models(run: Path, zoo: Path, request: TheatreRequest, models: dict) -> 
 
         z = encode(model, torch.from_numpy(test_images)).numpy()
         save_map(target / MAP_FILE, latent_plane_map(z) if z.shape[1] == 2 else project(z, "pca"))
-        write_views(target)
         saved[kind] = f"{name}/{model.config.name}"
     return saved
 
@@ -622,8 +630,10 @@ def copy_test_split(dataset: str, folder: Path) -> None:
     if out.is_file():
         return
     folder.mkdir(parents=True, exist_ok=True)
-    with np.load(shipped_test_path(dataset), allow_pickle=False) as source:
-        arrays = {k: source[k] for k in source.files}
+    from explorer.store.npz import read_npz
+
+    arrays = read_npz(shipped_test_path(dataset), ("images", "labels"), DatasetUnavailable,
+                      optional=("class_names", "source", "licence"))
     arrays["title"] = np.array(f"{dataset_title(dataset)} · theatre")
     part = folder / ".test.npz.part"
     with open(part, "wb") as f:

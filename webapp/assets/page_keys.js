@@ -1,4 +1,4 @@
-// Runs in the page (st.html): keys that press a page's buttons, found by their keys (st-key-<key>).
+// Runs in the page (st.html): keys that press a page's buttons, found by their widget keys (class st-key-KEY).
 // The tour: a presentation clicker sends Page Down / Page Up (some send the arrow keys) for its next and
 // previous buttons. The training theatre: the arrow keys step through the epochs, Space or K plays and
 // pauses. A key does this only where its button is on the page, and never when it is meant for a control

@@ -667,6 +667,8 @@ STRINGS: dict[str, str] = {
     "theatre.loss_recon": "Reconstruction loss",
     "theatre.loss_terms": "{model}: {terms}",
     "theatre.epoch_axis": "Epoch",
+    "theatre.back": "Back",
+    "theatre.forward": "Next",
     "theatre.previous": "Previous epoch (←)",
     "theatre.next": "Next epoch (→)",
     "theatre.epoch": "Epoch",

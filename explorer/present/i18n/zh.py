@@ -669,6 +669,8 @@ STRINGS: dict[str, str] = {
     "theatre.loss_recon": "重构损失",
     "theatre.loss_terms": "{model}：{terms}",
     "theatre.epoch_axis": "训练轮次",
+    "theatre.back": "上一轮",
+    "theatre.forward": "下一轮",
     "theatre.previous": "上一轮（←）",
     "theatre.next": "下一轮（→）",
     "theatre.epoch": "训练轮次",

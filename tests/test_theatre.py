@@ -1,0 +1,308 @@
+"""The training theatre's library (explorer.training.theatre): requests, frames, the worker, stop and resume,
+divergence, the limit on runs, hostile run ids. The worker runs in this process here (run_worker), on tiny
+synthetic IDX data; tests/test_theatre_browser.py starts it as the app does."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from explorer.errors import TheatreRefused, TrainingDiverged
+from explorer.training import theatre
+from explorer.training.theatre import TheatreRequest
+
+
+@pytest.fixture(autouse=True)
+def zoo_environment(monkeypatch):
+    """run_worker adds its zoo to $EXPLORER_ZOO (in its own process, as the app starts it): undone after each test."""
+    from explorer.data.datasets import ZOO_ENV
+
+    monkeypatch.setenv(ZOO_ENV, "")
+
+
+@pytest.fixture
+def theatre_env(tmp_path, tiny_root, monkeypatch):
+    """The theatre's zoo in a temporary folder, and tiny training splits (256 images) as the data root."""
+    zoo = tmp_path / "zoo"
+    monkeypatch.setenv("EXPLORER_THEATRE_ZOO", str(zoo))
+    monkeypatch.setenv("EXPLORER_DATA", str(tiny_root))
+    return zoo
+
+
+def new_run(zoo, request: TheatreRequest):
+    """A run's folder as start_run makes it, without starting its worker (the test runs it in this process)."""
+    run = theatre.runs_root(zoo) / "20261204-120000-abc123"
+    run.mkdir(parents=True)
+    (run / "request.json").write_text(json.dumps({**request.__dict__, "kinds": list(request.kinds)}))
+    theatre.write_status(run, theatre.Status("starting", epochs=request.epochs))
+    return run
+
+
+SMALL = {"latent_dim": 2, "epochs": 3, "subset": 64, "batch_size": 32}
+
+
+# --- requests ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"kinds": ()}, "theatre.bad_kinds"),
+    ({"kinds": ("vae", "vae")}, "theatre.bad_kinds"),
+    ({"kinds": ("ae", "vae", "wae", "aae")}, "theatre.bad_kinds"),
+    ({"kinds": ("gan",)}, "theatre.unknown_kind"),
+    ({"epochs": 0}, "theatre.bad_number"),
+    ({"latent_dim": 1000}, "theatre.bad_number"),
+    ({"subset": 3}, "theatre.subset_small"),
+    ({"subset": 10**9}, "theatre.subset_large"),
+    ({"lr": 0.0}, "theatre.bad_lr"),
+])
+def test_a_request_the_theatre_cannot_train_is_refused_with_the_catalogue_s_reason(change, key):
+    request = TheatreRequest(**{"dataset": "mnist", "kinds": ("vae",), **change})
+    with pytest.raises(TheatreRefused) as refused:
+        request.checked()
+    assert refused.value.key == key
+
+
+def test_the_largest_subset_is_the_server_s_to_set(monkeypatch):
+    monkeypatch.setenv(theatre.MAX_IMAGES_ENV, "1000")
+    TheatreRequest("mnist", ("vae",), subset=1000).checked()
+    with pytest.raises(TheatreRefused) as refused:
+        TheatreRequest("mnist", ("vae",), subset=1001).checked()
+    assert refused.value.fields["most"] == 1000
+
+
+@pytest.mark.parametrize("hostile", ["../../etc", "20261204-120000-abc123/../x", "", None, 7, "20261204-120000-ABC123"])
+def test_a_run_id_from_a_link_or_a_room_is_never_used_as_a_path(tmp_path, hostile):
+    assert theatre.run_folder(tmp_path, hostile) is None
+
+
+# --- frames in the plane ------------------------------------------------------------------------------
+
+
+def test_codes_of_two_dimensions_are_drawn_as_they_are():
+    codes = np.random.default_rng(0).normal(size=(50, 2))
+    assert np.array_equal(codes @ theatre.plane(codes, None), codes)
+
+
+def test_a_larger_code_s_projection_follows_the_previous_frame_instead_of_flipping():
+    rng = np.random.default_rng(0)
+    codes = rng.normal(size=(500, 16)) * np.linspace(3, 0.1, 16)
+    first = theatre.plane(codes, None)
+    assert np.allclose(first.T @ first, np.eye(2), atol=1e-8)  # orthonormal: distances keep their scale
+    # PCA alone gives either sign for each axis; after a small change the frame keeps the previous orientation
+    changed = codes + rng.normal(scale=0.01, size=codes.shape)
+    for previous in (first, -first, first[:, ::-1]):
+        following = theatre.plane(changed, previous)
+        assert np.allclose(following, previous, atol=0.05)
+
+
+# --- the worker ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_run_draws_a_frame_per_epoch_of_each_kind_and_saves_models_every_page_opens(theatre_env):
+    from explorer.data.datasets import all_datasets
+    from explorer.store.catalog import list_models
+    from explorer.store.checkpoint import load_pretrained
+
+    request = TheatreRequest("mnist", ("ae", "vae"), **SMALL)
+    run = new_run(theatre_env, request)
+    assert theatre.run_worker(run, theatre_env) == 0
+    status = theatre.read_status(run)
+    assert status.state == "done" and status.epoch == 3
+    probe, labels = theatre.read_probe(run)
+    assert probe.shape == (theatre.PROBE_IMAGES, 28, 28) and labels.shape == (theatre.PROBE_IMAGES,)
+    for kind in request.kinds:
+        assert theatre.frame_epochs(run, kind) == [0, 1, 2, 3]
+        frames = [theatre.read_frame(run, kind, e) for e in range(4)]
+        assert all(f.points.shape == (theatre.PROBE_IMAGES, 2) and np.isfinite(f.points).all() for f in frames)
+        assert all(f.recon.shape == (theatre.SHOWN_IMAGES, 28, 28) and f.recon.dtype == np.uint8 for f in frames)
+        assert not np.array_equal(frames[0].points, frames[3].points)  # training moved the codes
+        assert frames[0].sampler == ("prior" if kind == "vae" else "fitted")
+        history = theatre.read_history(run, kind)
+        assert [h["epoch"] for h in history] == [1, 2, 3] and all("train_recon" in h for h in history)
+    assert "kl" in "".join(theatre.read_history(run, "vae")[0])
+    # saved as a checkpoint of the theatre's own dataset, with the test split and its map
+    assert status.saved == {"ae": "mnist-theatre/ae-z2", "vae": "mnist-theatre/vae-z2"}
+    assert "mnist-theatre" in all_datasets()
+    listed = {m.name: m for m in list_models("mnist-theatre")}
+    assert set(listed) == {"ae-z2", "vae-z2"} and all(m.available and m.has_map for m in listed.values())
+    model = load_pretrained(listed["vae-z2"].folder)
+    assert model.config.dataset == "mnist-theatre" and model.config.latent_dim == 2
+
+
+@pytest.mark.slow
+def test_a_stopped_run_resumes_where_it_stopped_and_trains_as_the_uninterrupted_run_does(theatre_env, tmp_path):
+    request = TheatreRequest("mnist", ("ae",), **SMALL)
+    straight = new_run(tmp_path / "straight", request)
+    assert theatre.run_worker(straight, tmp_path / "straight") == 0
+
+    run = new_run(theatre_env, request)
+    (run / "stop").touch()  # asked to stop: it does, after the epoch it is in
+    assert theatre.run_worker(run, theatre_env) == 0
+    stopped = theatre.read_status(run)
+    assert stopped.state == "stopped" and stopped.epoch == 1 and stopped.message[0] == "theatre.stopped_at"
+    assert theatre.frame_epochs(run, "ae") == [0, 1] and not (theatre_env / "mnist-theatre" / "ae-z2").exists()
+    assert theatre.run_worker(run, theatre_env) == 0  # what resume_run starts
+    assert theatre.read_status(run).state == "done"
+    assert theatre.frame_epochs(run, "ae") == [0, 1, 2, 3]
+    resumed = [h["train_recon"] for h in theatre.read_history(run, "ae")]
+    uninterrupted = [h["train_recon"] for h in theatre.read_history(straight, "ae")]
+    assert resumed == pytest.approx(uninterrupted, rel=1e-4)  # weights, optimiser, schedule and random state carried
+
+
+def test_a_run_that_diverges_says_so_and_leaves_the_zoo_as_it_was(theatre_env, monkeypatch):
+    request = TheatreRequest("mnist", ("vae",), **SMALL)
+    good = theatre_env / "mnist-theatre" / "vae-z2"
+    good.mkdir(parents=True)
+    (good / "model.safetensors").write_bytes(b"a good model")
+    real_epochs = theatre._epochs
+
+    def diverging(request, config, images, resume):
+        epochs = real_epochs(request, config, images, resume)
+        yield next(epochs)
+        raise TrainingDiverged("the loss became nan", key="reason.diverged_loss", epoch=2, lr="0.003")
+
+    monkeypatch.setattr(theatre, "_epochs", diverging)
+    run = new_run(theatre_env, request)
+    assert theatre.run_worker(run, theatre_env) == 1
+    status = theatre.read_status(run)
+    assert status.state == "diverged" and status.message[0] == "reason.diverged_loss" and not status.saved
+    assert (good / "model.safetensors").read_bytes() == b"a good model"
+
+
+def test_a_dataset_whose_training_images_are_not_here_fails_with_a_message_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXPLORER_DATA", str(tmp_path / "empty"))
+    monkeypatch.setattr("explorer.data.datasets._copy_offline", lambda name, root: False)
+    run = new_run(tmp_path / "zoo", TheatreRequest("mnist", ("ae",), **SMALL))
+    assert theatre.run_worker(run, tmp_path / "zoo") == 2
+    status = theatre.read_status(run)
+    assert status.state == "failed" and status.message and "/" not in json.dumps(status.message)  # no server path
+
+
+def test_a_subset_larger_than_the_training_split_is_refused_by_the_worker(theatre_env):
+    run = new_run(theatre_env, TheatreRequest("mnist", ("ae",), latent_dim=2, epochs=1, subset=1000))
+    assert theatre.run_worker(run, theatre_env) == 2
+    key, *fields = theatre.read_status(run).message
+    assert key == "theatre.subset_over" and dict(fields)["n"] == 1000 and dict(fields)["have"] == 256
+
+
+# --- the server's runs ----------------------------------------------------------------------------------
+
+
+def test_no_more_runs_train_at_once_than_the_server_allows(theatre_env, monkeypatch):
+    started = []
+    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run: started.append(run) or 4242)
+    monkeypatch.setattr(theatre, "_alive", lambda pid: pid == 4242)
+    request = TheatreRequest("mnist", ("ae",), **SMALL)
+    first = theatre.start_run(theatre_env, request)
+    with pytest.raises(TheatreRefused) as refused:
+        theatre.start_run(theatre_env, request)
+    assert refused.value.key == "theatre.busy" and len(started) == 1
+    monkeypatch.setenv(theatre.RUNS_ENV, "2")
+    second = theatre.start_run(theatre_env, request)
+    assert theatre.list_runs(theatre_env) == sorted([first, second], reverse=True)
+
+
+def test_a_run_whose_worker_is_gone_is_shown_stopped_and_can_be_resumed(theatre_env, monkeypatch):
+    run = new_run(theatre_env, TheatreRequest("mnist", ("ae",), **SMALL))
+    theatre.write_status(run, theatre.Status("running", 1, 3, pid=2**22 + 12345))  # no such process
+    status = theatre.read_status(run)
+    assert status.state == "stopped" and status.message == ("theatre.interrupted",)
+    spawned = []
+    monkeypatch.setattr(theatre, "_spawn", lambda zoo, folder: spawned.append(folder) or 4242)
+    theatre.resume_run(theatre_env, run.name)
+    assert spawned == [run] and json.loads((run / "status.json").read_text())["state"] == "starting"
+
+
+def test_the_worker_s_command_refuses_a_folder_that_is_not_a_run(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "explorer.theatre", "run", str(tmp_path)], check=False,
+                          capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and "not a theatre run's folder" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_frames_of_a_kind_are_written_whole_or_not_at_all(theatre_env):
+    run = new_run(theatre_env, TheatreRequest("mnist", ("ae",), **SMALL))
+    (run / "ae").mkdir()
+    (run / "ae" / ".0001.npz.part").write_bytes(b"half a frame")
+    assert theatre.frame_epochs(run, "ae") == []
+    assert theatre.frame_epochs(run, "../ae") == []
+    points = torch.zeros(4, 2).numpy()
+    theatre.save_frame(run, "ae", 0, points, np.zeros((1, 28, 28), np.uint8), np.zeros((1, 28, 28), np.uint8),
+                       np.eye(2))
+    assert theatre.frame_epochs(run, "ae") == [0]
+
+
+# --- the page, headless ----------------------------------------------------------------------------------
+
+
+def open_theatre(params: dict | None = None, lang: str = "en"):
+    from streamlit.testing.v1 import AppTest
+
+    from explorer.present.i18n import set_language
+
+    set_language(lang)
+    at = AppTest.from_file(str(theatre.Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    for key, value in {"lang": lang, **(params or {})}.items():
+        at.query_params[key] = value
+    at.run()
+    return at.switch_page("views/theatre.py").run()
+
+
+def shown_epoch(at) -> int:
+    import re
+
+    return next(int(m.group(1)) for c in at.caption if (m := re.match(r"Epoch (\d+):", c.value)))
+
+
+@pytest.fixture
+def a_run(tmp_path, monkeypatch):
+    from tests.conftest import write_theatre_run
+
+    monkeypatch.setenv("EXPLORER_THEATRE_ZOO", str(tmp_path / "zoo"))
+    return write_theatre_run(tmp_path / "zoo")
+
+
+def test_the_page_shows_a_run_s_frames_and_steps_back_and_forth_through_them(a_run):
+    at = open_theatre()
+    assert not at.exception and not at.error
+    assert shown_epoch(at) == 3 and at.slider(key="theatre_epoch").value == 3
+    assert len(at.get("plotly_chart")) == 2 and len(at.get("imgs")) + len(at.get("image")) == 2  # the maps, the losses; a picture per kind
+    assert at.button(key="theatre_next").disabled
+    at.button(key="theatre_prev").click().run()
+    at.button(key="theatre_prev").click().run()
+    assert shown_epoch(at) == 1 and not at.exception
+    at.slider(key="theatre_epoch").set_value(0).run()
+    assert shown_epoch(at) == 0 and at.button(key="theatre_prev").disabled
+    assert [b.label for b in at.button if b.key and b.key.startswith("theatre_open")] == []  # nothing saved here
+
+
+@pytest.mark.parametrize("hostile", ["../../etc/passwd", "20261204-120000-zzzzzz", "<script>"])
+def test_a_link_s_run_that_is_not_one_of_the_runs_is_ignored(a_run, hostile):
+    at = open_theatre({"run": hostile})
+    assert not at.exception and at.selectbox(key="theatre_run").value == a_run.name
+
+
+def test_the_page_in_chinese_says_its_run_in_chinese(a_run):
+    from explorer.present.i18n import STRINGS
+
+    at = open_theatre(lang="zh")
+    assert not at.exception
+    assert any(c.value.startswith("第 3 轮") for c in at.caption)
+    assert at.button(key="theatre_play").label == STRINGS["zh"]["theatre.play"]
+
+
+def test_a_request_beyond_the_server_s_limit_is_refused_in_the_page(a_run, monkeypatch):
+    from explorer.present.i18n import STRINGS
+
+    monkeypatch.setenv(theatre.MAX_IMAGES_ENV, "100")
+    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run: pytest.fail("no worker for a refused request"))
+    at = open_theatre()
+    subset = next(n for n in at.number_input if n.label == STRINGS["en"]["theatre.subset"])
+    subset.set_value(5000)
+    next(b for b in at.button if b.label == STRINGS["en"]["theatre.start"]).click().run()
+    assert any("more than this server trains on" in e.value for e in at.error)
+    assert theatre.list_runs(a_run.parent.parent) == [a_run.name]

@@ -1,0 +1,139 @@
+"""The training theatre in a real Chromium: a small run started from the page trains in its worker, its frames
+arrive epoch by epoch, the scrubber (and the arrow keys) go back through them, the tour's room follows the
+presenter's epoch, and the saved model opens on the map page."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from explorer.present.i18n import STRINGS
+from tests.browser_support import AppServer, wait_for_map, wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+EPOCHS = 4
+CAPTION_EPOCH_JS = """() => {
+  for (const c of document.querySelectorAll('[data-testid="stCaptionContainer"]')) {
+    const m = c.textContent.match(/^Epoch (\\d+):/);
+    if (m) return Number(m[1]);
+  }
+  return null;
+}"""
+# The maps' points of the first panel, as the browser drew them: a frame's fingerprint
+FRAME_POINTS_JS = """() => {
+  const gd = document.querySelector('.stPlotlyChart .js-plotly-plot');
+  if (!gd || !gd._fullData) return null;
+  const t = gd._fullData.find(d => d.mode === 'markers');
+  return t ? Array.from(t.x.slice(0, 4)).map(v => v.toFixed(4)).join(',') : null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def theatre_server(tmp_path_factory, browser):
+    from tests.conftest import write_idx_dataset
+
+    root = tmp_path_factory.mktemp("theatre")
+    write_idx_dataset(root / "data" / "MNIST" / "raw")
+    srv = AppServer(env={"EXPLORER_THEATRE_ZOO": str(root / "zoo"), "EXPLORER_DATA": str(root / "data")})
+    srv.wait_healthy()
+    yield srv, root / "zoo"
+    srv.stop()
+    from explorer.training import theatre
+
+    for run_id in theatre.list_runs(root / "zoo"):  # a worker the test left running ends with it
+        theatre.end_worker(theatre.read_status(theatre.runs_root(root / "zoo") / run_id))
+
+
+def epoch_shown(page) -> int | None:
+    return page.evaluate(CAPTION_EPOCH_JS)
+
+
+def wait_epoch(page, epoch: int) -> str:
+    page.wait_for_function(f"({CAPTION_EPOCH_JS})() === {epoch}", timeout=60_000)
+    page.wait_for_function(f"({FRAME_POINTS_JS})() !== null", timeout=60_000)
+    return page.evaluate(FRAME_POINTS_JS)
+
+
+def test_a_run_started_in_the_page_shows_its_epochs_scrubs_back_and_opens_on_the_map(theatre_server, browser):
+    server, zoo = theatre_server
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{server.url}/theatre")
+    page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
+    page.get_by_role("spinbutton", name="Epochs").fill(str(EPOCHS))
+    page.get_by_role("spinbutton", name="Training images").fill("200")
+    page.get_by_role("button", name="Start training").click()
+
+    # While it trains: the frames come as the worker writes them (the panel follows the newest).
+    seen = set()
+    page.wait_for_function(f"({CAPTION_EPOCH_JS})() !== null", timeout=120_000)
+    while not page.get_by_text("finished: epoch").count():
+        shown = epoch_shown(page)
+        if shown is not None:
+            seen.add(shown)
+        page.wait_for_timeout(100)  # a poll of what the page shows, not a wait standing in for it
+        assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_text(f"finished: epoch {EPOCHS} of {EPOCHS}").wait_for(timeout=120_000)
+    assert seen, "no frame was shown while the run trained"
+
+    # Afterwards, every epoch is there to go back to: each a frame of its own.
+    frames = {EPOCHS: wait_epoch(page, EPOCHS)}
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # no control has the focus
+    for epoch in range(EPOCHS - 1, EPOCHS - 4, -1):
+        page.keyboard.press("ArrowLeft")  # the arrow keys press ◀ (page_keys.js)
+        frames[epoch] = wait_epoch(page, epoch)
+    assert len(set(frames.values())) == 4, frames
+    page.locator(".st-key-theatre_next button").first.click()
+    wait_epoch(page, EPOCHS - 2)
+
+    # The saved model opens on the map page, in the theatre's dataset.
+    page.get_by_role("button", name="Open the VAE on the map").click()
+    page.wait_for_url(re.compile(r".*dataset=mnist-theatre.*model=vae-z2.*"), timeout=60_000)  # the map, the default page
+    assert wait_for_map(page) > 0
+    wait_idle(page)
+    saved_figures = json.loads((zoo / "mnist-theatre" / "vae-z2" / "metrics.json").read_text())["test"]
+    sidebar = page.locator('[data-testid="stSidebar"]')  # the sidebar's figures are the saved model's
+    assert f"Test MSE {saved_figures['mse']:.4f}" in sidebar.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    from explorer.training import theatre
+
+    run_id, = theatre.list_runs(zoo)
+    saved = theatre.read_status(theatre.runs_root(zoo) / run_id).saved
+    assert saved == {"vae": "mnist-theatre/vae-z2", "wae": "mnist-theatre/wae-z2"}
+    context.close()
+
+
+def test_the_tour_s_room_follows_the_presenter_s_epoch(theatre_server, browser):
+    server, zoo = theatre_server
+    from explorer.training import theatre
+
+    runs = theatre.list_runs(zoo)
+    assert runs, "the first test's run"
+    presenter_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    presenter = presenter_context.new_page()
+    presenter.goto(f"{server.url}/tour?step=10")
+    wait_epoch(presenter, 0)  # the step starts before training: the presenter plays or steps from there
+    presenter.get_by_text(STRINGS["en"]["room.title"]).click()
+    presenter.get_by_role("button", name=STRINGS["en"]["room.start"]).click()
+    presenter.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMain\"] code')]"
+                                ".filter((c) => c.textContent.includes('room=')).length === 2", timeout=30_000)
+    links = presenter.locator('[data-testid="stMain"] code').all_inner_texts()
+    audience_link = next(link for link in links if "room=" in link and "key=" not in link)
+
+    audience_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    audience = audience_context.new_page()
+    audience.goto(audience_link)
+    wait_epoch(audience, 0)
+    assert audience.locator(".st-key-theatre_next button").first.is_disabled()  # led by the presenter
+
+    presenter.locator(".st-key-theatre_next button").first.click()
+    wait_epoch(presenter, 1)
+    presenter.locator(".st-key-theatre_next button").first.click()
+    wait_epoch(presenter, 2)
+    wait_epoch(audience, 2)  # the room moved with the presenter's scrubber
+    assert audience.locator('[data-testid="stException"]').count() == 0
+    audience_context.close()
+    presenter_context.close()
