@@ -206,6 +206,15 @@ def test_no_more_runs_train_at_once_than_the_server_allows(theatre_env, monkeypa
     assert theatre.list_runs(theatre_env) == sorted([first, second], reverse=True)
 
 
+def test_the_theatre_never_writes_into_the_shipped_zoo(monkeypatch):
+    from explorer.data.datasets import pretrained_dir
+
+    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run: pytest.fail("no worker"))
+    with pytest.raises(TheatreRefused) as refused:
+        theatre.start_run(pretrained_dir(), TheatreRequest("mnist", ("ae",), **SMALL))
+    assert refused.value.key == "theatre.shipped_zoo" and not theatre.runs_root(pretrained_dir()).exists()
+
+
 def test_a_run_whose_worker_is_gone_is_shown_stopped_and_can_be_resumed(theatre_env, monkeypatch):
     run = new_run(theatre_env, TheatreRequest("mnist", ("ae",), **SMALL))
     theatre.write_status(run, theatre.Status("running", 1, 3, pid=2**22 + 12345))  # no such process

@@ -289,6 +289,10 @@ def start_run(zoo: Path, request: TheatreRequest) -> str:
     """Make the run's folder and start its worker; returns the run's id. TheatreRefused if the request
     cannot be trained or this server already trains as many runs as it may."""
     request = request.checked()
+    from explorer.data.datasets import pretrained_dir
+
+    if Path(zoo).resolve() == pretrained_dir().resolve():
+        raise TheatreRefused("the theatre never writes into the shipped zoo", key="theatre.shipped_zoo")
     root = runs_root(zoo)
     with _locked(root):
         if len(active_runs(zoo)) >= max_runs():

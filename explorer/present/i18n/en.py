@@ -65,6 +65,7 @@ STRINGS: dict[str, str] = {
         "theatre.bad_request": "This run's settings cannot be read.",
         "theatre.bad_status": "This run's state cannot be read.",
         "theatre.interrupted": "The run's worker ended without finishing (the server restarted, or it was stopped); resume it to go on.",
+        "theatre.shipped_zoo": "The theatre's zoo is the shipped one, which it never writes into: set EXPLORER_THEATRE_ZOO to a folder of your own.",
         "theatre.busy": "The theatre already trains {most} run(s) on this server, as many as it may at once: wait for one to end, or watch it.",
         "theatre.no_run": "There is no such run.",
         "theatre.not_stopped": "Only a stopped run can be resumed.",

@@ -67,6 +67,7 @@ STRINGS: dict[str, str] = {
     "theatre.bad_request": "无法读取这次训练的设置。",
     "theatre.bad_status": "无法读取这次训练的状态。",
     "theatre.interrupted": "这次训练的进程未完成就结束了（服务器重启或被停止）；点击继续即可接着训练。",
+    "theatre.shipped_zoo": "训练剧场的模型库指向了随应用发布的模型库，训练剧场从不写入它：请把 EXPLORER_THEATRE_ZOO 设为你自己的文件夹。",
     "theatre.busy": "训练剧场已在本服务器上同时训练 {most} 次，已达上限：请等待其中一次结束，或观看它。",
     "theatre.no_run": "没有这次训练。",
     "theatre.not_stopped": "只有已停止的训练才能继续。",
