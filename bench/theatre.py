@@ -96,8 +96,11 @@ def main() -> int:
     parser.add_argument("--latent-dim", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--subset", type=int, default=5000)
-    parser.add_argument("--switches", type=int, default=16)
+    parser.add_argument("--switches", type=int, default=40)
+    parser.add_argument("--threads", type=int, default=0, help="the worker's CPU threads (EXPLORER_THEATRE_THREADS)")
     args = parser.parse_args()
+    if args.threads:
+        os.environ[theatre.THREADS_ENV] = str(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         plain = plain_training(args, tmp / "plain" / f"{args.kind}-z{args.latent_dim}")
@@ -106,7 +109,7 @@ def main() -> int:
         intervals = [b - a for a, b in itertools.pairwise(times[1:])]  # between trained frames
         interval = statistics.median(intervals)
         print(f"{args.dataset}, {args.kind} z{args.latent_dim}, {args.subset} images, {args.epochs} epochs, "
-              f"CPU threads {os.cpu_count()}")
+              f"{os.cpu_count()} CPUs, the worker's threads: {args.threads or 'all'}")
         print(f"start → first frame (untrained): {times[0]:.2f} s; → first trained frame: {times[1]:.2f} s")
         print(f"frame interval: median {interval:.2f} s (min {min(intervals):.2f}, max {max(intervals):.2f})")
         print(f"plain training command: {plain:.2f} s per epoch; speed ratio {plain / interval:.2f} (goal >= 0.85)")

@@ -42,6 +42,7 @@ from explorer.models.kinds import KINDS
 RUNS_FOLDER = ".theatre"  # inside the zoo: a dot folder, never taken for a dataset
 RUNS_ENV = "EXPLORER_THEATRE_RUNS"  # how many runs may train at once on this server (default 1)
 MAX_IMAGES_ENV = "EXPLORER_THEATRE_MAX_IMAGES"  # the largest training subset this machine takes (default 60,000)
+THREADS_ENV = "EXPLORER_THEATRE_THREADS"  # CPU threads a worker trains with (default: torch's, every core)
 RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[a-z0-9]{6}$")
 STATES = ("starting", "running", "stopped", "done", "diverged", "failed")
 ACTIVE = ("starting", "running")
@@ -478,6 +479,7 @@ def run_worker(run: Path, zoo: Path) -> int:
     the run's worker.log."""
     from explorer.data.datasets import ZOO_ENV
 
+    yield_to_the_server()
     zoos = [str(zoo), *(p for p in os.environ.get(ZOO_ENV, "").split(os.pathsep) if p and p != str(zoo))]
     os.environ[ZOO_ENV] = os.pathsep.join(zoos)  # the theatre's dataset is read back from its zoo
     try:
@@ -489,15 +491,28 @@ def run_worker(run: Path, zoo: Path) -> int:
         raise
 
 
+def yield_to_the_server() -> None:
+    """The server's sessions first: this process runs on what CPU they leave (SCHED_IDLE where Linux has it, else
+    the lowest priority), set before torch starts its threads, which inherit it. On an idle machine it trains as
+    fast as the training command (bench/theatre.py)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        with contextlib.suppress(OSError):
+            os.nice(19)
+
+
 def _train(run: Path, zoo: Path) -> int:
     import torch
+
+    threads = os.environ.get(THREADS_ENV, "")
+    if threads.isdigit() and int(threads) > 0:  # leave cores to the server's sessions (docs/theatre.md: the cost)
+        torch.set_num_threads(int(threads))
 
     request = read_request(run)
     status = read_status(run)
     epochs_done = status.epoch if status.state in ("starting", "stopped") else 0
     write_status(run, Status("running", epochs_done, request.epochs, os.getpid()))
-    with contextlib.suppress(OSError):
-        os.nice(10)  # the server's sessions first: a room's pages stay quick while a run trains
     try:
         images = training_images(request.dataset, request.subset, request.seed)
         if not (run / "probe.npz").is_file():
