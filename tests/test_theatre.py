@@ -315,3 +315,16 @@ def test_a_request_beyond_the_server_s_limit_is_refused_in_the_page(a_run, monke
     next(b for b in at.button if b.label == STRINGS["en"]["theatre.start"]).click().run()
     assert any("more than this server trains on" in e.value for e in at.error)
     assert theatre.list_runs(a_run.parent.parent) == [a_run.name]
+
+
+def test_the_theatre_s_dataset_is_named_and_its_classes_said_in_the_reader_s_language():
+    from explorer.present.i18n import class_names, dataset_title, set_language
+
+    try:
+        set_language("zh")
+        assert dataset_title("fashion-mnist-theatre") == "Fashion-MNIST · 训练剧场"
+        assert class_names("fashion-mnist-theatre")[1] == "裤子"
+        set_language("en")
+        assert dataset_title(theatre.theatre_dataset("mnist")) == "MNIST · theatre"
+    finally:
+        set_language("en")

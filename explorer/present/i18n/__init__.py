@@ -49,6 +49,9 @@ def dataset_title(dataset: str) -> str:
     """"MNIST", "Fashion-MNIST": the name a person reads; a user's dataset by the title it was given."""
     if f"dataset.{dataset}" in STRINGS[DEFAULT_LANGUAGE]:
         return t(f"dataset.{dataset}")
+    source = dataset.removesuffix("-theatre")  # the training theatre's models of a dataset (explorer.training.theatre)
+    if source != dataset and f"dataset.{source}" in STRINGS[DEFAULT_LANGUAGE]:
+        return t("dataset.theatre", dataset=t(f"dataset.{source}"))
     from explorer.data.datasets import dataset_spec
 
     try:
@@ -60,8 +63,9 @@ def dataset_title(dataset: str) -> str:
 def class_names(dataset: str, n_classes: int = 10) -> list[str]:
     """The names of a dataset's classes, in the interface language ("0"–"9" for MNIST); a user's
     dataset's as its data named them, or one class for unlabelled data."""
-    if f"class.{dataset}.0" in STRINGS[DEFAULT_LANGUAGE]:
-        return [t(f"class.{dataset}.{c}") for c in range(n_classes)]
+    source = dataset.removesuffix("-theatre")  # the training theatre's dataset: its source's classes
+    if f"class.{source}.0" in STRINGS[DEFAULT_LANGUAGE]:
+        return [t(f"class.{source}.{c}") for c in range(n_classes)]
     from explorer.data.datasets import dataset_spec
 
     try:

@@ -637,6 +637,7 @@ STRINGS: dict[str, str] = {
     "tour.s9.title": "Applications",
     "tour.s9.text": "What the codes are good for (the survey's applications): a linear classifier on the codes of a few labelled images, clustering, and anomaly detection by reconstruction error — each model against raw pixels and PCA of the same size. The Applications page has the full figures.",
     "nav.theatre": "Training theatre",
+    "dataset.theatre": "{dataset} · theatre",
     "theatre.title": "Training theatre",
     "theatre.intro": "Watch autoencoders learn: train a few kinds side by side on a subset of a dataset and see their latent spaces form epoch by epoch — the VAE's codes pulled towards N(0, I), the WAE's staying apart by class — with the loss terms in step. Scrub back with ◀ ▶ (or the arrow keys), play with Space. The trained models are saved in your zoo, and every page opens them.",
     "theatre.new": "Train a new run",
