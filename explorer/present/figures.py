@@ -295,7 +295,8 @@ def theatre_frame_figure(panels: list[tuple[str, np.ndarray]], labels: np.ndarra
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, plot_bgcolor="white",
                       font={"size": 13}, uirevision="theatre",  # a legend choice stays as the frames change
                       legend={"orientation": "h", "yanchor": "top", "y": -0.04, "x": 0, "itemsizing": "constant"})
-    fig.update_xaxes(range=[-extent, extent], zeroline=False, showgrid=False, constrain="domain")
+    # x's tick labels left out: the legend sits where they would be, and y's give the scale (the panels are square)
+    fig.update_xaxes(range=[-extent, extent], zeroline=False, showgrid=False, constrain="domain", showticklabels=False)
     for col in range(1, len(panels) + 1):
         fig.update_yaxes(range=[-extent, extent], zeroline=False, showgrid=False, constrain="domain",
                          scaleanchor=f"x{col if col > 1 else ''}", scaleratio=1, showticklabels=col == 1, row=1, col=col)
