@@ -124,6 +124,7 @@ def test_a_run_draws_a_frame_per_epoch_of_each_kind_and_saves_models_every_page_
         history = theatre.read_history(run, kind)
         assert [h["epoch"] for h in history] == [1, 2, 3] and all("train_recon" in h for h in history)
     assert "kl" in "".join(theatre.read_history(run, "vae")[0])
+    assert not list(run.glob("*/resume.*"))  # a finished run is not resumed: its state is not kept
     # saved as a checkpoint of the theatre's own dataset, with the test split and its map
     assert status.saved == {"ae": "mnist-theatre/ae-z2", "vae": "mnist-theatre/vae-z2"}
     assert "mnist-theatre" in all_datasets()
@@ -287,6 +288,15 @@ def test_the_page_shows_a_run_s_frames_and_steps_back_and_forth_through_them(a_r
     at.slider(key="theatre_epoch").set_value(0).run()
     assert shown_epoch(at) == 0 and at.button(key="theatre_prev").disabled
     assert [b.label for b in at.button if b.key and b.key.startswith("theatre_open")] == []  # nothing saved here
+
+
+def test_a_run_deleted_in_the_page_is_gone_and_the_page_says_there_is_none(a_run):
+    from explorer.present.i18n import STRINGS
+
+    at = open_theatre()
+    at.button(key="theatre_delete").click().run()
+    assert not at.exception and not a_run.exists()
+    assert any(i.value == STRINGS["en"]["theatre.none"] for i in at.info)
 
 
 @pytest.mark.parametrize("hostile", ["../../etc/passwd", "20261204-120000-zzzzzz", "<script>"])

@@ -99,9 +99,8 @@ def _still(run_id: str, panel: Panel) -> None:
 
 def _draw(run_id: str, panel: Panel, live: bool) -> None:
     run = theatre.run_folder(zoo(), run_id)
-    if run is None:
-        st.warning(t("theatre.no_run"), icon=":material/link_off:")
-        return
+    if run is None:  # deleted: the page around picks another run
+        st.rerun(scope="app")
     pending = st.session_state.pop(OPEN_MODEL, None)
     if pending is not None:
         st.switch_page("views/latent_map.py")
@@ -220,6 +219,11 @@ def status_row(run_id: str, status: theatre.Status, panel: Panel) -> None:
         if panel.controls and status.state == "stopped":
             st.button(t("theatre.resume"), key="theatre_resume", icon=":material/play_circle:", on_click=_resume,
                       args=(run_id,))
+        if panel.controls and not status.active:
+            with st.popover(t("theatre.delete"), icon=":material/delete:"):
+                st.caption(t("theatre.delete_help"))
+                st.button(t("theatre.delete_confirm"), key="theatre_delete", type="primary", on_click=_delete,
+                          args=(run_id,))
     if status.message:
         key, *fields = status.message
         shown = {k: state.printable(str(v), 80) for k, v in fields}
@@ -231,6 +235,10 @@ def status_row(run_id: str, status: theatre.Status, panel: Panel) -> None:
 
 def _stop(run_id: str) -> None:
     theatre.stop_run(zoo(), run_id)
+
+
+def _delete(run_id: str) -> None:
+    theatre.remove_run(zoo(), run_id)
 
 
 def _resume(run_id: str) -> None:

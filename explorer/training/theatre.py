@@ -566,6 +566,9 @@ def _train(run: Path, zoo: Path) -> int:
     write_status(run, Status("running", done, request.epochs, os.getpid(), message=("theatre.saving",)))
     saved = save_models(run, zoo, request, models)
     write_status(run, Status("done", done, request.epochs, saved=saved))
+    for kind in request.kinds:  # a finished run is not resumed: its state (megabytes a kind) goes, its frames stay
+        for name in ("resume.safetensors", "resume.json"):
+            (run / kind / name).unlink(missing_ok=True)
     return 0
 
 
