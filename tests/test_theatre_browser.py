@@ -8,9 +8,10 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from explorer.present.i18n import STRINGS
-from tests.browser_support import AppServer, wait_for_map, wait_idle
+from tests.browser_support import ROOT, AppServer, wait_for_map, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -47,6 +48,19 @@ def theatre_server(tmp_path_factory, browser):
         theatre.end_worker(theatre.read_status(theatre.runs_root(root / "zoo") / run_id))
 
 
+def diagnosis(page, zoo) -> str:
+    """What the page says and what the runs' folders hold, for a failure's message."""
+    from explorer.training import theatre
+
+    runs = {}
+    for run_id in theatre.list_runs(zoo):
+        run = theatre.runs_root(zoo) / run_id
+        log = (run / "worker.log").read_text(errors="replace")[-1500:] if (run / "worker.log").is_file() else ""
+        runs[run_id] = (theatre.read_status(run), log)
+    alerts = page.locator('[data-testid="stAlert"], [data-testid="stException"]').all_inner_texts()
+    return f"alerts {alerts}; runs {runs}"
+
+
 def epoch_shown(page) -> int | None:
     return page.evaluate(CAPTION_EPOCH_JS)
 
@@ -63,13 +77,20 @@ def test_a_run_started_in_the_page_shows_its_epochs_scrubs_back_and_opens_on_the
     page = context.new_page()
     page.goto(f"{server.url}/theatre")
     page.get_by_role("button", name="Start training").wait_for(timeout=60_000)
-    page.get_by_role("spinbutton", name="Epochs").fill(str(EPOCHS))
-    page.get_by_role("spinbutton", name="Training images").fill("200")
+    for name, value in (("Epochs", str(EPOCHS)), ("Training images", "200")):
+        field = page.get_by_role("spinbutton", name=name)
+        field.fill(value)
+        field.press("Tab")  # Streamlit takes a number input's value when it loses the focus
+        assert field.input_value() == value
     page.get_by_role("button", name="Start training").click()
 
     # While it trains: the frames come as the worker writes them (the panel follows the newest).
     seen = set()
-    page.wait_for_function(f"({CAPTION_EPOCH_JS})() !== null", timeout=120_000)
+    try:
+        page.wait_for_function(f"({CAPTION_EPOCH_JS})() !== null", timeout=120_000)
+    except PlaywrightTimeout:
+        page.screenshot(path=str(ROOT / "test-artifacts" / "theatre-no-frame.png"))
+        raise AssertionError(f"no frame shown: {diagnosis(page, zoo)}") from None
     while not page.get_by_text("finished: epoch").count():
         shown = epoch_shown(page)
         if shown is not None:
