@@ -290,6 +290,21 @@ def test_the_page_shows_a_run_s_frames_and_steps_back_and_forth_through_them(a_r
     assert [b.label for b in at.button if b.key and b.key.startswith("theatre_open")] == []  # nothing saved here
 
 
+def test_play_runs_the_frames_from_the_start_and_pause_holds_one(a_run):
+    from explorer.present.i18n import STRINGS
+
+    at = open_theatre()
+    assert shown_epoch(at) == 3  # the last frame: play starts again from the first
+    at.button(key="theatre_play").click().run()
+    assert shown_epoch(at) == 1 and at.button(key="theatre_play").label == STRINGS["en"]["theatre.pause"]
+    at.run()  # what the fragment's next tick does
+    assert shown_epoch(at) == 2
+    at.button(key="theatre_play").click().run()
+    held = shown_epoch(at)
+    at.run()
+    assert shown_epoch(at) == held and at.button(key="theatre_play").label == STRINGS["en"]["theatre.play"]
+
+
 def test_a_run_deleted_in_the_page_is_gone_and_the_page_says_there_is_none(a_run):
     from explorer.present.i18n import STRINGS
 
