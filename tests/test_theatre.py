@@ -353,3 +353,37 @@ def test_the_theatre_s_dataset_is_named_and_its_classes_said_in_the_reader_s_lan
         assert dataset_title(theatre.theatre_dataset("mnist")) == "MNIST · theatre"
     finally:
         set_language("en")
+
+
+# --- the worker leaves the CPUs to the server's pages --------------------------------------------------
+
+
+def test_the_worker_waits_while_a_page_runs_and_no_longer_than_its_limit(tmp_path):
+    import os
+    import time
+
+    busy = theatre.runs_root(tmp_path) / theatre.BUSY_FILE
+    busy.parent.mkdir(parents=True)
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    clock = lambda: now[0]
+    assert theatre.wait_for_pages(tmp_path / "nowhere", clock, sleep) == 0  # no theatre here: no wait
+    busy.touch()
+    os.utime(busy, (time.time() - 10, time.time() - 10))
+    assert theatre.wait_for_pages(tmp_path, clock, sleep) == 0  # no page ran lately
+    theatre.mark_pages_running(tmp_path)  # a page starts, and keeps running (its mark stays fresh meanwhile)
+    waited = theatre.wait_for_pages(tmp_path, clock, sleep)
+    assert waited == pytest.approx(theatre.MAX_WAIT_S, abs=0.05)
+
+
+def test_each_page_s_run_marks_the_theatre_s_zoo(a_run):
+    import os
+
+    busy = theatre.runs_root(a_run.parent.parent) / theatre.BUSY_FILE
+    busy.touch()
+    os.utime(busy, (1_000_000, 1_000_000))
+    open_theatre()
+    assert busy.stat().st_mtime > 1_000_000

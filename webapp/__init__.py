@@ -99,6 +99,14 @@ def warm_up() -> None:
     loaders.warm_up()
 
 
+def mark_pages_running() -> None:
+    """A page's run starts: a training-theatre worker of this server waits a moment (explorer.training.theatre)."""
+    from explorer.data.datasets import theatre_zoo
+    from explorer.training.theatre import mark_pages_running as mark
+
+    mark(theatre_zoo())
+
+
 @contextlib.contextmanager
 def pages_after_imports():
     """Around every page's run: the server's very first page is drawn first, the shared imports made after it.
@@ -113,6 +121,7 @@ def pages_after_imports():
     lock meanwhile and then finds them whole.
     """
     global _imported
+    mark_pages_running()
     if not _imported:
         _first_page.acquire()
         if not _imported:

@@ -301,6 +301,7 @@ def start_run(zoo: Path, request: TheatreRequest) -> str:
         run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
         run = root / run_id
         run.mkdir()
+        (root / BUSY_FILE).touch()
         _write_json(run / "request.json", asdict(request))
         write_status(run, Status("starting", epochs=request.epochs, pid=_spawn(zoo, run)))
     return run_id
@@ -540,7 +541,7 @@ def _train(run: Path, zoo: Path) -> int:
             _write_json(run / kind / "history.json", history)
         else:
             bases[kind] = _last_basis(run, kind)
-        trainers[kind] = (_epochs(request, configs[kind], images, resume), history)
+        trainers[kind] = (_epochs(request, configs[kind], images, resume, lambda: wait_for_pages(zoo)), history)
     done, models = epochs_done, {}
     try:
         for epoch_number in range(done + 1, request.epochs + 1):
@@ -592,11 +593,38 @@ def _config(request: TheatreRequest, kind: str, shape):
                        image_channels=channels, image_size=int(shape[0]))
 
 
-def _epochs(request: TheatreRequest, config, images, resume):
+def _epochs(request: TheatreRequest, config, images, resume, between_steps=None):
     from explorer.training.train import train_epochs
 
     return train_epochs(config, images, request.epochs, request.batch_size, request.lr, request.seed, "cpu",
-                        progress=False, resume=resume)
+                        progress=False, resume=resume, between_steps=between_steps)
+
+
+BUSY_FILE = ".pages-running"  # touched by the app at the start of each page's run (webapp.pages_after_imports)
+BUSY_S = 0.4  # how long after a page's run started the worker leaves the CPUs to it
+MAX_WAIT_S = 2.0  # and never longer at a time: a room that clicks without pause still sees its run train
+
+
+def mark_pages_running(zoo: Path) -> None:
+    """Say that a page's run has started (the app, at each run): a worker training now waits a moment."""
+    with contextlib.suppress(OSError):
+        os.utime(runs_root(zoo) / BUSY_FILE)
+
+
+def wait_for_pages(zoo: Path, clock=time.monotonic, sleep=time.sleep) -> float:
+    """Between two training steps: while a page of the server started running less than BUSY_S ago, wait (at
+    most MAX_WAIT_S). Lower priority alone left another session's page switches 1.4× slower at p95 on two
+    CPUs (docs/theatre.md): the cores' caches and memory are shared, not only their time. Returns the wait."""
+    busy = runs_root(zoo) / BUSY_FILE
+    started = clock()
+    while clock() - started < MAX_WAIT_S:
+        try:
+            if time.time() - busy.stat().st_mtime >= BUSY_S:
+                break
+        except OSError:
+            break
+        sleep(0.02)
+    return clock() - started
 
 
 def _last_basis(run: Path, kind: str) -> np.ndarray | None:

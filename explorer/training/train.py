@@ -91,12 +91,15 @@ def train_epochs(
     processes: Processes = Processes(),  # noqa: B008
     schedule: str = "onecycle",
     resume: dict | None = None,
+    between_steps=None,
 ) -> Iterator[Epoch]:
     """:func:`train_model`'s training, one :class:`Epoch` at a time: whoever iterates may look at the model
     between epochs (the training theatre draws a frame of each), and stop by no longer asking.
 
     ``resume`` continues a run where an earlier one stopped: {"epoch": the last one done, "model": its
     state dict, "optimiser": the optimiser's, "scheduler": the schedule's, "rng": torch's random state}.
+    ``between_steps``, if given, is called after every optimiser step (the theatre waits there while the
+    server's pages run).
     """
     from torch.utils.data import DistributedSampler
 
@@ -146,6 +149,8 @@ def train_epochs(
             optimiser.step()
             if scheduler is not None:
                 scheduler.step()
+            if between_steps is not None:
+                between_steps()
             for name, value in terms.items():
                 sums[name] = sums.get(name, 0.0) + value.item() * len(x)
             seen += len(x)
