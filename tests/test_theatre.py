@@ -161,8 +161,8 @@ def test_a_run_that_diverges_says_so_and_leaves_the_zoo_as_it_was(theatre_env, m
     (good / "model.safetensors").write_bytes(b"a good model")
     real_epochs = theatre._epochs
 
-    def diverging(request, config, images, resume):
-        epochs = real_epochs(request, config, images, resume)
+    def diverging(request, config, images, resume, between_steps=None):
+        epochs = real_epochs(request, config, images, resume, between_steps)
         yield next(epochs)
         raise TrainingDiverged("the loss became nan", key="reason.diverged_loss", epoch=2, lr="0.003")
 
