@@ -125,8 +125,10 @@ def _draw(run_id: str, panel: Panel, live: bool) -> None:
     frames = {kind: frame(run, kind, epoch) for kind in request.kinds}
     try:
         probe, labels = _probe(str(run), (run / "probe.npz").stat().st_mtime_ns)
-    except (ExplorerError, OSError) as err:
-        say(err) if isinstance(err, ExplorerError) else None
+    except OSError:  # written before the first frame: gone only if the run was deleted meanwhile
+        return
+    except ExplorerError as err:
+        say(err)
         return
     names = class_names(request.dataset, int(labels.max()) + 1 if len(labels) else 1)
     every = [frame(run, kind, e).points for kind in request.kinds for e in range(0, last + 1, max(1, last // 8))]

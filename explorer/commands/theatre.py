@@ -39,7 +39,7 @@ def build_parser() -> ArgumentParser:
         sub = commands.add_parser(name)
         if name != "list":
             sub.add_argument("run")
-        if name in ("resume",):
+        if name == "resume":
             sub.add_argument("--wait", action="store_true", help="wait until the run ends")
     start.add_argument("--wait", action="store_true", help="wait until the run ends, printing each epoch")
     worker = commands.add_parser("run", help="the worker (started by `start` and by the app)")
