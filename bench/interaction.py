@@ -112,7 +112,7 @@ def server_side(repeats: int = 5) -> dict[str, float]:
     at3 = AppTest.from_file(app, default_timeout=120)
     at3.query_params["model"] = "ae-z16"
     at3.run()
-    at3.switch_page("views/denoise.py").run()
+    at3.switch_page("explorer_app/views/denoise.py").run()
     for k in range(repeats):
         start = time.perf_counter()
         at3.slider(key="noise_level_gaussian").set_value(0.3 + 0.05 * (k % 3)).run()

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["views/latent_map.py", "views/interpolate.py", "views/sample.py", "views/denoise.py", "views/traverse.py"]
+PAGES = ["explorer_app/views/latent_map.py", "explorer_app/views/interpolate.py", "explorer_app/views/sample.py", "explorer_app/views/denoise.py", "explorer_app/views/traverse.py"]
 
 
 def rss_mb() -> float:
@@ -46,11 +46,11 @@ def rerun(k: int) -> None:
     at.query_params["sel"] = f"{k % 1000},{(7 * k) % 10000}"
     at.query_params["a"], at.query_params["b"] = str(k % 10000), str((k * 31) % 10000)
     at.run()
-    if page != "views/latent_map.py":
+    if page != "explorer_app/views/latent_map.py":
         at.switch_page(page).run()
-    if page == "views/sample.py":
+    if page == "explorer_app/views/sample.py":
         at.number_input(key="sample_seed").set_value(k).run()  # a new grid each time
-    elif page == "views/denoise.py":
+    elif page == "explorer_app/views/denoise.py":
         at.number_input(key="noise_seed").set_value(k).run()
     if at.exception:
         raise RuntimeError(f"{page} raised: {at.exception[0].message}")

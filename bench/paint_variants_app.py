@@ -3,7 +3,7 @@
 Each variant adds one thing the app's latent map has to Streamlit's minimal 10,000-point
 scatter, so the browser's cost of each can be read off: customdata, a hover template,
 one trace per class, the app's layout, selection events, and the whole app figure; the last
-draws that figure with the app's own chart (webapp/map_chart), which keeps its chart across reruns.
+draws that figure with the app's own chart (explorer_app/map_chart), which keeps its chart across reruns.
 """
 
 import numpy as np
@@ -13,7 +13,7 @@ import streamlit as st
 from explorer.analysis.project import load_map
 from explorer.data.datasets import load_shipped_arrays, pretrained_dir
 from explorer.present.figures import CLASS_COLOURS, latent_map_figure
-from webapp.map_chart import map_chart
+from explorer_app.map_chart import map_chart
 
 variant = st.query_params.get("variant", "minimal")
 seed = st.selectbox("seed", [0, 1, 2, 3])

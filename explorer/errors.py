@@ -6,7 +6,7 @@ app names only the file and the model: a visitor never sees where the server kee
 its files. ``str(err)`` is ``"<path>: <reason>"``.
 
 Every error also names the catalogue's sentence for its reason (``key``, filled with
-``fields``), so that the app says it in the reader's language (webapp.page.explain): a raise
+``fields``), so that the app says it in the reader's language (explorer_app.page.explain): a raise
 that names a key of its own is said in every language; one that does not falls back on its
 English ``reason`` (``reason.other``). Every error the app shows is one of these.
 

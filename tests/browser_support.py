@@ -100,7 +100,7 @@ SCRIPT_IDLE_JS = """() => {
 
 NEXT_PAINT_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
-# The map's Plotly chart (webapp/map_chart: drawn in the page itself); the page's own first chart where a map
+# The map's Plotly chart (explorer_app/map_chart: drawn in the page itself); the page's own first chart where a map
 # is drawn by st.plotly_chart (a 3-D map).
 MAP_CHART = ".explorer-map"  # the map's chart, as a selector
 MAP_GD = f"""(() => document.querySelector('{MAP_CHART}.js-plotly-plot')

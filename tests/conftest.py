@@ -90,7 +90,7 @@ def components_named(at, name: str) -> list:
 
 
 def map_charts(at) -> list:
-    """The map page's charts (webapp/map_chart, components v2), as the script sent them."""
+    """The map page's charts (explorer_app/map_chart, components v2), as the script sent them."""
     return [c for c in at.get("bidi_component") if c.proto.component_name == "map_chart"]
 
 

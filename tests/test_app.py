@@ -210,7 +210,7 @@ def strip_images(at: AppTest) -> list[bytes]:
 
 
 def test_interpolation_page_draws_a_strip_per_model_and_the_scrubber(fake_pretrained):
-    at = open_page("views/interpolate.py", {"a": "3", "b": "9"})
+    at = open_page("explorer_app/views/interpolate.py", {"a": "3", "b": "9"})
     assert not at.exception
     assert at.number_input(key="a").value == 3 and at.number_input(key="b").value == 9
     specs = [json.loads(s) for s in chart_specs(at)]
@@ -226,7 +226,7 @@ def test_interpolation_page_draws_a_strip_per_model_and_the_scrubber(fake_pretra
 
 
 def test_interpolation_endpoints_change_the_scrubber(fake_pretrained):
-    at = open_page("views/interpolate.py", {"a": "3", "b": "9"})
+    at = open_page("explorer_app/views/interpolate.py", {"a": "3", "b": "9"})
     before = chart_specs(at)[0]
     at.number_input(key="b").set_value(20).run()
     assert not at.exception
@@ -237,7 +237,7 @@ def test_interpolation_endpoints_change_the_scrubber(fake_pretrained):
 
 
 def test_interpolation_rejects_hostile_indices(fake_pretrained):
-    at = open_page("views/interpolate.py", {"a": "-1", "b": "../../9999999"})
+    at = open_page("explorer_app/views/interpolate.py", {"a": "-1", "b": "../../9999999"})
     assert not at.exception
     assert at.number_input(key="a").value == 0 and at.number_input(key="b").value == 1
 
@@ -249,7 +249,7 @@ def test_traversal_page_sliders_decode_and_reset(fake_pretrained, monkeypatch):
         raise browser_decoder.BrowserDecoderUnavailable("missing")
 
     monkeypatch.setattr(browser_decoder, "exported_on_demand", not_exported)
-    at = open_page("views/traverse.py", {"img": "4"})
+    at = open_page("explorer_app/views/traverse.py", {"img": "4"})
     assert not at.exception
     sliders = [s for s in at.slider if s.key and s.key.startswith("trav_mnist_vae-z4_")]
     assert len(sliders) == 4  # one per latent dimension of the z4 model
@@ -262,14 +262,14 @@ def test_traversal_page_sliders_decode_and_reset(fake_pretrained, monkeypatch):
 
 
 def test_traversal_from_zero(fake_pretrained):
-    at = open_page("views/traverse.py")
+    at = open_page("explorer_app/views/traverse.py")
     at.radio(key="trav_source").set_value("zero").run()
     assert not at.exception
     assert all(abs(s.value) < 1e-6 for s in at.slider if s.key and s.key.startswith("trav_mnist_"))
 
 
 def test_sampling_page_is_seeded(fake_pretrained):
-    at = open_page("views/sample.py")
+    at = open_page("explorer_app/views/sample.py")
     assert not at.exception
     first = strip_images(at)
     assert len(first) >= 2 * len(at.multiselect(key="sample_models").value)
@@ -283,7 +283,7 @@ def test_sampling_page_is_seeded(fake_pretrained):
 
 
 def test_denoising_lab_shows_quality_and_a_curve(fake_pretrained):
-    at = open_page("views/denoise.py", {"dataset": "fashion-mnist"})
+    at = open_page("explorer_app/views/denoise.py", {"dataset": "fashion-mnist"})
     assert not at.exception
     metrics = at.metric
     assert len(metrics) == 3
@@ -299,13 +299,13 @@ def test_denoising_lab_shows_quality_and_a_curve(fake_pretrained):
 
 
 def test_denoising_lab_without_a_dae_says_so(fake_pretrained):
-    at = open_page("views/denoise.py", {"dataset": "mnist"})
+    at = open_page("explorer_app/views/denoise.py", {"dataset": "mnist"})
     assert not at.exception
     assert any("no denoising AE" in i.value for i in at.info)
 
 
 def test_anomaly_view_draws_histograms_roc_and_worst_images(fake_pretrained):
-    at = open_page("views/anomaly.py", {"dataset": "fashion-mnist", "model": "ae-z4"})
+    at = open_page("explorer_app/views/anomaly.py", {"dataset": "fashion-mnist", "model": "ae-z4"})
     assert not at.exception
     specs = [json.loads(s) for s in chart_specs(at)]
     rocs = [s for s in specs if "ROC" in str(s["layout"].get("annotations", ""))]  # the ROC panel beside the histograms
@@ -323,7 +323,7 @@ def test_the_language_stays_in_the_url_across_page_switches(fake_pretrained, mon
     assert not at.exception
     assert at.title[0].value == "XX map"
     at.query_params.pop("lang")  # a page switch in the browser drops the URL's parameters
-    at.switch_page("views/sample.py").run()
+    at.switch_page("explorer_app/views/sample.py").run()
     assert not at.exception
     assert at.query_params["lang"] == "xx" and at.title[0].value == "XX sampling"
     assert at.selectbox(key="model").value == "vae-z4"  # the rest of the view came along too
@@ -346,7 +346,7 @@ def test_figure7_draws_the_plane_and_the_dimensions(tmp_path, monkeypatch):
     monkeypatch.setenv("EXPLORER_PRETRAINED", str(base))
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = open_page("views/figure7.py", {"fig7_img": "5"})
+    at = open_page("explorer_app/views/figure7.py", {"fig7_img": "5"})
     assert not at.exception, [e.value for e in at.exception]
     specs = [json.loads(s) for s in chart_specs(at)]
     planes = next(s for s in specs if "VAE · z2" in str(s["layout"].get("annotations")))
@@ -371,7 +371,7 @@ def test_figure7_draws_the_plane_and_the_dimensions(tmp_path, monkeypatch):
 
 
 def test_figure7_without_latent_2_models_says_so(fake_pretrained):
-    at = open_page("views/figure7.py")
+    at = open_page("explorer_app/views/figure7.py")
     assert not at.exception
     assert any("no latent-2 VAE or WAE" in i.value for i in at.info)
 
@@ -385,7 +385,7 @@ def test_figure7_renders_on_the_shipped_models(dataset):
     from explorer.store.catalog import list_models
 
     planes = [m for m in list_models(dataset) if m.latent_dim == 2 and KINDS[m.kind].prior_generative]
-    at = open_page("views/figure7.py", {"dataset": dataset})
+    at = open_page("explorer_app/views/figure7.py", {"dataset": dataset})
     assert not at.exception and not at.error
     assert len(planes) >= 2
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -397,7 +397,7 @@ def test_figure7_renders_on_the_shipped_models(dataset):
 def test_the_model_card_says_what_the_model_is_and_how_to_train_it_again(fake_pretrained):
     from explorer.commands.train import build_parser
 
-    at = open_page("views/model_card.py", {"model": "wae-z4"})
+    at = open_page("explorer_app/views/model_card.py", {"model": "wae-z4"})
     assert not at.exception, [e.value for e in at.exception]
     assert at.subheader[0].value == "WAE-MMD · z4"
     assert any("MMD²(q(z), N(0, I))" in m.value and "100" in m.value for m in at.markdown)  # the loss, its weight
@@ -415,7 +415,7 @@ def test_the_model_card_of_a_shipped_model_has_its_curves_and_figures(dataset, m
     import streamlit as st
 
     st.cache_data.clear()
-    at = open_page("views/model_card.py", {"dataset": dataset, "model": model})
+    at = open_page("explorer_app/views/model_card.py", {"dataset": dataset, "model": model})
     assert not at.exception and not at.error
     curves = json.loads(chart_specs(at)[0])
     assert len(curves["data"][0]["x"]) == 10  # ten epochs
@@ -435,7 +435,7 @@ def test_the_quality_page_lists_every_model_with_its_figures_and_the_calibration
     from explorer.metrics.evaluate import quality_rows
 
     st.cache_data.clear()
-    at = open_page("views/quality.py", {"dataset": "fashion-mnist"})
+    at = open_page("explorer_app/views/quality.py", {"dataset": "fashion-mnist"})
     assert not at.exception and not at.error
     table, calibration = at.dataframe[0].value, at.dataframe[1].value
     from explorer.store.catalog import list_models
@@ -450,7 +450,7 @@ def test_the_quality_page_lists_every_model_with_its_figures_and_the_calibration
 
 
 def test_the_quality_page_without_stored_figures_says_how_to_measure_them(fake_pretrained):
-    at = open_page("views/quality.py")
+    at = open_page("explorer_app/views/quality.py")
     assert not at.exception
     assert any("explorer.evaluate --all" in i.value for i in at.info)
 
@@ -508,7 +508,7 @@ def test_samples_are_shown_beside_their_nearest_training_image(fake_pretrained, 
         monkeypatch.setenv("EXPLORER_DATA", str(tiny_root))
     else:
         monkeypatch.setenv("EXPLORER_DATA", str(tiny_root / "nothing-here"))
-    at = open_page("views/sample.py")
+    at = open_page("explorer_app/views/sample.py")
     at.toggle(key="sample_novelty").set_value(True).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
@@ -538,7 +538,7 @@ def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_sa
     drawn = point_indices(json.loads(chart_specs(at)[0]))
     assert len(drawn) == 120 and len(set(drawn)) == 120
     assert any("120 of its 300 points" in c.value for c in at.caption)
-    at.switch_page("views/interpolate.py").run()  # a map another page draws on is a picture of the same sample
+    at.switch_page("explorer_app/views/interpolate.py").run()  # a map another page draws on is a picture of the same sample
     assert not at.exception
     backdrop = json.loads(chart_specs(at)[-1])
     assert backdrop["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
@@ -549,7 +549,7 @@ def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_sa
 def test_no_figure_is_ever_built_beside_a_half_imported_pandas():
     # Plotly reads pandas from sys.modules without the import lock: a session's figure must never meet the
     # half-made module another session's first table is importing (tests/test_load.py met it once in ten).
-    # The server's first page is drawn before pandas is imported (webapp.pages_after_imports); every page
+    # The server's first page is drawn before pandas is imported (explorer_app.pages_after_imports); every page
     # after it finds pandas whole.
     code = """
 import sys
@@ -580,7 +580,7 @@ assert met and set(met) == {"whole"}, met
 def test_sessions_arriving_while_the_first_page_is_drawn_wait_and_then_find_the_shared_imports_whole():
     code = """
 import sys, threading
-import webapp
+import explorer_app
 assert not {"pandas", "scipy", "sklearn", "skimage"} & set(sys.modules)
 inside, go_on, second_in = threading.Event(), threading.Event(), threading.Event()
 seen = {}
@@ -588,15 +588,15 @@ def whole():
     # every module imported and none still initialising, every name taken from it there
     return all(name in sys.modules and not getattr(sys.modules[name].__spec__, "_initializing", False)
                and all(hasattr(sys.modules[name], a) for a in attributes)
-               for name, attributes in webapp.SHARED_IMPORTS.items())
+               for name, attributes in explorer_app.SHARED_IMPORTS.items())
 def first():
-    with webapp.pages_after_imports():
+    with explorer_app.pages_after_imports():
         seen["first"] = "pandas" in sys.modules or "sklearn" in sys.modules
         inside.set()
         go_on.wait(60)
 def second():
     inside.wait(60)
-    with webapp.pages_after_imports():
+    with explorer_app.pages_after_imports():
         seen["second"] = whole()
         second_in.set()
 a, b = threading.Thread(target=first), threading.Thread(target=second)
@@ -607,7 +607,7 @@ go_on.set()
 assert second_in.wait(120)
 a.join(60); b.join(60)
 assert seen == {"first": False, "second": True}, seen
-with webapp.pages_after_imports():  # every later page: no waiting, everything whole
+with explorer_app.pages_after_imports():  # every later page: no waiting, everything whole
     assert whole()
 """
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True,
@@ -616,7 +616,7 @@ with webapp.pages_after_imports():  # every later page: no waiting, everything w
 
 def test_the_app_layer_freezes_what_it_loaded_before_any_page_runs():
     # Streamlit collects all garbage after every run; frozen, the modules' objects are not walked each time
-    code = ("import gc, streamlit, webapp, plotly.graph_objects as go; webapp.load_once(); "
+    code = ("import gc, streamlit, explorer_app, plotly.graph_objects as go; explorer_app.load_once(); "
             "assert gc.get_freeze_count() > 50_000; "
             "gc.collect(); assert not any(isinstance(o, type) and o is go.Scattergl for o in gc.get_objects())")
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)
@@ -625,7 +625,7 @@ def test_the_app_layer_freezes_what_it_loaded_before_any_page_runs():
 def test_no_collection_runs_while_the_first_page_loads_the_apps_modules():
     # A full pass over Streamlit's server cost the first map 0.13–0.15 s; collection is held until the
     # modules are loaded and frozen, then turned back on (and a later run's hold changes nothing)
-    code = ("import gc, streamlit, webapp; webapp.hold_collections(); assert not gc.isenabled(); "
-            "webapp.load_once(); assert gc.isenabled() and gc.get_freeze_count() > 50_000; "
-            "webapp.hold_collections(); assert gc.isenabled()")
+    code = ("import gc, streamlit, explorer_app; explorer_app.hold_collections(); assert not gc.isenabled(); "
+            "explorer_app.load_once(); assert gc.isenabled() and gc.get_freeze_count() > 50_000; "
+            "explorer_app.hold_collections(); assert gc.isenabled()")
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True)

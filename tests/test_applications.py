@@ -182,7 +182,7 @@ def open_applications(dataset: str = "mnist") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["dataset"] = dataset
     at.run()
-    at.switch_page("views/applications.py").run()
+    at.switch_page("explorer_app/views/applications.py").run()
     return at
 
 

@@ -43,7 +43,7 @@ def test_an_analogy_is_a_minus_b_plus_c():
 def test_the_page_draws_the_vector_for_every_chosen_model(fake_pretrained, source):
     from tests.test_app import open_page
 
-    at = open_page("views/attributes.py", {"sel": "1,2,3,4"} if source == "selections" else None)
+    at = open_page("explorer_app/views/attributes.py", {"sel": "1,2,3,4"} if source == "selections" else None)
     at.radio(key="attr_source").set_value(source).run()
     if source == "selections":
         at.button(key="attr_take_a").click().run()

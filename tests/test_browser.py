@@ -106,7 +106,7 @@ def test_the_map_keeps_one_chart_at_the_screens_pixel_ratio_through_a_selection_
         wait_for_url(page, f"sel={index}")
         image_caption(page, "MSE ").wait_for(timeout=30_000)
         wait_idle(page)
-        # the model switch draws the new map into the same chart (webapp/map_chart: Plotly.react), not a new one
+        # the model switch draws the new map into the same chart (explorer_app/map_chart: Plotly.react), not a new one
         before = page.evaluate(MAP_SIGNATURE_JS)
         page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1).click()
         page.get_by_role("option", name="Autoencoder · z16").click()
@@ -229,15 +229,15 @@ def test_the_maps_old_address_opens_the_map_at_its_own_with_the_view_it_holds(se
 
 
 def test_plotlys_code_is_loaded_before_any_chart_and_only_once_and_after_the_map(server, page):
-    """The page's first element starts loading Streamlit's Plotly bundle (webapp/assets/preload_bundles.js),
+    """The page's first element starts loading Streamlit's Plotly bundle (explorer_app/assets/preload_bundles.js),
     on a page that draws no chart too; Streamlit's own import finds that copy. On the map's page it starts
     loading the map chart's Plotly instead, which the chart then draws with, and Streamlit's only once the map
     is drawn, for the next page's charts."""
-    from webapp.scripts import streamlit_bundles
+    from explorer_app.scripts import streamlit_bundles
 
     bundles = streamlit_bundles()
     plotly = next(name for name in bundles if name.startswith("PlotlyChart."))
-    map_plotly = "plotly-gl2d.min.js"  # the map chart's own Plotly (webapp/map_chart)
+    map_plotly = "plotly-gl2d.min.js"  # the map chart's own Plotly (explorer_app/map_chart)
     fetched = []
     page.on("request", lambda request: fetched.append(request.url.rsplit("/", 1)[-1])
             if request.url.rsplit("/", 1)[-1] in (*bundles, map_plotly) else None)
@@ -255,7 +255,7 @@ def test_plotlys_code_is_loaded_before_any_chart_and_only_once_and_after_the_map
     page.wait_for_function("(name) => performance.getEntriesByType('resource').some(e => e.name.endsWith(name))",
                            arg=plotly, timeout=60_000)
     # one request each: the preload's import and Streamlit's own are one module; the map draws with its own
-    # chart (webapp/map_chart) and the Plotly file the first element started loading (one script, not a second
+    # chart (explorer_app/map_chart) and the Plotly file the first element started loading (one script, not a second
     # one of its own); Streamlit's Plotly is requested only after the map was drawn
     assert sorted(fetched) == sorted([*bundles, map_plotly]), fetched
     assert after_map["requestedAt"] >= after_map["mapDrawnAt"] > 0

@@ -262,7 +262,7 @@ def test_traversal_sliders_move_to_the_browser_when_the_model_has_a_decoder(fake
     from tests.test_app import open_page
 
     bd.write_browser_decoder(fake_pretrained / "mnist" / "vae-z4")
-    at = open_page("views/traverse.py", {"model": "vae-z4"})
+    at = open_page("explorer_app/views/traverse.py", {"model": "vae-z4"})
     assert not at.exception
     assert not [s for s in at.slider if s.key and s.key.startswith("trav_mnist_vae-z4_")]
     [component] = at.get("component_instance")
@@ -278,13 +278,13 @@ def test_traversal_sliders_move_to_the_browser_when_the_model_has_a_decoder(fake
     {"event": "fix", "x": 0, "y": 0, "nearest": 1.5, "k": 8}, {"event": "fix", "x": 0, "y": 0, "nearest": True, "k": 8},
 ])
 def test_a_hostile_click_from_the_browser_is_ignored(value):
-    from webapp.browser_decoder import kept_point
+    from explorer_app.browser_decoder import kept_point
 
     assert kept_point(value, 100) is None
 
 
 def test_a_click_from_the_browser_is_read_with_k_bounded():
-    from webapp.browser_decoder import kept_point
+    from explorer_app.browser_decoder import kept_point
 
     assert kept_point({"event": "fix", "x": 1.5, "y": -2, "nearest": 7, "k": 500, "n": 3}, 100) == (1.5, -2.0, 7, 32)
 

@@ -24,9 +24,9 @@ from tests.conftest import write_application_figures
 pytestmark = pytest.mark.slow  # every page on a dozen damaged zoos
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["views/latent_map.py", "views/interpolate.py", "views/traverse.py", "views/sample.py",
-         "views/denoise.py", "views/anomaly.py", "views/figure7.py", "views/model_card.py",
-         "views/quality.py", "views/applications.py", "views/own_image.py", "views/attributes.py", "views/tour.py"]
+PAGES = ["explorer_app/views/latent_map.py", "explorer_app/views/interpolate.py", "explorer_app/views/traverse.py", "explorer_app/views/sample.py",
+         "explorer_app/views/denoise.py", "explorer_app/views/anomaly.py", "explorer_app/views/figure7.py", "explorer_app/views/model_card.py",
+         "explorer_app/views/quality.py", "explorer_app/views/applications.py", "explorer_app/views/own_image.py", "explorer_app/views/attributes.py", "explorer_app/views/tour.py"]
 TEXT_ELEMENTS = ("error", "warning", "info", "markdown", "caption", "exception", "title", "subheader")
 
 
@@ -91,23 +91,23 @@ def remove(path: Path) -> None:
     path.unlink()
 
 
-GMM_READERS = {"views/sample.py", "views/model_card.py"}  # the pages that sample from the shipped mixture
+GMM_READERS = {"explorer_app/views/sample.py", "explorer_app/views/model_card.py"}  # the pages that sample from the shipped mixture
 # (damage, the file it damages relative to the zoo, the pages that read that file, what the message says)
 DAMAGES = {
-    "map truncated": (truncate, "mnist/vae-z4/map.npz", {"views/latent_map.py", "views/interpolate.py"},
+    "map truncated": (truncate, "mnist/vae-z4/map.npz", {"explorer_app/views/latent_map.py", "explorer_app/views/interpolate.py"},
                       "damaged or truncated"),
     "map bytes flipped": (flip_compressed_bytes, "mnist/vae-z4/map.npz",
-                          {"views/latent_map.py", "views/interpolate.py"}, "damaged or truncated"),
+                          {"explorer_app/views/latent_map.py", "explorer_app/views/interpolate.py"}, "damaged or truncated"),
     "map indices out of range": (map_out_of_range, "mnist/vae-z4/map.npz",
-                                 {"views/latent_map.py", "views/interpolate.py"}, "outside the test split"),
-    "map with NaN": (map_with_nan, "mnist/vae-z4/map.npz", {"views/latent_map.py", "views/interpolate.py"},
+                                 {"explorer_app/views/latent_map.py", "explorer_app/views/interpolate.py"}, "outside the test split"),
+    "map with NaN": (map_with_nan, "mnist/vae-z4/map.npz", {"explorer_app/views/latent_map.py", "explorer_app/views/interpolate.py"},
                      "not finite"),
     "gmm truncated": (truncate, "mnist/vae-z4/gmm.npz", GMM_READERS, "damaged or truncated"),
     "gmm with NaN": (gmm_with_nan, "mnist/vae-z4/gmm.npz", GMM_READERS, "NaN"),
     "gmm wrong shape": (gmm_wrong_shape, "mnist/vae-z4/gmm.npz", GMM_READERS, "7-D"),
     "gmm not positive semi-definite": (gmm_not_psd, "mnist/vae-z4/gmm.npz", GMM_READERS,
                                        "not positive semi-definite"),
-    "applications figures truncated": (truncate, "mnist/vae-z4/applications.json", {"views/applications.py"},
+    "applications figures truncated": (truncate, "mnist/vae-z4/applications.json", {"explorer_app/views/applications.py"},
                                        "damaged"),
     "test split missing": (remove, "mnist/test.npz", set(PAGES), "missing"),
     "test split truncated": (truncate, "mnist/test.npz", set(PAGES), "damaged or truncated"),
@@ -164,7 +164,7 @@ def test_every_page_says_what_is_wrong_without_a_traceback_or_a_path(zoo_with_gm
 
 def test_a_damaged_mixture_is_replaced_by_one_fitted_here_and_still_samples(zoo_with_gmm):
     gmm_not_psd(zoo_with_gmm / "mnist" / "vae-z4" / "gmm.npz")
-    at = open_page("views/sample.py")
+    at = open_page("explorer_app/views/sample.py")
     assert not at.exception
     assert any("fitted here to the test codes" in w.value for w in at.warning)
     assert len(at.get("image")) >= 2  # the prior grid and the mixture grid are still drawn

@@ -46,7 +46,7 @@ def test_every_errors_own_key_is_in_every_catalogue(lang):
 
 def test_a_damaged_file_is_explained_in_the_readers_language(tmp_path):
     from explorer.analysis.project import load_map
-    from webapp.page import explain
+    from explorer_app.page import explain
 
     path = tmp_path / "map.npz"
     path.write_bytes(b"not an archive at all")
@@ -71,7 +71,7 @@ def test_a_reason_no_sentence_names_yet_is_said_as_it_is():
 def test_a_map_and_a_mixture_of_wrong_values_are_explained_in_chinese(tmp_path):
     from explorer.analysis.project import LatentMap, load_map, save_map
     from explorer.samplers import GaussianMixtureSampler
-    from webapp.page import explain
+    from explorer_app.page import explain
 
     path = save_map(tmp_path / "map.npz", LatentMap(xy=np.full((3, 2), np.nan, np.float32), indices=np.arange(3),
                                                     method="latent", params={}))

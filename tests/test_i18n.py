@@ -12,7 +12,7 @@ from explorer.models.kinds import MODEL_KINDS
 from explorer.present.i18n import DEFAULT_LANGUAGE, STRINGS, set_language, t
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROOT / "webapp").rglob("*.py")),
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "explorer_app" / "views").glob("*.py")), *sorted((ROOT / "explorer_app").rglob("*.py")),
            *sorted((ROOT / "explorer").rglob("*.py"))]
 # Keys built at run time from a prefix: kinds, corruptions, datasets, classes, unavailable reasons, …
 BUILT_PREFIXES = ("kind.", "noise.", "dataset.", "class.", "unavailable.", "error.", "interp.linear",

@@ -1,6 +1,6 @@
 """The layout holds: explorer/ imports no Streamlit; every string the app layer shows is a catalogue key.
 
-The string check walks the syntax tree of app.py, webapp/ and views/: a string literal
+The string check walks the syntax tree of app.py, explorer_app/ and explorer_app/views/: a string literal
 with letters in it, passed as the text of a Streamlit call or a figure's text field, is
 a string a user reads that the catalogue does not hold (a Chinese reading would miss it).
 """
@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = sorted((ROOT / "explorer").rglob("*.py"))
-APP_LAYER = [ROOT / "app.py", *sorted((ROOT / "webapp").glob("*.py")), *sorted((ROOT / "views").glob("*.py"))]
+APP_LAYER = [ROOT / "app.py", *sorted((ROOT / "explorer_app").glob("*.py")), *sorted((ROOT / "explorer_app" / "views").glob("*.py"))]
 
 # Keyword arguments whose value a person reads (in Streamlit calls and Plotly figures).
 TEXT_KEYWORDS = {"label", "help", "caption", "placeholder", "title", "name", "text", "hovertemplate",
@@ -101,21 +101,21 @@ def test_the_string_check_finds_a_literal(tmp_path):
     page = tmp_path / "page.py"
     page.write_text('st.button("Go")\nfig.update_layout(title="Loss")\nst.markdown(f"**{x}** items")\n'
                     'st.dataframe({"AUC": [1]})\nst.button(t("ok"), key="plain_key")\nst.markdown(f"**{x}**")\n'
-                    'st.page_link("views/a.py", label="Open it")\n')
+                    'st.page_link("explorer_app/views/a.py", label="Open it")\n')
     found = [line.split(": ", 1)[1] for line in literal_texts(page, root=tmp_path)]
     assert found == ["'Go'", "'Loss'", "'** items'", "'AUC'", "'Open it'"]
 
 
 # Libraries whose modules import one another: the first import of each is made once per server, in one
-# thread, after its first page (webapp.SHARED_IMPORTS). Two sessions importing two of them at once met
+# thread, after its first page (explorer_app.SHARED_IMPORTS). Two sessions importing two of them at once met
 # each other's half-made modules, and scipy stayed broken for every session after.
 INTERLINKED = {"pandas", "scipy", "sklearn", "skimage"}
-EVERY_MODULE = sorted({*PACKAGE, *APP_LAYER, *(ROOT / "webapp").rglob("*.py")})
+EVERY_MODULE = sorted({*PACKAGE, *APP_LAYER, *(ROOT / "explorer_app").rglob("*.py")})
 
 
 def imports_not_shared(paths: list[Path]) -> list[str]:
-    """``module: name`` for each import from an interlinked library that webapp.SHARED_IMPORTS does not make."""
-    from webapp import SHARED_IMPORTS
+    """``module: name`` for each import from an interlinked library that explorer_app.SHARED_IMPORTS does not make."""
+    from explorer_app import SHARED_IMPORTS
 
     missing = set()
     for path in paths:
@@ -130,7 +130,7 @@ def imports_not_shared(paths: list[Path]) -> list[str]:
 
 
 def test_every_import_from_the_interlinked_libraries_is_made_once_after_the_first_page():
-    assert imports_not_shared(EVERY_MODULE) == [], "add them to webapp.SHARED_IMPORTS"
+    assert imports_not_shared(EVERY_MODULE) == [], "add them to explorer_app.SHARED_IMPORTS"
 
 
 def test_the_shared_import_check_finds_one_left_out(tmp_path):
@@ -232,7 +232,7 @@ def test_the_cycle_check_finds_one():
 
 
 def test_pages_do_not_import_pages():
-    pages = sorted((ROOT / "views").glob("*.py"))
+    pages = sorted((ROOT / "explorer_app" / "views").glob("*.py"))
     graph = import_graph(pages, "views")
     assert {page: sorted(imported) for page, imported in graph.items() if imported} == {}
 
@@ -244,5 +244,5 @@ def long_functions(source: str, limit: int) -> list[str]:
 
 def test_no_page_function_is_longer_than_a_screenful_or_two():
     """A page reads top to bottom like the page looks: its parts are functions of their own, none over 120 lines."""
-    found = {p.name: long_functions(p.read_text(encoding="utf-8"), 120) for p in sorted((ROOT / "views").glob("*.py"))}
+    found = {p.name: long_functions(p.read_text(encoding="utf-8"), 120) for p in sorted((ROOT / "explorer_app" / "views").glob("*.py"))}
     assert {name: functions for name, functions in found.items() if functions} == {}

@@ -1,10 +1,10 @@
-"""The latent map's chart component (webapp/map_chart): what it accepts back from a browser."""
+"""The latent map's chart component (explorer_app/map_chart): what it accepts back from a browser."""
 
 import math
 
 import pytest
 
-from webapp.map_chart import selected_points
+from explorer_app.map_chart import selected_points
 
 
 def select(points, n=1):

@@ -156,7 +156,7 @@ def own_image_page() -> AppTest:
     at.query_params["dataset"] = "mnist"
     at.query_params["model"] = "vae-z4"
     at.run()
-    at.switch_page("views/own_image.py").run()
+    at.switch_page("explorer_app/views/own_image.py").run()
     return at
 
 
@@ -201,7 +201,7 @@ def test_the_image_is_carried_to_the_traversal_and_the_interpolation(fake_pretra
 def test_without_an_own_image_the_other_pages_offer_no_such_choice(fake_pretrained):
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("views/traverse.py").run()
+    at.switch_page("explorer_app/views/traverse.py").run()
     assert "own" not in at.radio(key="trav_source").options
-    at.switch_page("views/interpolate.py").run()
+    at.switch_page("explorer_app/views/interpolate.py").run()
     assert not [w for w in at.toggle if w.key == "interp_own"]

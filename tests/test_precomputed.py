@@ -104,7 +104,7 @@ def test_a_damaged_views_file_is_refused_with_the_reason(zoo, damage):
 
 def test_the_app_reads_stored_views_instead_of_encoding(zoo, monkeypatch):
     from explorer.store.catalog import list_models
-    from webapp import loaders
+    from explorer_app import loaders
 
     folder = zoo / "mnist" / "ae-z4"
     write_views(folder)
@@ -125,7 +125,7 @@ def test_the_app_reads_stored_views_instead_of_encoding(zoo, monkeypatch):
 def test_without_views_or_with_damaged_ones_the_app_computes_the_same(zoo):
     from explorer.analysis.latent import encode
     from explorer.store.catalog import list_models
-    from webapp import loaders
+    from explorer_app import loaders
 
     folder = zoo / "mnist" / "vae-z2"
     info = next(m for m in list_models("mnist") if m.name == "vae-z2")

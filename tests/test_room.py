@@ -96,7 +96,7 @@ def test_when_a_replica_ends_its_browser_goes_on_on_another(room, page):
     victim = [f"127.0.0.1:{p}" for p in room.ports].index(first.pop())
     room.kill_replica(victim)
     # Streamlit's page reconnects through nginx to the other replica, which has no session for it:
-    # the page loads itself anew from its URL there (webapp/assets/follow_server.js) and says so.
+    # the page loads itself anew from its URL there (explorer_app/assets/follow_server.js) and says so.
     page.get_by_text("another one took over").wait_for(timeout=120_000)
     assert wait_for_map(page, timeout=120) == 10_000
     wait_idle(page, timeout=60)

@@ -259,7 +259,7 @@ def open_theatre(params: dict | None = None, lang: str = "en"):
     for key, value in {"lang": lang, **(params or {})}.items():
         at.query_params[key] = value
     at.run()
-    return at.switch_page("views/theatre.py").run()
+    return at.switch_page("explorer_app/views/theatre.py").run()
 
 
 def shown_epoch(at) -> int:

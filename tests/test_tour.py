@@ -35,7 +35,7 @@ def open_tour(params: dict, lang: str = "en") -> AppTest:
     for key, value in {"lang": lang, **params}.items():
         at.query_params[key] = value
     at.run()
-    return at.switch_page("views/tour.py").run()
+    return at.switch_page("explorer_app/views/tour.py").run()
 
 
 def heading(at: AppTest) -> str:
@@ -88,7 +88,7 @@ def test_the_theatre_step_without_a_run_offers_to_start_the_tour_s_run(tmp_path,
 
 
 def test_a_room_s_run_that_is_not_a_run_id_is_not_taken():
-    from views.tour import accepted
+    from explorer_app.views.tour import accepted
 
     assert accepted("tour_run", "20261204-120000-abc123", "", 100) == "20261204-120000-abc123"
     for hostile in ("../../etc", "20261204-120000-abc123/..", 7):
@@ -186,7 +186,7 @@ def test_presenter_mode_from_the_link_is_kept_and_can_be_turned_off():
     assert not at.exception
     assert presenter_css(at) and at.query_params["present"] == "1"
     assert not at.title  # on a projector the step's own title is the heading
-    at.switch_page("views/sample.py").run()  # and on every page
+    at.switch_page("explorer_app/views/sample.py").run()  # and on every page
     assert presenter_css(at) and at.query_params["present"] == "1"
     at.toggle(key="presenting").set_value(False).run()
     assert not presenter_css(at) and "present" not in at.query_params

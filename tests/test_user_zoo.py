@@ -96,7 +96,7 @@ def test_the_map_of_colour_images_draws_colour_thumbnails_and_unlabelled_data_on
 
 
 def test_your_own_image_is_fitted_to_a_colour_datasets_shape(user_zoo):
-    at = open_page("views/own_image.py", "shapes", "vae-z4")
+    at = open_page("explorer_app/views/own_image.py", "shapes", "vae-z4")
     picture = np.zeros((50, 70, 3), np.uint8)
     picture[10:30, 20:40, 1] = 255
     buffer = io.BytesIO()
@@ -107,7 +107,7 @@ def test_your_own_image_is_fitted_to_a_colour_datasets_shape(user_zoo):
 
 
 def test_no_shipped_opens_your_zoo_in_place_of_the_shipped_one(user_zoo, monkeypatch):
-    from webapp.zoos import open_zoos
+    from explorer_app.zoos import open_zoos
 
     monkeypatch.delenv(SHIPPED_ENV, raising=False)
     open_zoos(["--pretrained", str(user_zoo)])  # the spelling of --zoo
@@ -223,12 +223,12 @@ def test_a_state_dict_is_read_with_weights_only_and_anything_else_is_refused(mon
 
 
 def test_the_applications_are_measured_for_your_own_labelled_dataset_and_refused_without_labels(user_zoo):
-    at = open_page("views/applications.py", "shapes", "vae-z4")
+    at = open_page("explorer_app/views/applications.py", "shapes", "vae-z4")
     at.button(key="apps_compute").click().run()
     assert not at.exception and not at.error
     assert not at.button  # every model measured, from the training split rebuilt from shapes.npz
     assert set(at.table[0].value.iloc[:, 0]) >= {"VAE · z4", "Denoising AE · z4", "Autoencoder · z2"}
-    at = open_page("views/applications.py", "doodles", "ae-z2")
+    at = open_page("explorer_app/views/applications.py", "doodles", "ae-z2")
     at.button(key="apps_compute").click().run()
     assert not at.exception
     assert [e.value for e in at.error if "no labels" in e.value]

@@ -23,7 +23,7 @@ pixel; otherwise they stay float32. Half the bytes to send to each browser.
 
 Only this command needs the ``onnx`` and ``onnxruntime`` packages; the app reads
 ``browser.json`` and the file's bytes (no torch, no onnx) and sends them to the browser,
-which runs them with onnxruntime-web (webapp/browser_decoder).
+which runs them with onnxruntime-web (explorer_app/browser_decoder).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ irregularly-spaced data"):
 so that on a map point the code is that point's code (its reconstruction), and between
 points it moves smoothly. ``ε`` is a small fraction of the map's squared extent, so a
 cursor exactly on a point is not a division by zero. The browser computes the same sums
-in JavaScript (webapp/browser_decoder/frontend/main.js); these functions are the
+in JavaScript (explorer_app/browser_decoder/frontend/main.js); these functions are the
 reference it is tested against, and what the error figures below are computed with.
 
 Lockstep: the same k neighbours and weights, found on one model's map, blend the codes of

@@ -600,7 +600,7 @@ def _epochs(request: TheatreRequest, config, images, resume, between_steps=None)
                         progress=False, resume=resume, between_steps=between_steps)
 
 
-BUSY_FILE = ".pages-running"  # touched by the app at the start of each page's run (webapp.pages_after_imports)
+BUSY_FILE = ".pages-running"  # touched by the app at the start of each page's run (explorer_app.pages_after_imports)
 BUSY_S = 0.4  # how long after a page's run started the worker leaves the CPUs to it
 MAX_WAIT_S = 2.0  # and never longer at a time: a room that clicks without pause still sees its run train
 

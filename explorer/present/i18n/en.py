@@ -579,7 +579,7 @@ STRINGS: dict[str, str] = {
     "attr.walk_to": "α = {alpha:.1f}",
     "attr.group_label": "{name} (group)",
     "attr.along": "coordinate along v",
-    # Streamlit's own words in the page, for languages other than English (webapp/widgets.py)
+    # Streamlit's own words in the page, for languages other than English (explorer_app/widgets.py)
     "streamlit.upload": "Upload",
     "streamlit.drop": "Drag and drop a file here",
     "streamlit.per_file": "$1 per file",

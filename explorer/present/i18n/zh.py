@@ -581,7 +581,7 @@ STRINGS: dict[str, str] = {
     "attr.walk_to": "α = {alpha:.1f}",
     "attr.group_label": "{name}（组）",
     "attr.along": "沿 v 的坐标",
-    # Streamlit's own words in the page, for languages other than English (webapp/widgets.py)
+    # Streamlit's own words in the page, for languages other than English (explorer_app/widgets.py)
     "streamlit.upload": "上传",
     "streamlit.drop": "把文件拖放到这里",
     "streamlit.per_file": "每个文件不超过 $1",
