@@ -8,6 +8,7 @@ The public API, importable from ``explorer`` itself::
     codes = explorer.encode(model, images)                          # uint8 or [0, 1] images → N×d codes
     images = explorer.decode(model, explorer.NormalSampler(16).sample(64, seed=0))
     again = explorer.reconstruct(model, images)
+    shown = explorer.show(my_model, my_images, my_labels)          # the app on your own objects (docs/show.md)
 
 The package is grouped by concern: ``models`` (what each kind is, the networks, their losses),
 ``data``, ``training``, ``analysis`` (what the pages compute from codes), ``metrics``, ``store``
@@ -40,6 +41,10 @@ _PUBLIC = {
     "ExplorerError": "explorer.errors",
     "CheckpointError": "explorer.errors",
     "DatasetUnavailable": "explorer.errors",
+    "ShowRefused": "explorer.errors",
+    # The app on objects of this process: it lives with the app (explorer_app imports Streamlit; this package
+    # does not), and is imported only when called for.
+    "show": "explorer_app.show",
 }
 __all__ = list(_PUBLIC)
 

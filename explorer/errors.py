@@ -84,3 +84,9 @@ class BrowserDecoderUnavailable(ExplorerError):
     def __init__(self, fault: str):
         self.fault = fault
         super().__init__(fault, key=f"browser.unavailable_{fault}")
+
+
+class ShowRefused(ExplorerError, ValueError):
+    """Objects ``explorer.show`` cannot open (a model whose decode does not give back images of the input's shape,
+    values that are not finite, no images …): raised in the caller's Python before any server starts, and a
+    ValueError as Python's own checks of an argument are."""

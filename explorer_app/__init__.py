@@ -27,6 +27,10 @@ def page_script(name: str) -> str:
 
 
 _frozen = False
+# Set by explorer.show (explorer_app.show): the app runs inside someone else's Python process. It then
+# leaves that process's garbage collection alone (no pause, no freeze), reads no arguments of that
+# process's command line, and lists only the pages that make sense for the objects shown.
+EMBEDDED = False
 _imported = False  # SHARED_IMPORTS, after the server's first page
 _first_page = threading.Lock()  # held while the server's first page is drawn and SHARED_IMPORTS imported
 
@@ -38,7 +42,7 @@ def hold_collections() -> None:
     one: 0.13–0.15 s of the first run before the first map (docs/performance.md: cold start). Imported
     modules make no garbage worth collecting; :func:`load_once` freezes them and turns collection back on.
     """
-    if not _frozen:
+    if not _frozen and not EMBEDDED:
         gc.disable()
 
 
@@ -48,6 +52,9 @@ def load_once() -> None:
     if _frozen:
         return
     importlib.import_module("plotly.graph_objects")  # every page draws with it
+    if EMBEDDED:  # the caller's objects are not the server's to freeze
+        _frozen = True
+        return
     # Streamlit collects all garbage after every run (runner.postScriptGC). A full pass walked every
     # object of streamlit, numpy and plotly each time: 0.1–0.3 s a rerun with the GIL held, while the
     # page's last messages waited and the browser painted (docs/performance.md). What is loaded before

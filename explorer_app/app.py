@@ -31,7 +31,8 @@ from explorer_app.zoos import open_zoos
 # favicon from a font host, which a lecture room without a network cannot reach.
 PAGE_ICON = str(Path(__file__).resolve().parent / "assets" / "page-icon.png")
 
-open_zoos(sys.argv[1:])  # `-- --zoo DIR` opens a zoo of your own beside the shipped one
+if not explorer_app.EMBEDDED:  # in explorer.show's process, sys.argv is its program's, not the app's
+    open_zoos(sys.argv[1:])  # `-- --zoo DIR` opens a zoo of your own beside the shipped one
 set_language(state.language())
 st.set_page_config(page_title=t("app.title"), page_icon=PAGE_ICON, layout="wide",
                    initial_sidebar_state="collapsed" if state.presenting() else "auto")
@@ -53,6 +54,8 @@ PAGES = [
     st.Page(page_script("attributes"), title=t("nav.attr"), icon=":material/arrow_right_alt:", url_path="attributes"),
     st.Page(page_script("theatre"), title=t("nav.theatre"), icon=":material/model_training:", url_path="theatre"),
 ]
+if explorer_app.EMBEDDED:  # explorer.show: the pages of the shipped zoo, its training data and its training are left out
+    PAGES = [p for p in PAGES if p.url_path not in ("tour", "quality", "applications", "theatre")]
 # Streamlit serves the default page at "/" only; a typed or bookmarked "/map" (the map's
 # address before) would say "Page not found". This unlisted alias answers it, and sends the
 # browser on to the map's own address with the view its URL holds.

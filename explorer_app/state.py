@@ -40,6 +40,7 @@ MAX_URL_VALUE = 2000
 # Session keys shared between pages (the widgets' own keys stay with their pages).
 DATASET = "dataset"
 MODEL = "model"
+COMPARE = "compare"  # the map's models drawn beside it (a session key, and ?compare=a,b on a first visit)
 SELECTION = "selection"
 SELECTION_SHOWN_BY = "selection_shown_by"  # what the map chart drew when its own selection was made
 SELECTION_SET_ELSEWHERE = "selection_set_elsewhere"  # how many times the selection was set other than on the chart
@@ -331,3 +332,14 @@ def room_urls(page_url: str, room_id: str, secret: str) -> tuple[str, str]:
     audience = {"room": room_id, "lang": st.session_state.get(LANGUAGE, DEFAULT_LANGUAGE)}
     return (f"{base}?{urlencode(audience)}",
             f"{base}?{urlencode({**audience, 'key': secret, 'present': '1'})}")
+
+
+def compared_from_url(others: list[str]) -> None:
+    """On a session's first run of the map, the models its URL asks to compare (``?compare=a,b``, as
+    explorer.show opens several): names of the dataset's other models only, at most two; then dropped
+    from the URL, which the map's own choice governs from there."""
+    if COMPARE in st.query_params:
+        if COMPARE not in st.session_state:
+            wanted = st.query_params.get(COMPARE, "").split(",")
+            st.session_state[COMPARE] = list(dict.fromkeys(n for n in wanted if n in others))[:2]
+        del st.query_params[COMPARE]

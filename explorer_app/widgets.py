@@ -15,8 +15,8 @@ from explorer_app.state import View
 
 
 def model_label(info: ModelInfo) -> str:
-    """How a model is named everywhere in the app: "VAE · z16"."""
-    return t("model.label", kind=t(KINDS[info.kind].title_key), latent=info.latent_dim)
+    """How a model is named everywhere in the app: "VAE · z16" (its own name for a kind's, where it has one)."""
+    return t("model.label", kind=info.title or t(KINDS[info.kind].title_key), latent=info.latent_dim)
 
 
 def _on_dataset_change() -> None:

@@ -368,7 +368,7 @@ def cached_figures_path(dataset: str, name: str, fingerprint: str) -> Path:
     """Where the app keeps figures it computed on demand (never inside a model's folder)."""
     from explorer.analysis.project import cache_dir
 
-    return cache_dir() / "applications" / dataset / f"{name}-{fingerprint}.json"
+    return cache_dir(dataset) / "applications" / dataset / f"{name}-{fingerprint}.json"
 
 
 def stored_model_figures(dataset: str, name: str, folder: Path) -> dict | None:

@@ -232,7 +232,14 @@ def weights_fingerprint(folder: Path) -> str:
     return file_fingerprint(weights_file(folder))
 
 
-def cache_dir() -> Path:
+def cache_dir(dataset: str | None = None) -> Path:
+    """Where maps, browser decoders and application figures computed on demand are kept: ``$EXPLORER_CACHE``, else
+    ~/.cache/autoencoder-explorer; for a dataset explorer.show opened, its own temporary zoo (removed with it)."""
+    from explorer.data.datasets import shown_zoo_of
+
+    shown = shown_zoo_of(dataset) if dataset is not None else None
+    if shown is not None:
+        return shown / ".cache"
     if os.environ.get("EXPLORER_CACHE"):
         return Path(os.environ["EXPLORER_CACHE"])
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -250,7 +257,7 @@ def map_cache_key(weights_fingerprint: str, method: str, dims: int, n_points: in
 
 
 def map_cache_path(dataset: str, model_name: str, key: str, base: Path | None = None) -> Path:
-    return (base or cache_dir()) / "maps" / dataset / model_name / f"{key}.npz"
+    return (base or cache_dir(dataset)) / "maps" / dataset / model_name / f"{key}.npz"
 
 
 def nearest_points(xy: np.ndarray, point: np.ndarray, k: int = 1) -> np.ndarray:

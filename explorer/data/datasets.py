@@ -97,9 +97,30 @@ def theatre_zoo() -> Path:
     return Path(os.environ.get(THEATRE_ENV) or "user-zoo").expanduser()
 
 
+_shown_zoos: list[Path] = []  # explorer.show's temporary zoos, while they are open in this process
+
+
+def open_shown_zoo(folder: Path) -> None:
+    """Open a zoo ``explorer.show`` wrote: while any is open, this process's app lists those alone."""
+    _shown_zoos.append(Path(folder))
+
+
+def close_shown_zoo(folder: Path) -> None:
+    if Path(folder) in _shown_zoos:
+        _shown_zoos.remove(Path(folder))
+
+
+def shown_zoo_of(name: str) -> Path | None:
+    """The temporary zoo of a dataset explorer.show opened; None for any other."""
+    found = user_datasets().get(name) if _shown_zoos else None
+    return found[1] if found is not None and found[1] in _shown_zoos else None
+
+
 def zoo_folders() -> list[Path]:
     """The user's zoo folders (``$EXPLORER_ZOO``), opened beside the shipped one, in that order, then the
-    training theatre's (where the models it trains appear)."""
+    training theatre's (where the models it trains appear); explorer.show's alone while it shows any."""
+    if _shown_zoos:
+        return list(_shown_zoos)
     folders = [Path(p).expanduser() for p in os.environ.get(ZOO_ENV, "").split(os.pathsep) if p.strip()]
     theatre = theatre_zoo()
     return folders if theatre in folders else [*folders, theatre]
@@ -150,7 +171,7 @@ def all_datasets() -> dict[str, DatasetSpec]:
     """The shipped datasets (unless ``$EXPLORER_SHIPPED`` is 0 and a zoo of the user's has one), then
     those of the user's zoos."""
     user = {name: spec for name, (spec, _) in user_datasets().items()}
-    shipped = {} if os.environ.get(SHIPPED_ENV) == "0" and user else DATASETS
+    shipped = {} if (os.environ.get(SHIPPED_ENV) == "0" or _shown_zoos) and user else DATASETS
     return {**shipped, **user}
 
 

@@ -71,41 +71,54 @@ def _from_npz(path: Path) -> ImageSet:
     from explorer.store.npz import read_npz
 
     arrays = read_npz(path, ("images",), DatasetUnavailable, optional=("labels", "class_names"))
-    images = np.asarray(arrays["images"])
+    images = stored_images(np.asarray(arrays["images"]), lambda reason: DatasetUnavailable(reason, path))
+    names = arrays.get("class_names")
+    labels, class_names = checked_labels(arrays.get("labels"), None if names is None else np.asarray(names).tolist(),
+                                         len(images), lambda reason: DatasetUnavailable(reason, path))
+    return ImageSet(images, labels, class_names)
+
+
+def stored_images(images: np.ndarray, refuse) -> np.ndarray:
+    """Images as they are stored: uint8 N×H×W (grey) or N×H×W×3, from N×H×W, N×H×W×C or N×C×H×W (C = 1 or 3),
+    uint8 or float in [0, 1]; ``refuse(reason)`` makes the error raised for anything else."""
     if images.dtype == object or images.dtype.kind not in "uif" or images.ndim not in (3, 4):
-        raise DatasetUnavailable(f"'images' must be N×H×W or N×H×W×C numbers, not {images.dtype} of shape "
-                                 f"{images.shape}", path)
+        raise refuse(f"'images' must be N×H×W or N×H×W×C numbers, not {images.dtype} of shape {images.shape}")
     if images.ndim == 4 and images.shape[1] in (1, 3) and images.shape[-1] not in (1, 3):
         images = images.transpose(0, 2, 3, 1)  # N×C×H×W → as images are stored
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim == 4 and images.shape[-1] != 3:
-        raise DatasetUnavailable(f"images must have 1 or 3 channels, not {images.shape[-1]}", path)
+        raise refuse(f"images must have 1 or 3 channels, not {images.shape[-1]} (shape {images.shape})")
+    if len(images) == 0:
+        raise refuse("it holds no images")
     if images.dtype.kind == "f":
         if not np.isfinite(images).all() or images.min() < 0 or images.max() > 1:
-            raise DatasetUnavailable("float images must lie in [0, 1]", path)
+            raise refuse(f"float images must lie in [0, 1], not [{np.nanmin(images):.3g}, {np.nanmax(images):.3g}] "
+                         "(undo a normalisation first)")
         images = np.rint(images * 255).astype(np.uint8)
     elif images.min() < 0 or images.max() > 255:
-        raise DatasetUnavailable("integer images must lie in 0…255", path)
-    images = images.astype(np.uint8)
-    if len(images) == 0:
-        raise DatasetUnavailable("it holds no images", path)
-    labels = np.full(len(images), -1, dtype=np.int64)
-    class_names: tuple[str, ...] = ()
-    if "labels" in arrays:
-        raw = np.asarray(arrays["labels"])
-        if raw.dtype.kind not in "iu" or raw.shape != (len(images),):
-            raise DatasetUnavailable(f"'labels' must be {len(images)} integers (one per image), not {raw.dtype} "
-                                     f"of shape {raw.shape}", path)
-        if raw.min() < 0:
-            raise DatasetUnavailable("'labels' must not be negative", path)
-        labels = raw.astype(np.int64)
-        names = arrays.get("class_names")
-        class_names = (tuple(str(n) for n in np.asarray(names).tolist()) if names is not None
-                       else tuple(str(c) for c in range(int(labels.max()) + 1)))
-        if len(class_names) <= labels.max():
-            raise DatasetUnavailable(f"label {int(labels.max())} has no class name ({len(class_names)} given)", path)
-    return ImageSet(images, labels, class_names)
+        raise refuse("integer images must lie in 0…255")
+    return images.astype(np.uint8)
+
+
+def checked_labels(raw, names, n: int, refuse) -> tuple[np.ndarray, tuple[str, ...]]:
+    """One label per image (-1 throughout when ``raw`` is None) and the class names (their numbers where none
+    are given); ``refuse(reason)`` makes the error raised for labels or names that do not fit."""
+    if raw is None:
+        if names:
+            raise refuse("class names were given without labels")
+        return np.full(n, -1, dtype=np.int64), ()
+    raw = np.asarray(raw)
+    if raw.dtype.kind not in "iu" or raw.shape != (n,):
+        raise refuse(f"'labels' must be {n} integers (one per image), not {raw.dtype} of shape {raw.shape}")
+    if raw.min() < 0:
+        raise refuse("'labels' must not be negative")
+    labels = raw.astype(np.int64)
+    class_names = (tuple(str(c) for c in names) if names is not None
+                   else tuple(str(c) for c in range(int(labels.max()) + 1)))
+    if len(class_names) <= labels.max():
+        raise refuse(f"label {int(labels.max())} has no class name ({len(class_names)} given)")
+    return labels, class_names
 
 
 def _from_folder(folder: Path, size: int | None) -> ImageSet:

@@ -134,7 +134,7 @@ def cached_export_folder(dataset: str, name: str, weights: str) -> Path:
     """Where the server keeps the decoder it exported itself for a checkpoint that ships none."""
     from explorer.analysis.project import cache_dir
 
-    return cache_dir() / "browser" / dataset / f"{name}-{weights}"
+    return cache_dir(dataset) / "browser" / dataset / f"{name}-{weights}"
 
 
 def exported_on_demand(folder: Path, dataset: str, name: str, weights: str, model) -> tuple[bytes, dict]:

@@ -23,8 +23,10 @@ from explorer.models.custom import is_trusted
 from explorer.models.kinds import BASELINE_KIND, COMPARISON_KINDS, KINDS, MODEL_KINDS
 from explorer.present.i18n import t
 from explorer.store.folders import CHECKPOINT_FILES, STATE_DICT_FILE, recover
+from explorer.store.live import is_held, live_key
 
-CHECKPOINT_NAME = re.compile(r"^({})-z([1-9][0-9]{{0,3}})$".format("|".join(MODEL_KINDS)))
+# "<kind>-z<latent>", and "-<n>" after it where one dataset has several of one kind and size (explorer.show's)
+CHECKPOINT_NAME = re.compile(r"^({})-z([1-9][0-9]{{0,3}})(-[1-9][0-9]{{0,2}})?$".format("|".join(MODEL_KINDS)))
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class ModelInfo:
     problem: tuple = ()  # why it cannot be served: (catalogue key, (field, value), …); empty if it can
     test: dict = field(default_factory=dict, hash=False, compare=False)  # figures from metrics.json
     has_map: bool = False
+    title: str = ""  # its own name, where config.json gives one (explorer.show's models)
     stamp: tuple[int, int] = (0, 0)  # the weights' size and modification time: a retrained model differs
 
     @property
@@ -77,8 +80,10 @@ def _check(folder: Path, root: Path) -> tuple:
         kind, latent = config["model"]["kind"], int(config["model"]["latent_dim"])
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
         return ("unreadable", ("file", "config.json"))
-    if f"{kind}-z{latent}" != folder.name:
+    if f"{kind}-z{latent}" != CHECKPOINT_NAME.sub(r"\1-z\2", folder.name):
         return ("contradicts", ("described", f"{kind}-z{latent}"[:40]), ("name", folder.name))
+    if live_key(config) is not None:  # held by this process (explorer.show), or gone with the one that showed it
+        return () if is_held(live_key(config)) else ("live_gone",)
     custom = config.get("custom")
     if custom is not None:  # its own code: loaded only when trusted, and checked then
         module = str(custom.get("module", "")) if isinstance(custom, dict) else ""
@@ -106,6 +111,14 @@ def _stamp(folder: Path) -> tuple[int, int]:
         return info.st_size, info.st_mtime_ns
     except OSError:
         return 0, 0
+
+
+def _title(folder: Path) -> str:
+    try:
+        title = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("title", "")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return ""
+    return title[:60] if isinstance(title, str) else ""
 
 
 def _test_figures(folder: Path) -> dict:
@@ -140,6 +153,7 @@ def list_models(dataset: str, root: Path | None = None) -> list[ModelInfo]:
                 problem=_check(folder, root),
                 test=_test_figures(folder),
                 has_map=(folder / "map.npz").is_file(),
+                title=_title(folder),
                 stamp=_stamp(folder),
             )
         )

@@ -19,6 +19,7 @@ from safetensors.torch import load_file, save_file
 
 from explorer.errors import CheckpointError
 from explorer.models.custom import custom_section, load_custom
+from explorer.store.live import held_model, live_key
 from explorer.models.nets import AutoEncoder, ModelConfig, build_model
 from explorer.store.folders import (
     CONFIG_FILE,
@@ -168,6 +169,8 @@ def load_pretrained(folder: Path, device: str | torch.device = "cpu") -> AutoEnc
     if not folder.is_dir():
         raise CheckpointError("no such checkpoint folder", folder)
     config, data = read_config(folder)
+    if live_key(data) is not None:  # a model of the caller's own process (explorer.show), held, not stored
+        return held_model(data, folder / CONFIG_FILE)
     custom = custom_section(data, folder / CONFIG_FILE)
     if custom is not None:  # a model of the user's own architecture (explorer.custom: the contract)
         return load_custom(folder, custom, config, device)

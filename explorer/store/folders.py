@@ -77,9 +77,13 @@ def _locked(target: Path):
 
 
 def weights_file(folder: Path) -> Path:
-    """The weights a checkpoint folder holds: model.safetensors, else a custom model's model.pt."""
+    """The weights a checkpoint folder holds: model.safetensors, else a custom model's model.pt; else, for a model
+    held in memory (explorer.store.live), its config.json, which names it by a key of its own."""
     folder = Path(folder)
-    return folder / WEIGHTS_FILE if (folder / WEIGHTS_FILE).is_file() else folder / STATE_DICT_FILE
+    for name in (WEIGHTS_FILE, STATE_DICT_FILE):
+        if (folder / name).is_file():
+            return folder / name
+    return folder / CONFIG_FILE
 
 
 def needs_recovery(target: Path) -> bool:

@@ -65,7 +65,8 @@ def controls(page: PageInput) -> MapPage:
     # --- controls ---------------------------------------------------------------------
     others = {info.name: info for info in view.models if info.name != view.model.name}
     left, lamp, middle, right = st.columns([3, 1.3, 1.2, 1.2])
-    compare = left.multiselect(t("map.compare"), list(others), max_selections=2, key="compare",
+    state.compared_from_url(list(others))
+    compare = left.multiselect(t("map.compare"), list(others), max_selections=2, key=state.COMPARE,
                                help=t("map.compare_help"), format_func=lambda n: model_label(others[n]),
                                placeholder=t("pick.placeholder"))
     use_flashlight = lamp.toggle(t("map.flashlight"), key="flashlight", help=t("map.flashlight_help"),

@@ -279,6 +279,7 @@ STRINGS: dict[str, str] = {
     "figure.roc_trace": "{set} (AUC {auc:.3f})",
     "figure.clean_caption": "#{index}",
     # why a checkpoint cannot be served (explorer.store.catalog)
+    "unavailable.live_gone": "it was shown from a Python session (explorer.show) that has closed it; show it again from there",
     "unavailable.custom_code": "it asks to run its own Python code ({module}): start the app with --trust-module {module} to open it",
     "unavailable.outside_zoo": "links outside the zoo folder (refused)",
     "unavailable.missing": "{file} is missing",

@@ -281,6 +281,7 @@ STRINGS: dict[str, str] = {
     "figure.roc_trace": "{set}（AUC {auc:.3f}）",
     "figure.clean_caption": "#{index}",
     # why a checkpoint cannot be served (explorer.store.catalog)
+    "unavailable.live_gone": "它由某个 Python 会话（explorer.show）打开，该会话已将其关闭；请从那里再次调用 show",
     "unavailable.custom_code": "它要求运行自带的 Python 代码（{module}）：用 --trust-module {module} 启动应用才能打开它",
     "unavailable.outside_zoo": "链接指向模型库文件夹之外（已拒绝）",
     "unavailable.missing": "缺少 {file}",
