@@ -97,7 +97,7 @@ class Shown:
         finally:
             self.close()
 
-    def __enter__(self) -> Shown:
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
@@ -136,7 +136,7 @@ def show(model=None, images=None, labels=None, class_names=None, *, encoder=None
         remove_left_behind()
         folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
         try:
-            from explorer.store.live import write_shown
+            from explorer.store.shown import write_shown
 
             written = write_shown(folder / dataset, image_set, title or f"Shown images {dataset[6:]}", shown_models,
                                   map_method=map, seed=seed)
@@ -330,8 +330,8 @@ def _at_exit() -> None:
 
 def close_all() -> None:
     """Close everything shown (at the process's exit: nothing is left behind)."""
-    for shown in list(_open):
-        shown.close()
+    while _open:
+        _open[0].close()  # which takes it off the list
 
 
 class _AppServer:

@@ -117,7 +117,7 @@ def custom_model_class():
 
         def decode(self, z: torch.Tensor) -> torch.Tensor:
             out = self._decode(z.to(self.dtype)).float()
-            return out.reshape(len(z), *self.config.image_shape).clamp(0, 1)
+            return out.reshape(z.shape[0], *self.config.image_shape).clamp(0, 1)
 
         def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
             return self.decode(self.encode(x))
@@ -236,7 +236,9 @@ def adapt_shown(model, encoder, decoder, kind: str | None, images, dataset: str,
         except Exception as err:  # noqa: BLE001
             raise refuse(f"decode failed on codes of shape {tuple(codes.shape)} ({type(err).__name__}: "
                          f"{str(err)[:200]})") from None
-        if not isinstance(out, torch.Tensor) or out.shape[0] != len(sample) or out[0].numel() != sample[0].numel():
+        fits = (tuple(sample.shape), (len(sample), sample[0].numel())) + (((len(sample), size, size),)
+                                                                          if channels == 1 else ())
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) not in fits:  # images, or rows of pixels
             got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
             raise refuse(f"decode must return images of the input's shape {shape}; it returned {got}")
         out = out.float()

@@ -19,7 +19,6 @@ from safetensors.torch import load_file, save_file
 
 from explorer.errors import CheckpointError
 from explorer.models.custom import custom_section, load_custom
-from explorer.store.live import held_model, live_key
 from explorer.models.nets import AutoEncoder, ModelConfig, build_model
 from explorer.store.folders import (
     CONFIG_FILE,
@@ -31,6 +30,7 @@ from explorer.store.folders import (
     replace_folder,
     staging_folder,
 )
+from explorer.store.live import held_model, live_key
 
 
 def round_to_storage(model: AutoEncoder) -> AutoEncoder:
@@ -103,7 +103,7 @@ def write_metrics(folder: Path, metrics: dict) -> None:
 
 def write_metrics_file(path: Path, figures: dict) -> None:
     """Write figures as JSON, atomically (non-finite numbers as null)."""
-    _write_json(Path(path), _finite_json(figures))
+    _write_json(Path(path), finite_json(figures))
 
 
 def save_pretrained(
@@ -138,7 +138,7 @@ def save_pretrained(
         }
         _write_json(tmp / CONFIG_FILE, config)
         save_file(state, str(tmp / WEIGHTS_FILE), metadata={"kind": model.kind})
-        _write_json(tmp / METRICS_FILE, _finite_json(metrics or {}))
+        _write_json(tmp / METRICS_FILE, finite_json(metrics or {}))
         for name, src in (extra_files or {}).items():
             shutil.copy2(src, tmp / name)
         tmp.chmod(0o755)  # mkdtemp makes it private; a checkpoint is meant to be shared
@@ -151,14 +151,14 @@ def save_pretrained(
     return folder
 
 
-def _finite_json(value):
+def finite_json(value):
     """``value`` with non-finite floats written as null: JSON has no NaN, and readers choke on it."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite_json(v) for k, v in value.items()}
+        return {k: finite_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite_json(v) for v in value]
+        return [finite_json(v) for v in value]
     return value
 
 
