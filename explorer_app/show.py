@@ -16,6 +16,7 @@ cannot use raise :class:`explorer.errors.ShowRefused` before anything is written
 from __future__ import annotations
 
 import atexit
+import html
 import itertools
 import os
 import shutil
@@ -282,7 +283,7 @@ def prepared(model, encoder, decoder, kind, image_set, dataset: str, title: str)
 
 
 def iframe(url: str, height: int = 820) -> str:
-    return (f'<iframe src="{url}" width="100%" height="{height}" style="border: 1px solid #ddd" '
+    return (f'<iframe src="{html.escape(url)}" width="100%" height="{height}" style="border: 1px solid #ddd" '
             'title="Autoencoder Explorer"></iframe>')
 
 

@@ -361,3 +361,29 @@ def test_a_folder_left_by_a_killed_process_is_removed_by_the_next_show(own_temp)
     mine.mkdir()
     with explorer.show(FlatAE(), images_and_labels()[0], map="pca"):
         assert not dead.exists() and mine.exists()
+
+
+def test_in_a_notebook_the_app_is_shown_inline(own_temp, monkeypatch, capsys):
+    """In a Jupyter kernel, show() draws the app in an iframe in the cell's output instead of printing its address."""
+    import html
+    import sys
+    import types
+
+    drawn = []
+
+    class ZMQInteractiveShell:  # what IPython's get_ipython() returns in a Jupyter kernel
+        pass
+
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = ZMQInteractiveShell
+    display = types.ModuleType("IPython.display")
+    display.HTML = lambda html: ("html", html)
+    display.display = drawn.append
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", display)
+    with explorer.show(FlatAE(), images_and_labels()[0], map="pca") as shown:
+        assert drawn == [("html", show_module.iframe(shown.url))] and f'src="{html.escape(shown.url)}"' in drawn[0][1]
+        assert shown.url not in capsys.readouterr().err
+    ipython.get_ipython = lambda: None  # a plain Python: the address is printed
+    with explorer.show(FlatAE(), images_and_labels()[0], map="pca") as shown:
+        assert len(drawn) == 1 and shown.url in capsys.readouterr().err

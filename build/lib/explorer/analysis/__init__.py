@@ -1,0 +1,1 @@
+"""What the pages compute from codes: encoding, maps, posteriors, neighbours, attributes, denoising, applications."""

@@ -1,0 +1,80 @@
+"""Precompute what the app shows instantly, shipped beside each checkpoint's weights.
+
+    python -m explorer.embed pretrained/mnist/vae-z16     # one checkpoint
+    python -m explorer.embed --all [--force]               # every checkpoint in pretrained/
+
+- ``map.npz``: the 2-D map of the test codes. Latent-2 models are drawn from their
+  codes; the others through UMAP with a fixed seed (``n_neighbors`` 15, ``min_dist``
+  0.1, seed 0), over the whole shipped test split.
+- ``gmm.npz``: the 10-component Gaussian mixture fitted to the training codes (needs
+  the training split in the data root; skipped with a note where it is not there).
+- ``views.npz``: what the other pages need that costs seconds (explorer.store.precomputed).
+Existing files are kept unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from explorer.analysis.project import (
+    DEFAULT_UMAP,
+    MAP_FILE,
+    save_map,
+)
+from explorer.commands.args import ArgumentParser, add_checkpoint_folders, checkpoint_folders
+from explorer.data.datasets import DatasetUnavailable
+from explorer.errors import MapUnavailable
+from explorer.store.embed import add_faithfulness, compute_shipped_map, fit_gmm
+from explorer.store.precomputed import VIEWS_FILE, write_views
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(prog="python -m explorer.embed", description=__doc__.splitlines()[0])
+    add_checkpoint_folders(parser)
+    parser.add_argument("--n-neighbors", type=int, default=DEFAULT_UMAP["n_neighbors"])
+    parser.add_argument("--min-dist", type=float, default=DEFAULT_UMAP["min_dist"])
+    parser.add_argument("--seed", type=int, default=DEFAULT_UMAP["seed"])
+    parser.add_argument("--data-root", type=Path, default=None, help="where the training split is (for gmm.npz)")
+    parser.add_argument("--force", action="store_true", help="recompute files that exist")
+    parser.add_argument("--faithfulness", action="store_true",
+                        help="only measure the faithfulness of maps that have none (no new fit)")
+    args = parser.parse_args(argv)
+    folders = checkpoint_folders(parser, args)
+    from explorer.samplers import GMM_FILE
+    from explorer.store.checkpoint import CheckpointError
+
+    for folder in map(Path, folders):
+        try:
+            if args.faithfulness:
+                measured = add_faithfulness(folder)
+                if measured is not None:
+                    print(f"{folder}: trustworthiness {measured.params['faithfulness']['trustworthiness']:.3f}, "
+                          f"k-NN kept {measured.params['faithfulness']['knn_kept']:.1%}")
+                continue
+            if args.force or not (folder / MAP_FILE).is_file():
+                start = time.perf_counter()
+                latent_map = compute_shipped_map(folder, args.n_neighbors, args.min_dist, args.seed)
+                save_map(folder / MAP_FILE, latent_map)
+                print(f"{folder}: {latent_map.method} map of {len(latent_map.xy)} points "
+                      f"in {time.perf_counter() - start:.1f} s")
+            if args.force or not (folder / GMM_FILE).is_file():
+                start = time.perf_counter()
+                try:
+                    fit_gmm(folder, args.data_root, args.seed).save(folder / GMM_FILE)
+                    print(f"{folder}: Gaussian mixture on the training codes in {time.perf_counter() - start:.1f} s")
+                except DatasetUnavailable as err:
+                    print(f"{folder}: no gmm.npz ({err})", file=sys.stderr)
+            if args.force or not (folder / VIEWS_FILE).is_file():
+                start = time.perf_counter()
+                write_views(folder)
+                print(f"{folder}: views.npz in {time.perf_counter() - start:.1f} s")
+        except (CheckpointError, MapUnavailable, DatasetUnavailable) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

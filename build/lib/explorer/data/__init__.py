@@ -1,0 +1,1 @@
+"""The data: datasets and their shipped test splits, your own images, corruptions, pictures."""

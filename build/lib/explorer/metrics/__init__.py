@@ -1,0 +1,1 @@
+"""Measures of quality: MSE, PSNR, SSIM, ROC; FID-c; the zoo's evaluation."""

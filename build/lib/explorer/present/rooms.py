@@ -1,0 +1,107 @@
+"""Rooms: a presenter moves a tour, the audience's browsers follow. Held in this process's memory only.
+
+A room is an id anyone in the audience may know and a secret only the presenter's link carries;
+only :meth:`Rooms.move` with that secret changes what the room shows (compared in constant time).
+What a room shows is small (a step and the preset values of its controls) and bounded; rooms
+expire after ``ttl`` seconds without a move and the oldest give way when ``capacity`` is reached,
+so memory stays bounded however many rooms are started. Nothing is written to disk.
+
+No Streamlit here: the app keeps one :class:`Rooms` per server (``st.cache_resource``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+ROOM_ID = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
+MAX_VALUES = 32  # controls per step
+MAX_STATE_BYTES = 4096  # what one room shows, as JSON
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a room shows: a tour step and its controls' values; ``version`` grows with each move."""
+
+    step: int
+    values: dict = field(default_factory=dict)
+    version: int = 0
+
+
+@dataclass
+class _Room:
+    secret: str
+    shown: Shown
+    moved_at: float
+
+
+class Rooms:
+    def __init__(self, capacity: int = 200, ttl: float = 6 * 3600, clock=time.monotonic):
+        self.capacity, self.ttl, self._clock = capacity, ttl, clock
+        self._rooms: dict[str, _Room] = {}
+        self._lock = threading.Lock()
+
+    def open(self, step: int = 1, values: dict | None = None) -> tuple[str, str]:
+        """A new room showing ``step``: returns (room id, the presenter's secret)."""
+        shown = Shown(step, _checked(values or {}))
+        with self._lock:
+            self._expire()
+            while len(self._rooms) >= self.capacity:  # the room moved longest ago gives way
+                del self._rooms[min(self._rooms, key=lambda r: self._rooms[r].moved_at)]
+            room_id = secrets.token_urlsafe(9)
+            self._rooms[room_id] = _Room(secrets.token_urlsafe(18), shown, self._clock())
+            return room_id, self._rooms[room_id].secret
+
+    def shown(self, room_id: str) -> Shown | None:
+        """What the room shows now, or None if there is no such room (never was, or expired)."""
+        if not isinstance(room_id, str) or not ROOM_ID.match(room_id):
+            return None
+        with self._lock:
+            self._expire()
+            room = self._rooms.get(room_id)
+            return room.shown if room is not None else None
+
+    def is_presenter(self, room_id: str, secret: str | None) -> bool:
+        with self._lock:
+            room = self._rooms.get(room_id) if isinstance(room_id, str) else None
+            return room is not None and isinstance(secret, str) and hmac.compare_digest(
+                secret.encode("utf-8", "replace"), room.secret.encode())
+
+    def move(self, room_id: str, secret: str | None, step: int, values: dict) -> bool:
+        """Show ``step`` and ``values`` in the room, if ``secret`` is the room's; False changes nothing."""
+        checked = _checked(values)
+        if not self.is_presenter(room_id, secret):
+            return False
+        with self._lock:
+            room = self._rooms.get(room_id)
+            if room is None:
+                return False
+            if (room.shown.step, room.shown.values) != (int(step), checked):
+                room.shown = Shown(int(step), checked, room.shown.version + 1)
+            room.moved_at = self._clock()
+            return True
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._expire()
+            return len(self._rooms)
+
+    def _expire(self) -> None:
+        now = self._clock()
+        for room_id in [r for r, room in self._rooms.items() if now - room.moved_at > self.ttl]:
+            del self._rooms[room_id]
+
+
+def _checked(values: dict) -> dict:
+    """Plain JSON values only (numbers, strings, booleans, lists of them), few and small."""
+    if not isinstance(values, dict) or len(values) > MAX_VALUES:
+        raise ValueError(f"a room shows at most {MAX_VALUES} values")
+    plain = json.loads(json.dumps(values))  # a copy, and a TypeError for anything that is not JSON
+    if len(json.dumps(plain)) > MAX_STATE_BYTES:
+        raise ValueError(f"what a room shows is limited to {MAX_STATE_BYTES} bytes")
+    return plain

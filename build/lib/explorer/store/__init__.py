@@ -1,0 +1,1 @@
+"""What lies on disk: checkpoints, the zoo and its catalogue, precomputed maps and views, browser decoders."""
