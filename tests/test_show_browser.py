@@ -56,7 +56,7 @@ def test_the_installed_package_shows_a_model_of_a_script_and_close_leaves_nothin
     require_chromium()
     site = tmp_path / "site"
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                              "--target", str(site), str(ROOT)], capture_output=True, text=True, timeout=300)
+                              "--target", str(site), str(ROOT)], check=False, capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr[-2000:]
     assert (site / "explorer_app" / "map_chart" / "frontend" / "vendor" / "plotly.js" / "plotly-gl2d.min.js").is_file()
     work = tmp_path / "work"
