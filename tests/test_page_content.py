@@ -43,10 +43,10 @@ CONTENT = {
 
 def title_keys() -> dict[str, str]:
     """Each page's address → the catalogue key of its title (app.py's navigation table and the page's open_page)."""
-    app = (ROOT / "app.py").read_text(encoding="utf-8")
+    app = (ROOT / "explorer_app" / "app.py").read_text(encoding="utf-8")
     keys = {}
-    for script, path in re.findall(r'st\.Page\("(explorer_app/views/\w+\.py)".*?url_path=(?:"([\w-]+)"|MAP_PATH)', app):
-        page = (ROOT / script).read_text(encoding="utf-8")
+    for script, path in re.findall(r'st\.Page\(page_script\("(\w+)"\).*?url_path=(?:"([\w-]+)"|MAP_PATH)', app):
+        page = (ROOT / "explorer_app" / "views" / f"{script}.py").read_text(encoding="utf-8")
         keys[path or "latent-map"] = re.search(r'open_page\("([\w.]+)"', page).group(1)
     return keys
 

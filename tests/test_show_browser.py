@@ -16,7 +16,8 @@ import urllib.request
 
 import pytest
 
-from tests.browser_support import ROOT, TRACE_NAMES_JS, launch_browser, require_chromium, wait_for_map
+from tests.browser_support import ROOT, TRACE_NAMES_JS, launch_browser, require_chromium, wait_for_map, wait_idle
+from tests.test_browser_decoding import decoder_frame, sweep
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -82,6 +83,21 @@ def test_the_installed_package_shows_a_model_of_a_script_and_close_leaves_nothin
             assert {"north", "south", "east"} <= set(page.evaluate(TRACE_NAMES_JS))
             pickers = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input')
             assert pickers.nth(1).input_value() == "TinyAutoEncoder · z2"  # the model under its own name
+            wait_idle(page)
+            # The flashlight: the script's decoder, exported for the browser, decodes under the pointer;
+            # a click keeps the point and the server decodes it with the model itself.
+            page.get_by_text("Flashlight", exact=True).click()
+            frame = decoder_frame(page)
+            box = frame.locator("#map").bounding_box()
+            assert len(sweep(page, frame, box, steps=12)) >= 5
+            page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+            page.get_by_text("Kept point").wait_for(timeout=30_000)
+            wait_idle(page)
+            for path in ("interpolate", "sample", "card"):  # the other pages draw it too
+                page.goto(opened["url"].replace("/?", f"/{path}?"))
+                page.locator('[data-testid="stImage"], .stPlotlyChart').first.wait_for(timeout=60_000)
+                wait_idle(page)
+                assert page.locator('[data-testid="stException"]').count() == 0, path
             browser.close()
         script.stdin.write("\n")
         script.stdin.flush()

@@ -1,1 +1,0 @@
-"""The command-line tools: each `python -m explorer.<name>` runs the ``main`` of its module here."""

@@ -1,1 +1,0 @@
-"""The data: datasets and their shipped test splits, your own images, corruptions, pictures."""

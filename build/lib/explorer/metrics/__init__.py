@@ -1,1 +1,0 @@
-"""Measures of quality: MSE, PSNR, SSIM, ROC; FID-c; the zoo's evaluation."""

@@ -1,1 +1,0 @@
-"""The models: what each kind is (kinds), the networks and their losses (nets, losses), your own (custom)."""

@@ -1,1 +1,0 @@
-"""What lies on disk: checkpoints, the zoo and its catalogue, precomputed maps and views, browser decoders."""
