@@ -109,12 +109,31 @@ def _serving() -> bool:
     return exists() and type(get_instance()) is Runtime
 
 
+_warm_up_stop = threading.Event()
+_warm_up_thread: threading.Thread | None = None
+
+
 def warm_up() -> None:
     """Ahead of the first visit to each page, in the background once the shared imports are made: every
     model loaded and its stored views read (or, for a model without them, its test codes computed)."""
     from explorer_app import loaders
 
-    loaders.warm_up()
+    loaders.warm_up(_warm_up_stop)
+
+
+def start_warm_up() -> None:
+    global _warm_up_thread
+    _warm_up_stop.clear()
+    _warm_up_thread = threading.Thread(target=warm_up, name="explorer-warm-up", daemon=True)
+    _warm_up_thread.start()
+
+
+def stop_warm_up(timeout: float = 60.0) -> None:
+    """Let the warm-up end (after the model it is at) and wait for it: a server stopped inside a process that
+    goes on (explorer.show) leaves no thread running torch as the process exits, which aborts it."""
+    _warm_up_stop.set()
+    if _warm_up_thread is not None:
+        _warm_up_thread.join(timeout)
 
 
 def mark_pages_running() -> None:
@@ -157,7 +176,7 @@ def pages_after_imports():
                 finally:
                     _first_page.release()
                 if _serving():  # not in AppTest, whose tests swap zoos under a mock runtime
-                    threading.Thread(target=warm_up, name="explorer-warm-up", daemon=True).start()
+                    start_warm_up()
             return
         _first_page.release()
     yield

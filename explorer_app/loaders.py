@@ -443,13 +443,16 @@ def browser_decoder(info: ModelInfo) -> tuple[bytes, dict]:
         return _browser_decoder(info.identity, info)
 
 
-def warm_up() -> None:
+def warm_up(stop: threading.Event | None = None) -> None:
     """Load every available model of every open dataset and read (or compute) its test codes, so that a page's first
-    visit finds them in memory; a model that cannot be loaded is left for its page to report."""
+    visit finds them in memory; a model that cannot be loaded is left for its page to report. Ends early, between
+    two models, once ``stop`` is set."""
     from explorer.data.datasets import all_datasets
 
     for dataset in all_datasets():
         for info in available_models(dataset):
+            if stop is not None and stop.is_set():
+                return
             try:
                 model(info)
                 test_codes(info)

@@ -397,6 +397,22 @@ class _AppServer:
             self.loop.call_soon_threadsafe(self.server.stop)
         self.thread.join(30)
         self.thread = self.loop = self.server = None
+        _wait_for_app_threads()
+
+
+def _wait_for_app_threads(timeout: float = 60.0) -> None:
+    """Wait for the app's own threads to end: the warm-up (told to stop) and any page still running (the
+    stopped server asked each to stop). A daemon thread inside torch when the process exits aborts it
+    ("terminate called without an active exception")."""
+    import time
+
+    import explorer_app
+
+    deadline = time.monotonic() + timeout
+    explorer_app.stop_warm_up(timeout)
+    for thread in threading.enumerate():
+        if thread.name.startswith("ScriptRunner.") and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _release_runtime() -> None:

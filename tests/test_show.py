@@ -353,6 +353,28 @@ def test_show_serves_on_loopback_and_close_stops_it_and_removes_its_files(own_te
     assert shown_folders(own_temp) == []
 
 
+def test_stopping_the_server_ends_the_warm_up_between_two_models(monkeypatch):
+    """A process that closes what it showed and exits must find no app thread inside torch (which aborts it)."""
+    from explorer_app import loaders
+
+    loaded = []
+
+    def load(info):
+        loaded.append(info)
+        if len(loaded) == 2:
+            explorer_app._warm_up_stop.set()  # what stop_warm_up() does, while the second model loads
+
+    monkeypatch.setattr("explorer.data.datasets.all_datasets", lambda: ["a", "b"])
+    monkeypatch.setattr(loaders, "available_models", lambda dataset: [f"{dataset}1", f"{dataset}2", f"{dataset}3"])
+    monkeypatch.setattr(loaders, "model", load)
+    monkeypatch.setattr(loaders, "test_codes", lambda info: None)
+    explorer_app.start_warm_up()
+    explorer_app.stop_warm_up(timeout=30)
+    assert not explorer_app._warm_up_thread.is_alive()
+    assert loaded == ["a1", "a2"]  # it ended after the model it was at, not after all six
+    explorer_app._warm_up_stop.clear()
+
+
 def test_a_folder_left_by_a_killed_process_is_removed_by_the_next_show(own_temp):
     dead = own_temp / f"{show_module.TEMP_PREFIX}999999999-abc"
     (dead / "shown-1").mkdir(parents=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,10 @@ METHODS = ("latent", *PROJECTIONS)  # "latent": a 2-D latent space's codes thems
 # a larger map (a dataset of your own holds up to 1,000,000 images) is drawn as a uniform sample of it.
 MAX_DRAWN_POINTS = 100_000
 FAITHFULNESS_K, FAITHFULNESS_POINTS = 10, 2000
+# umap-learn finds the neighbours of 4,096 points or more with pynndescent, whose numba code compiles for
+# 30-40 s in each new process; up to this many, exact neighbours (scikit-learn, under a second for 10,000
+# codes) are handed to it instead (bench/umap_speed.py: the first fit 13 s instead of 50 s).
+EXACT_NEIGHBOURS_UP_TO = 50_000
 
 
 @dataclass
@@ -127,13 +132,26 @@ def umap_project(
     both are there (the same algorithm and parameters, minutes faster for a large map), else umap-learn."""
     n_neighbors = int(min(max(2, n_neighbors), len(z) - 1))
     umap_class, backend, options = umap_backend()
+    z = np.asarray(z, dtype=np.float32)
+    if backend == "umap-learn" and len(z) <= EXACT_NEIGHBOURS_UP_TO:
+        options = {**options, "precomputed_knn": exact_neighbours(z, n_neighbors)}
     reducer = umap_class(n_components=dims, n_neighbors=n_neighbors, min_dist=float(min_dist), random_state=int(seed),
                          **options)
-    xy = np.asarray(reducer.fit_transform(np.asarray(z, dtype=np.float32)))
+    with warnings.catch_warnings():  # that a map so fitted cannot place new points: none are placed with it
+        warnings.filterwarnings("ignore", message=".*precomputed_knn.*", category=UserWarning)
+        xy = np.asarray(reducer.fit_transform(z))
     indices = np.arange(len(z)) if indices is None else indices
     return LatentMap(xy=xy, indices=indices, method="umap",
                      params={"n_neighbors": n_neighbors, "min_dist": float(min_dist), "seed": int(seed),
                              "backend": backend})
+
+
+def exact_neighbours(z: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, None]:
+    """Each code's k nearest codes (itself first) and their distances, as umap-learn's ``precomputed_knn``."""
+    from sklearn.neighbors import NearestNeighbors
+
+    distances, neighbours = NearestNeighbors(n_neighbors=k).fit(z).kneighbors(z)
+    return neighbours, distances.astype(np.float32), None
 
 
 def umap_backend() -> tuple[type, str, dict]:
