@@ -28,11 +28,10 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from explorer.data.datasets import all_datasets, dataset_spec
+from explorer.data.datasets import all_datasets, dataset_spec, first_dataset
 from explorer.present.i18n import DEFAULT_LANGUAGE, LANGUAGES, class_names, dataset_title, language_of_locale
 from explorer.store.catalog import ModelInfo
 
-DEFAULT_DATASET = "mnist"
 DEFAULT_MODELS = ("vae-z16", "wae-z16", "ae-z16", "vae-z2")  # the first one shipped is the default
 MAX_SELECTION = 200
 MAX_URL_VALUE = 2000
@@ -116,7 +115,7 @@ def init_from_url(available_models, bad_value_notice) -> None:
         return
     notices = []
     opened = all_datasets()
-    first = DEFAULT_DATASET if DEFAULT_DATASET in opened else next(iter(opened))
+    first = first_dataset()  # the user's own zoo where one is open (--zoo / --pretrained), else MNIST
     dataset = st.query_params.get("dataset", first)
     if dataset not in opened:
         notices.append(bad_value_notice("dataset", printable(dataset), dataset_title(first)))

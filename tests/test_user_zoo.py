@@ -113,6 +113,10 @@ def test_no_shipped_opens_your_zoo_in_place_of_the_shipped_one(user_zoo, monkeyp
     open_zoos(["--pretrained", str(user_zoo)])  # the spelling of --zoo
     assert os.environ[ZOO_ENV] == str(user_zoo) and os.environ[SHIPPED_ENV] == "1"
     assert list(all_datasets())[:2] == ["mnist", "fashion-mnist"]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()  # beside the shipped zoo, the app opens on the zoo it was pointed at, not on MNIST
+    assert not at.exception and at.selectbox(key="dataset").value == "doodles"
+    assert "MNIST" in at.selectbox(key="dataset").options  # the shipped ones are still there
     open_zoos(["--zoo", str(user_zoo), "--no-shipped"])
     assert os.environ[ZOO_ENV] == str(user_zoo)
     assert list(all_datasets()) == ["doodles", "shapes"]

@@ -175,6 +175,16 @@ def all_datasets() -> dict[str, DatasetSpec]:
     return {**shipped, **user}
 
 
+def first_dataset() -> str:
+    """The dataset the app opens on: the first of the zoos the user named (``--zoo``/``--pretrained``, or
+    explorer.show's), else MNIST. The training theatre's zoo is not one the user named."""
+    opened, theatre = all_datasets(), theatre_zoo()
+    for name, (_, root) in user_datasets().items():
+        if root != theatre and name in opened:
+            return name
+    return "mnist" if "mnist" in opened else next(iter(opened))
+
+
 def dataset_spec(name: str) -> DatasetSpec:
     if name in DATASETS:
         return DATASETS[name]

@@ -10,11 +10,24 @@ import plotly.graph_objects as go
 
 from explorer.present.i18n import t
 
-# Ten colours that stay apart on a white page (Tableau 10).
+# Ten colours that stay apart for the common colour-vision deficiencies: Okabe and Ito's palette (Wong, "Points of
+# view: Color blindness", Nature Methods 8, 2011) without its yellow, which a projector washes out, and three
+# more chosen to keep every pair apart (CIEDE2000 ≥ 10 under normal, protan, deutan and tritan vision, Machado
+# et al. 2009; tests/test_palette.py). Tableau 10, the palette before, had pairs 0.7 apart under deutan vision.
 CLASS_COLOURS = (
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
+    "#D55E00", "#000000", "#802000", "#00009F", "#606060",
 )
+# A second channel beside colour: each class its own marker on the map and in every legend.
+CLASS_SYMBOLS = (
+    "circle", "square", "diamond", "cross", "x",
+    "triangle-up", "triangle-down", "star", "pentagon", "hexagram",
+)
+
+
+def class_marker(c: int, **marker) -> dict:
+    """A Plotly marker in class ``c``'s colour and symbol (with any other marker settings)."""
+    return {"color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "symbol": CLASS_SYMBOLS[c % len(CLASS_SYMBOLS)], **marker}
 
 
 def latent_map_figure(
@@ -43,7 +56,7 @@ def latent_map_figure(
         fig.add_trace(
             go.Scattergl(
                 x=xy[mask, 0], y=xy[mask, 1], mode="markers", name=name,
-                marker={"size": marker_size, "color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "opacity": 0.75},
+                marker=class_marker(c, size=marker_size, opacity=0.75),
                 customdata=indices[mask],
                 hovertemplate=t("figure.map_hover", label=_escape(name)),
             )
@@ -112,8 +125,7 @@ def map_backdrop_figure(xy: np.ndarray, labels: np.ndarray, class_names: list[st
                          sizing="stretch", layer="below")
     for c, name in enumerate(class_names):  # the legend: the classes' colours
         if (labels == c).any():
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
-                                     marker={"size": 8, "color": CLASS_COLOURS[c % len(CLASS_COLOURS)]}))
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, marker=class_marker(c, size=8)))
     if selected:
         position = {int(i): k for k, i in enumerate(indices)}
         rows = [position[i] for i in selected if i in position]
@@ -161,7 +173,7 @@ def _map_figure_3d(xy, labels, class_names, indices, selected, title, height) ->
         if mask.any():
             fig.add_trace(go.Scatter3d(
                 x=xy[mask, 0], y=xy[mask, 1], z=xy[mask, 2], mode="markers", name=name, customdata=indices[mask],
-                marker={"size": 2, "color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "opacity": 0.8},
+                marker={"size": 2, "color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "opacity": 0.8},  # 3-D: round only
                 hovertemplate=t("figure.map_hover", label=_escape(name))))
     if selected:
         position = {int(i): k for k, i in enumerate(indices)}
@@ -290,7 +302,7 @@ def theatre_frame_figure(panels: list[tuple[str, np.ndarray]], labels: np.ndarra
                 continue
             fig.add_trace(go.Scatter(x=points[rows, 0], y=points[rows, 1], mode="markers", name=name,
                                      legendgroup=f"class{c}", showlegend=first, hoverinfo="skip",
-                                     marker={"color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "size": 5, "opacity": 0.75}),
+                                     marker=class_marker(c, size=5, opacity=0.75)),
                           row=1, col=col)
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, plot_bgcolor="white",
                       font={"size": 13}, uirevision="theatre",  # a legend choice stays as the frames change
@@ -323,13 +335,13 @@ def theatre_loss_figure(curves: list[tuple[str, list[dict]]], epoch: int, epochs
     for k, (title, history) in enumerate(curves):
         fig.add_trace(go.Scatter(x=[h["epoch"] for h in history], y=[h.get("train_recon", h.get("train_loss"))
                                                                    for h in history],
-                                 mode="lines+markers", name=title, legendgroup=title,
+                                 mode="lines+markers", name=title, legendgroup=title, marker=class_marker(k),
                                  line={"color": CLASS_COLOURS[k % len(CLASS_COLOURS)], "width": 2}), row=1, col=1)
     for row, (k, title, history, terms) in enumerate(regularised, start=2):
         for dash, term in zip(("solid", "dash", "dot"), terms):
             fig.add_trace(go.Scatter(x=[h["epoch"] for h in history], y=[h.get(term) for h in history],
                                      mode="lines+markers", legendgroup=title, showlegend=False,
-                                     name=f"{title} · {_term_name(term)}",
+                                     name=f"{title} · {_term_name(term)}", marker=class_marker(k),
                                      line={"color": CLASS_COLOURS[k % len(CLASS_COLOURS)], "width": 2, "dash": dash}),
                           row=row, col=1)
     fig.add_vline(x=epoch, line={"color": "black", "width": 2})

@@ -5,7 +5,7 @@ import streamlit as st
 
 from explorer.metrics.evaluate import N_SAMPLES, quality_rows
 from explorer.models.kinds import KINDS
-from explorer.present.figures import CLASS_COLOURS
+from explorer.present.figures import class_marker
 from explorer.present.i18n import t
 from explorer_app.page import PageInput, open_page
 from explorer_app.widgets import figure, model_label
@@ -44,7 +44,7 @@ def render(page: PageInput) -> None:
             fig.add_trace(go.Scatter(
                 x=[r["mse"] for r in points], y=[r["fid_prior"] for r in points], mode="markers+text",
                 name=t(KINDS[kind].title_key), text=[model_label(by_name[r["name"]]) for r in points],
-                textposition="top center", marker={"size": 11, "color": CLASS_COLOURS[k % len(CLASS_COLOURS)]},
+                textposition="top center", marker=class_marker(k, size=11),
                 hovertemplate=t("quality.hover")))
     fig.update_layout(title=t("quality.tradeoff_title"), height=480, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       xaxis_title=t("quality.col_mse"), yaxis_title=t("quality.col_fid_prior"), yaxis_type="log")
