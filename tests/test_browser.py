@@ -82,6 +82,55 @@ def test_clicking_a_point_shows_its_reconstruction(server, page):
     assert f"sel={index}" in page.url
 
 
+# The point the map's keyboard is at: its test index and its place in pixels (explorer_app/map_chart/frontend/main.js)
+KEYBOARD_POINT_JS = f"""() => {{
+  const own = {MAP_GD}.explorer, current = own && own.current;
+  return current ? {{index: current.index, px: current.px, py: current.py, name: current.name,
+                     said: own.live.textContent}} : null;
+}}"""
+
+
+def test_the_map_is_used_from_the_keyboard_alone_and_says_each_move(server, page):
+    """Tab reaches the map; the arrow keys move to the nearest point in their direction, Enter selects it as a
+    click does, Escape clears it; a live region says each move (what a screen reader reads)."""
+    page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
+    wait_for_map(page)
+    wait_idle(page)
+    for _ in range(80):  # the keyboard's own way there: Tab through the page's controls until the map
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => document.activeElement === {MAP_GD}"):
+            break
+    else:
+        pytest.fail("Tab never reached the map")
+    assert page.evaluate(f"() => getComputedStyle({MAP_GD}).outlineStyle") != "none"  # the focus is seen
+    label = page.evaluate(f"() => {MAP_GD}.getAttribute('aria-label')")
+    assert "10,000 points" in label and "arrow keys" in label
+    page.wait_for_function(f"(() => {{ const p = ({KEYBOARD_POINT_JS})(); return p && p.said; }})", timeout=10_000)
+    start = page.evaluate(KEYBOARD_POINT_JS)
+    assert f"test image {start['index']}" in start["said"] and start["name"] in start["said"]
+    moves = {"ArrowRight": lambda a, b: b["px"] > a["px"], "ArrowDown": lambda a, b: b["py"] > a["py"],
+             "ArrowLeft": lambda a, b: b["px"] < a["px"], "ArrowUp": lambda a, b: b["py"] < a["py"]}
+    here = start
+    for key, went in moves.items():
+        page.keyboard.press(key)
+        page.wait_for_function(f"(index) => ({KEYBOARD_POINT_JS})().index !== index", arg=here["index"],
+                               timeout=10_000)
+        there = page.evaluate(KEYBOARD_POINT_JS)
+        assert went(here, there), (key, here, there)  # the next point lies that way
+        assert abs(there["px"] - here["px"]) + abs(there["py"] - here["py"]) < 200  # and near, not the far edge
+        page.wait_for_function(f"(index) => ({KEYBOARD_POINT_JS})().said.includes('test image ' + index)",
+                               arg=there["index"], timeout=10_000)
+        here = there
+    page.keyboard.press("Enter")  # what a click on it does
+    wait_for_url(page, f"sel={here['index']}")
+    image_caption(page, f"#{here['index']} · ").wait_for(timeout=30_000)
+    assert "Selected: " in page.evaluate(KEYBOARD_POINT_JS)["said"]
+    wait_idle(page)
+    page.evaluate(f"() => {MAP_GD}.focus()")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !location.href.includes('sel=')", timeout=30_000)
+
+
 # The map's WebGL canvas against its layout size: Plotly's plotGlPixelRatio, as drawn
 CANVAS_SCALE_JS = f"""() => {{
   const gd = {MAP_GD};

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,8 +76,19 @@ def map_chart(fig: go.Figure, key: str, height: int, view: str, drawn: str, sele
     data = {"spec": spec, "signature": signature, "uirevision": str(view), "selectionrevision": str(drawn),
             "height": int(height), "selectable": bool(selectable), "toolbar": bool(toolbar),
             "plotly": plotly_script()["address"], "plotly_script": PLOTLY_SCRIPT}
+    data["strings"] = json.dumps(keyboard_strings(sum(len(trace.x) for trace in fig.data
+                                           if trace.showlegend is not False and trace.x is not None)))
     callbacks = {"on_selection_change": on_select} if selectable and on_select is not None else {}
     _chart()(key=key, data=data, height=int(height), **callbacks)
+
+
+def keyboard_strings(n_points: int) -> dict:
+    """What the chart's keyboard use says (frontend/main.js): its name, and each move, in the page's language."""
+    from explorer.present.i18n import t
+
+    return {"role": t("map.kbd_role"), "label": t("map.kbd_label", n=f"{n_points:,}"), "point": t("map.kbd_point"),
+            "selected": t("map.kbd_selected"), "cleared": t("map.kbd_cleared"), "edge": t("map.kbd_edge"),
+            "keys": t("map.kbd_keys")}
 
 
 def chart_selection(key: str):

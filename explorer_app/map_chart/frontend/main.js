@@ -58,6 +58,7 @@ function listen(chart) {
     sent += 1;
     own.setStateValue("selection", { event: "select", points, n: sent });
   };
+  own.report = report;
   chart.on("plotly_click", (event) => {
     if (!event || (event.event && event.event.shiftKey)) return;
     own.clicked = indices(event);
@@ -70,6 +71,102 @@ function listen(chart) {
     if (!(clicked && clicked.length === points.length && clicked.every((p, i) => p === points[i]))) report(points);
   });
   chart.on("plotly_deselect", () => { own.clicked = null; report([]); });
+}
+
+// --- the keyboard: Plotly has no keyboard use of its points, so the chart adds one -------------------------
+// Focus the map (Tab), the arrow keys move to the nearest point in that direction (within 45° of it), Enter
+// or Space selects it as a click does, Escape clears the selection; each move is said by a live region.
+
+function visiblePoints(chart) {
+  // Each drawn point of the classes shown: its trace and number, its test index, its place in pixels.
+  const points = [], layout = chart._fullLayout;
+  (chart._fullData || []).forEach((trace, curve) => {
+    if (trace.visible !== true || trace.showlegend === false || !trace.x) return;
+    const xa = layout[trace.xaxis.replace("x", "xaxis")], ya = layout[trace.yaxis.replace("y", "yaxis")];
+    for (let i = 0; i < trace.x.length; i++) {
+      const data = trace.customdata ? trace.customdata[i] : null;  // an array, or a typed one
+      const index = Array.isArray(data) ? data[0] : Number(data);
+      if (!Number.isInteger(index)) continue;
+      const px = xa.l2p(trace.x[i]), py = ya.l2p(trace.y[i]);
+      if (px < 0 || py < 0 || px > xa._length || py > ya._length) continue;  // outside the zoomed view
+      points.push({ curve, number: i, index, name: trace.name, px, py });
+    }
+  });
+  return points;
+}
+
+const DIRECTIONS = { ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
+function nextPoint(points, from, key) {
+  // The nearest point in the key's direction, a point straight ahead preferred to one as near but aside.
+  const [dx, dy] = DIRECTIONS[key];
+  let best = null, bestCost = Infinity;
+  for (const p of points) {
+    const along = (p.px - from.px) * dx + (p.py - from.py) * dy;
+    const aside = Math.abs((p.px - from.px) * dy - (p.py - from.py) * dx);
+    if (along <= 0 || aside > along) continue;
+    const cost = along + 2 * aside;
+    if (cost < bestCost) { best = p; bestCost = cost; }
+  }
+  return best;
+}
+
+function announce(chart, text) {
+  const region = chart.explorer.live;
+  region.textContent = "";
+  // set anew a moment later, so that a screen reader reads a repeated text again
+  window.requestAnimationFrame(() => { region.textContent = text; });
+}
+
+function say(template, point) {
+  return template.replace("{cls}", point.name).replace("{index}", String(point.index));
+}
+
+function keyboard(chart, Plotly) {
+  const own = chart.explorer;
+  if (!document.getElementById("explorer-map-focus")) {  // the focus seen: Plotly's own styles draw none
+    const style = document.createElement("style");
+    style.id = "explorer-map-focus";
+    style.textContent = ".explorer-map:focus-visible { outline: 3px solid #0072B2; outline-offset: 2px; }";
+    document.head.appendChild(style);
+  }
+  chart.addEventListener("focus", () => {
+    const points = visiblePoints(chart);
+    if (!points.length) return;
+    if (!own.current || !points.some((p) => p.index === own.current.index)) {
+      const layout = chart._fullLayout, cx = layout.xaxis._length / 2, cy = layout.yaxis._length / 2;
+      own.current = points.reduce((a, b) => (Math.hypot(a.px - cx, a.py - cy) <= Math.hypot(b.px - cx, b.py - cy) ? a : b));
+    }
+    Plotly.Fx.hover(chart, [{ curveNumber: own.current.curve, pointNumber: own.current.number }]);
+    announce(chart, say(own.strings.point, own.current) + " " + own.strings.keys);
+  });
+  chart.addEventListener("blur", () => Plotly.Fx.unhover(chart));
+  chart.addEventListener("keydown", (event) => {
+    if (event.key in DIRECTIONS) {
+      event.preventDefault();  // the arrows move on the map, not the page
+      const points = visiblePoints(chart);
+      const from = own.current && points.find((p) => p.index === own.current.index);
+      const next = from ? nextPoint(points, from, event.key) : points[0];
+      if (!next) { announce(chart, own.strings.edge); return; }
+      own.current = next;
+      Plotly.Fx.hover(chart, [{ curveNumber: next.curve, pointNumber: next.number }]);
+      announce(chart, say(own.strings.point, next));
+    } else if ((event.key === "Enter" || event.key === " ") && own.current) {
+      event.preventDefault();
+      const chosen = own.current;
+      // marked as Plotly marks a clicked point, then sent as a click is
+      const marks = chart._fullData.map((_, curve) => (curve === chosen.curve ? [chosen.number] : []));
+      Plotly.restyle(chart, { selectedpoints: marks });
+      own.clicked = [chosen.index];
+      own.report([chosen.index]);
+      announce(chart, say(own.strings.selected, chosen));
+    } else if (event.key === "Escape") {
+      Plotly.restyle(chart, { selectedpoints: [null] });
+      own.clicked = null;
+      own.report([]);
+      announce(chart, own.strings.cleared);
+    }
+  });
 }
 
 function busy(chart, work) {
@@ -105,11 +202,25 @@ export default function (component) {
   if (!chart) {
     chart = document.createElement("div");
     chart.className = "explorer-map";
-    chart.explorer = { drawn: null, clicked: null, listening: false, busy: 0 };
+    chart.explorer = { drawn: null, clicked: null, listening: false, busy: 0, current: null };
+    const live = document.createElement("div");  // what the keyboard does, said to a screen reader
+    live.className = "explorer-map-live";
+    live.setAttribute("aria-live", "polite");
+    live.setAttribute("role", "status");
+    live.style.cssText = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap";
+    chart.explorer.live = live;
     parentElement.appendChild(chart);
+    parentElement.appendChild(live);
   }
   const own = chart.explorer;
   own.setStateValue = setStateValue;
+  own.strings = JSON.parse(data.strings);
+  if (data.selectable) {
+    chart.tabIndex = 0;
+    chart.setAttribute("role", "application");
+    chart.setAttribute("aria-roledescription", own.strings.role);
+  }
+  chart.setAttribute("aria-label", own.strings.label);
   const style = getComputedStyle(parentElement);
   const key = JSON.stringify([data.signature, style.fontFamily, style.color]);
   if (key === own.drawn) return;  // a rerun that sends the same figure draws nothing
@@ -134,6 +245,7 @@ export default function (component) {
     if (data.selectable && !own.listening) {
       own.listening = true;
       listen(chart);
+      keyboard(chart, Plotly);
     }
     return drawn;
   }));
