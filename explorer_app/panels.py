@@ -224,5 +224,5 @@ def denoising_rows(images: np.ndarray, indices: list[int], kind: str, level: flo
         else:
             q = quality(out, clean)
             items = [t("denoise.caption", psnr=p, ssim=s) for p, s in zip(q["psnr"].tolist(), q["ssim"].tolist())]
-        st.image(grid(out, ncols=len(indices), pad=4), width=84 * len(indices),
-                 caption=t("list.left_to_right", items=t("list.separator").join(items)))
+        described = t("list.left_to_right", items=t("list.separator").join(items))
+        st.image(grid(out, ncols=len(indices), pad=4), width=84 * len(indices), caption=described, alt=described)

@@ -143,10 +143,9 @@ def _draw(run_id: str, panel: Panel, live: bool) -> None:
     for column, kind in zip(columns, request.kinds):
         shown = frames[kind]
         with column:
+            described = t("theatre.pictures_caption", model=titles[kind], samples=t(f"theatre.samples_{shown.sampler}"))
             st.image(grid(np.concatenate([probe[: len(shown.recon)], shown.recon, shown.samples]), ncols=len(shown.recon)),
-                     width="stretch",
-                     caption=t("theatre.pictures_caption", model=titles[kind],
-                               samples=t(f"theatre.samples_{shown.sampler}")))
+                     width="stretch", caption=described, alt=described)
     curves = [(titles[k], theatre.read_history(run, k)) for k in request.kinds]
     st.plotly_chart(theatre_loss_figure(curves, epoch, request.epochs), key=f"{panel.epoch_key}_losses",
                     config={"displaylogo": False})

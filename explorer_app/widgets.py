@@ -112,8 +112,8 @@ def image_picker(label: str, key: str, images: np.ndarray, labels: np.ndarray, c
                      format_func=lambda c: t("pick.any") if c < 0 else class_names[c])
         st.button(t("pick.draw"), key=f"{key}_draw", on_click=_draw_into,
                   args=(key, labels, f"{key}_class", f"{key}_seed"), icon=":material/casino:")
-    picture.image(images[int(index)], width=84,
-                  caption=t("map.original", index=int(index), label=class_names[int(labels[int(index)])]))
+    described = t("map.original", index=int(index), label=class_names[int(labels[int(index)])])
+    picture.image(images[int(index)], width=84, caption=described, alt=described)
     state.keep_image_index(key, int(index))
     return int(index)
 

@@ -55,7 +55,7 @@ def render(page: PageInput) -> None:
         st.markdown(t("anomaly.worst"))
         # one picture, the images above their reconstructions: two dozen small pictures cost the browser more
         st.image(grid(np.concatenate([images[worst], loaders.reconstructions(info, worst)]), ncols=len(worst)),
-                 width="stretch")
+                 width="stretch", alt=t("alt.worst", n=len(worst), model=model_label(info)))
         st.caption(t("anomaly.worst_caption", items=t("list.separator").join(
             t("anomaly.worst_item", index=i, label=view.class_names[int(labels[i])], mse=float(s["test"][i]))
             for i in worst)))

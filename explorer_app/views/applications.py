@@ -96,8 +96,8 @@ def clusters_panel(clustering: dict, class_names: list[str], label: str) -> None
         st.markdown(t("apps.centres"))
         centres = unpack_images(clustering["centres"])
         majority = table.argmax(axis=1)
-        st.image(list(centres), width=64, caption=[t("apps.centre_caption", k=k + 1, label=class_names[c])
-                                                   for k, c in enumerate(majority)])
+        described = [t("apps.centre_caption", k=k + 1, label=class_names[c]) for k, c in enumerate(majority)]
+        st.image(list(centres), width=64, caption=described, alt=described)
 
 
 def compute_panel(missing) -> None:

@@ -88,16 +88,19 @@ def render(page: PageInput) -> None:
             direction = vector.tobytes()  # names the vector in the decoded images' cache keys
             strip = grid(loaders.decoded(info, ("walk", start, direction, tuple(WALK)),
                                          walk(codes[start], vector, WALK)), ncols=len(WALK))
-            st.image(strip, width="stretch", caption=t("attr.walk_caption", lo=WALK[0], hi=WALK[-1]))
+            st.image(strip, width="stretch", caption=t("attr.walk_caption", lo=WALK[0], hi=WALK[-1]),
+                     alt=t("alt.walk", model=model_label(info), lo=WALK[0], hi=WALK[-1]))
             image_download(t("download.png"), strip, f"walk-{view.dataset}-{info.name}-{start}.png",
                            f"attr_walk_dl_{info.name}")
             moved = loaders.decoded(info, ("walk", start, direction, (0.0, alpha)),
                                     walk(codes[start], vector, [0.0, alpha]))
-            st.image(pictures(moved), width=96, caption=[t("attr.walk_from"), t("attr.walk_to", alpha=alpha)])
+            described = [t("attr.walk_from"), t("attr.walk_to", alpha=alpha)]
+            st.image(pictures(moved), width=96, caption=described, alt=described)
             made = loaders.decoded(info, ("analogy", index_a, index_b, index_c),
                                    analogy(codes[index_a], codes[index_b], codes[index_c])[None])
+            described = [t("attr.analogy_a"), t("attr.analogy_b"), t("attr.analogy_c"), t("attr.analogy_result")]
             st.image([images[index_a], images[index_b], images[index_c], pictures(made)[0]], width=64,
-                     caption=[t("attr.analogy_a"), t("attr.analogy_b"), t("attr.analogy_c"), t("attr.analogy_result")])
+                     caption=described, alt=described)
 
 
 def take_group(group: str, chosen: list[int]) -> None:

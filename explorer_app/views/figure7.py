@@ -81,10 +81,10 @@ def render(page: PageInput) -> None:
                 with column:
                     st.caption(t(f"fig7.reads_{info.kind}"))
                     pair = np.stack([images[chosen], loaders.reconstructions(info, [chosen])[0]])  # one picture
-                    st.image(grid(pair, ncols=2, pad=4), width=176, caption=t("list.left_to_right", items=t(
-                        "list.separator").join([t("map.original", index=chosen,
-                                                  label=view.class_names[int(labels[chosen])]),
-                                                t("fig7.reconstruction", model=model_label(info))])))
+                    described = t("list.left_to_right", items=t("list.separator").join([
+                        t("map.original", index=chosen, label=view.class_names[int(labels[chosen])]),
+                        t("fig7.reconstruction", model=model_label(info))]))
+                    st.image(grid(pair, ncols=2, pad=4), width=176, caption=described, alt=described)
             st.table(table, border="horizontal", hide_index=True)  # HTML: the data grid costs a tenth of a second
             st.caption(t("fig7.table_caption", n=len(images)))
     st.subheader(t("fig7.dims_title"))

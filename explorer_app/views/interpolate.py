@@ -36,7 +36,7 @@ def render(page: PageInput) -> None:
     with pick_a:
         from_own = own is not None and st.toggle(t("interp.own"), key="interp_own", help=t("interp.own_help"))
         if from_own:
-            st.image(own, width=84, caption=t("interp.own_caption"))
+            st.image(own, width=84, caption=t("interp.own_caption"), alt=t("alt.own_image"))
             index_a = None
         else:
             index_a = image_picker(t("interp.a"), "a", images, labels, view.class_names, default=0)
@@ -89,9 +89,9 @@ def render(page: PageInput) -> None:
     st.subheader(t("interp.strips"))
     for info in drawn:
         st.markdown(t("page.model_heading", model=model_label(info)))
-        st.image(grid(strips[info.name], ncols=steps), width="stretch")
+        st.image(grid(strips[info.name], ncols=steps), width="stretch", alt=t("alt.path_strip", model=model_label(info)))
     st.markdown(t("page.model_heading", model=t("interp.crossfade")))
-    st.image(grid(fade, ncols=steps), width="stretch")
+    st.image(grid(fade, ncols=steps), width="stretch", alt=t("alt.crossfade"))
     everything = grid(torch.cat([strips[m.name] for m in drawn] + [fade]), ncols=steps)
     name = f"interpolation-{view.dataset}-{'own' if from_own else index_a}-{index_b}"
     with st.container(horizontal=True):

@@ -72,8 +72,9 @@ def controls(page: PageInput) -> MapPage:
     use_flashlight = lamp.toggle(t("map.flashlight"), key="flashlight", help=t("map.flashlight_help"),
                                  disabled=browser_decoder.failed() is not None)
     show_thumbnails = middle.toggle(t("map.thumbnails"), key="thumbnails", disabled=use_flashlight)
-    n_thumbnails = right.slider(t("map.thumbnails_count"), 50, 500, 150, 50, key="n_thumbnails",
-                                disabled=not show_thumbnails or use_flashlight)
+    n_thumbnails = 150
+    if show_thumbnails and not use_flashlight:  # shown only when it counts: a disabled slider's label is faint
+        n_thumbnails = right.slider(t("map.thumbnails_count"), 50, 500, 150, 50, key="n_thumbnails")
     if browser_decoder.failed() is not None:
         st.caption(t(f"browser.failed_{browser_decoder.failed()}"))
     return MapPage(page, others, compare, use_flashlight, show_thumbnails, n_thumbnails)
@@ -165,7 +166,7 @@ def fixed_point(m: MapPage, point: tuple, latent_map, models: list) -> None:
                 else map_to_code(latent_map.xy, shown_model.codes, np.array([[x, y]]), k=k))
         shown.append(pictures(decode(model, torch.from_numpy(code)))[0])
         captions.append(shown_model.label)
-    st.image(shown, width=112, caption=captions)
+    st.image(shown, width=112, caption=captions, alt=[t("alt.decoded_at", model=c) for c in captions])
 
 
 @st.fragment
@@ -302,8 +303,8 @@ def selection_panel(m: MapPage, shown_models, selection: list[int]) -> None:
     st.caption(t("map.selection_count", n=len(selection), shown=len(shown)))
     st.button(t("map.clear"), on_click=state.set_selection, args=([],), key="clear_selection")
     originals = to_float(torch.from_numpy(np.array(m.images[shown])))
-    st.image([m.images[i] for i in shown], width=72,
-             caption=[t("map.original", index=i, label=m.class_names[int(m.labels[i])]) for i in shown])
+    described = [t("map.original", index=i, label=m.class_names[int(m.labels[i])]) for i in shown]
+    st.image([m.images[i] for i in shown], width=72, caption=described, alt=described)
     for info in shown_models:
         model = model_or_error(info)
         if model is None:
@@ -311,7 +312,8 @@ def selection_panel(m: MapPage, shown_models, selection: list[int]) -> None:
         recon = reconstruct(model, originals)
         errors = mse_per_image(recon, originals).tolist()
         st.markdown(t("page.model_heading", model=model_label(info)))
-        st.image(pictures(recon), width=72, caption=[t("map.error", mse=e) for e in errors])
+        st.image(pictures(recon), width=72, caption=[t("map.error", mse=e) for e in errors],
+                 alt=[t("alt.reconstruction", index=i, model=model_label(info)) for i in shown])
     neighbours_panel(m, selection[0], shown_models)
 
 
@@ -351,9 +353,9 @@ def neighbours_panel(m: MapPage, index: int, shown_models: list) -> None:
         return
     for heading, idx, dist in (*rows, (t("map.nn_pixels"), pixel_idx, pixel_dist)):
         st.caption(heading)
-        st.image([m.images[j] for j in idx], width=56,
-                 caption=[t("map.nn_caption", index=int(j), label=m.class_names[int(m.labels[j])], d=float(d))
-                          for j, d in zip(idx, dist)])
+        described = [t("map.nn_caption", index=int(j), label=m.class_names[int(m.labels[j])], d=float(d))
+                     for j, d in zip(idx, dist)]
+        st.image([m.images[j] for j in idx], width=56, caption=described, alt=described)
     for heading, idx, _ in rows:
         st.caption(t("map.nn_summary", model=heading, shared=len(set(idx) & set(pixel_idx)), k=len(idx),
                      code_same=int((m.labels[idx] == label).sum()), pixel_same=int((m.labels[pixel_idx] == label).sum())))

@@ -134,10 +134,11 @@ def render(page: PageInput) -> None:
         originals = to_float(torch.from_numpy(np.array(images)))
         left, right = st.columns(2)
         left.image(grid(torch.cat([originals, reconstruct(model, originals)]), ncols=8), width="stretch",
-                   caption=t("card.reconstructions"))
+                   caption=t("card.reconstructions"), alt=t("alt.card_recon", model=model_label(info)))
         sampler, _, problem = loaders.gmm_sampler(info)
         codes = torch.cat([NormalSampler(info.latent_dim).sample(8, seed=0), sampler.sample(8, seed=0)])
-        right.image(grid(decode(model, codes), ncols=8), width="stretch", caption=t("card.samples"))
+        right.image(grid(decode(model, codes), ncols=8), width="stretch", caption=t("card.samples"),
+                    alt=t("alt.card_samples", model=model_label(info)))
         if problem is not None:
             right.warning(t("sample.gmm_damaged", problem=explain(problem, model_label(info))))
 

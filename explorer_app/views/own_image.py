@@ -39,9 +39,10 @@ def render(page: PageInput) -> None:
     st.subheader(t("own.steps_heading"))
     st.caption(t(f"own.steps_{view.dataset if view.dataset in DATASETS else 'user'}", size=image_shape(page.images)[1]))
     names = [name for name, _ in prepared.steps]
-    st.image([square(np.clip(step, 0, 1)) for _, step in prepared.steps], width=120,
-             caption=[t(f"own.step_{name}", inverted=t("own.inverted") if prepared.inverted else t("own.not_inverted"))
-                      for name in names])
+    described = [t(f"own.step_{name}", inverted=t("own.inverted") if prepared.inverted else t("own.not_inverted"))
+                 for name in names]
+    st.image([square(np.clip(step, 0, 1)) for _, step in prepared.steps], width=120, caption=described,
+             alt=described)
 
     go_interpolate, go_traverse = st.columns(2)
     if go_interpolate.button(t("own.to_interpolate"), icon=":material/linear_scale:", key="own_to_interpolate"):
@@ -101,8 +102,8 @@ def model_panel(info, x: torch.Tensor, page: PageInput) -> None:
     z = encode(model, x)
     recon = decode(model, z)
     error = float(((recon - x) ** 2).mean())
-    st.image(pictures(torch.cat([x, recon])), width=96,
-             caption=[t("own.input"), t("map.error", mse=error)])
+    st.image(pictures(torch.cat([x, recon])), width=96, caption=[t("own.input"), t("map.error", mse=error)],
+             alt=[t("alt.own_image"), t("alt.own_reconstruction", model=model_label(info))])
     unusual = percentile_of(error, loaders.test_errors(info))
     st.metric(t("own.unusual"), t("own.percentile", p=unusual), help=t("own.unusual_help"))
 
@@ -112,8 +113,8 @@ def model_panel(info, x: torch.Tensor, page: PageInput) -> None:
     codes = loaders.test_codes(info)
     nearest = np.argsort(((codes - code) ** 2).sum(axis=1))[:N_NEIGHBOURS]
     st.markdown(t("own.neighbours"))
-    st.image([page.images[i] for i in nearest], width=56,
-             caption=[t("map.original", index=int(i), label=page.view.class_names[int(page.labels[i])]) for i in nearest])
+    described = [t("map.original", index=int(i), label=page.view.class_names[int(page.labels[i])]) for i in nearest]
+    st.image([page.images[i] for i in nearest], width=56, caption=described, alt=described)
     drawn_map = map_with_codes(info, code[None], page, selected=[int(i) for i in nearest], height=360)
     if drawn_map is None:
         return
@@ -139,7 +140,8 @@ def denoiser_panel(models, x: torch.Tensor, latent_dim: int) -> None:
             return
         cleaned.append(decode(model, encode(model, x)))
     st.image(pictures(torch.cat([x, *cleaned])), width=96,
-             caption=[t("own.input"), model_label(denoiser), model_label(plain)])
+             caption=[t("own.input"), model_label(denoiser), model_label(plain)],
+             alt=[t("alt.own_image"), *(t("alt.own_cleaned", model=model_label(m)) for m in (denoiser, plain))])
     st.caption(t("own.denoiser_caption"))
 
 

@@ -35,7 +35,7 @@ def render(page: PageInput) -> None:
                                       NormalSampler(info.latent_dim).sample(n, seed, temperature))
             prior = grid(samples, ncols=side)
             st.markdown(t("sample.prior"))
-            st.image(prior, width="stretch")
+            st.image(prior, width="stretch", alt=t("alt.prior_grid", n=n, model=model_label(info)))
             if novelty:
                 novelty_panel(view, samples[:side])
             image_download(t("download.png"), prior, f"prior-{view.dataset}-{info.name}-{seed}.png",
@@ -44,7 +44,7 @@ def render(page: PageInput) -> None:
             mixture = grid(loaders.decoded(info, ("mixture", fitted_on, n, seed, temperature),
                                            sampler.sample(n, seed, temperature)), ncols=side)
             st.markdown(t("sample.gmm"))
-            st.image(mixture, width="stretch")
+            st.image(mixture, width="stretch", alt=t("alt.mixture_grid", n=n, model=model_label(info)))
             if problem is None:
                 st.caption(t(f"sample.gmm_{fitted_on}"))
             else:
@@ -71,7 +71,8 @@ def render(page: PageInput) -> None:
             reaches[info.name] = reach
             plane = grid(loaders.decoded(info, ("plane", side2, reach), plane_grid(side2, -reach, reach)),
                          ncols=side2, pad=0)
-            st.image(plane, width="stretch", caption=t("sample.manifold_range", reach=reach))
+            st.image(plane, width="stretch", caption=t("sample.manifold_range", reach=reach),
+                     alt=t("alt.plane", model=model_label(info)))
             image_download(t("download.png"), plane, f"manifold-{view.dataset}-{info.name}.png", f"dl_plane_{info.name}")
     if reaches:
         # the sidebar's model first when it is one of them: its test codes are the dots, its reach the range
@@ -91,8 +92,9 @@ def novelty_panel(view, samples) -> None:
     reference = reference if reference is not None else images
     index, distance = nearest_to_samples(samples, reference)
     st.markdown(t(f"sample.novelty_{source}"))
-    st.image(list(to_uint8(samples)), width=44, caption=[t("sample.novelty_distance", d=float(d)) for d in distance])
-    st.image([reference[i] for i in index], width=44)
+    st.image(list(to_uint8(samples)), width=44, caption=[t("sample.novelty_distance", d=float(d)) for d in distance],
+             alt=[t("alt.sample", k=k + 1) for k in range(len(samples))])
+    st.image([reference[i] for i in index], width=44, alt=[t("alt.nearest_train", k=k + 1) for k in range(len(index))])
     if source == "train":  # unseen images are the yardstick: their own distance to the nearest training image
         _, held_out = nearest_to_samples(np.asarray(images[:len(samples)], dtype=np.float32) / 255.0, reference)
         st.caption(t("sample.novelty_reference", sample=float(np.median(distance)), test=float(np.median(held_out))))

@@ -139,9 +139,8 @@ def bottleneck(page: PageInput) -> None:
     recon = decode(model, z)
     with right:
         figure(code_figure(z[0].numpy()), "tour_code", "tour_code", config={"displaylogo": False})
-        st.image(pictures(torch.cat([x, recon])), width=140,
-                 caption=[t("tour.s1_input", n=x[0].numel()),
-                          t("tour.s1_output", d=latent, mse=float(((recon - x) ** 2).mean()))])
+        described = [t("tour.s1_input", n=x[0].numel()), t("tour.s1_output", d=latent, mse=float(((recon - x) ** 2).mean()))]
+        st.image(pictures(torch.cat([x, recon])), width=140, caption=described, alt=described)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -163,10 +162,9 @@ def pca_step(page: PageInput) -> None:
     by_pca = torch.from_numpy(pca.inverse_transform(pca.transform(flat)).clip(0, 1).reshape(x.shape)).float()
     by_ae = decode(model, encode(model, x))
     with right:
-        st.image(pictures(torch.cat([x, by_pca, by_ae])), width=140,
-                 caption=[t("tour.s1_input", n=x[0].numel()),
-                          t("tour.s2_pca", d=size, mse=float(((by_pca - x) ** 2).mean())),
-                          t("tour.s2_ae", model=model_label(info), mse=float(((by_ae - x) ** 2).mean()))])
+        described = [t("tour.s1_input", n=x[0].numel()), t("tour.s2_pca", d=size, mse=float(((by_pca - x) ** 2).mean())),
+                     t("tour.s2_ae", model=model_label(info), mse=float(((by_ae - x) ** 2).mean()))]
+        st.image(pictures(torch.cat([x, by_pca, by_ae])), width=140, caption=described, alt=described)
     figures, _, baselines = stored_figures(page.view)
     curve, linear = (baselines or {}).get("pca_curve"), (baselines or {}).get("linear_ae")
     if curve:
@@ -228,8 +226,9 @@ def reparameterisation_step(page: PageInput) -> None:
     z = mu + sigma * torch.tensor([[e1, e2]])  # the reparameterisation trick (Kingma & Welling 2014, §2.4)
     with left:
         st.markdown(t("tour.s5_formula", mu=fmt(mu[0]), sigma=fmt(sigma[0]), eps=fmt(torch.tensor([e1, e2])), z=fmt(z[0])))
-        st.image(pictures(torch.cat([x, decode(model, mu), decode(model, z)])), width=100,
-                 caption=[t("tour.s5_input"), t("tour.s5_mean"), t("tour.s5_sample")])
+        described = [t("tour.s5_input"), t("tour.s5_mean"), t("tour.s5_sample")]
+        st.image(pictures(torch.cat([x, decode(model, mu), decode(model, z)])), width=100, caption=described,
+                 alt=described)
     with right:
         shown = np.sort(np.random.default_rng(0).choice(len(page.images), min(300, len(page.images)), replace=False))
         fig, _ = plane_figure([info], page.labels, page.view.class_names, shown, index, 1.0, height=460)
@@ -262,7 +261,7 @@ def generating_step(page: PageInput) -> None:
               (t("tour.s6_mixture", model=model_label(ae_info)), decode(ae, mixture.sample(side * side, seed)))]
     for column, (title, images) in zip(st.columns(4), panels):
         column.markdown(t("pick.heading", label=title))
-        column.image(grid(images, ncols=side), width="stretch")
+        column.image(grid(images, ncols=side), width="stretch", alt=t("alt.grid_of", title=title))
 
 
 def figure7_step(page: PageInput) -> None:
@@ -303,10 +302,10 @@ def map_step(page: PageInput) -> None:
                                  line={"color": "black", "width": 2}, marker={"size": 7, "color": "black"}))
         figure(fig, "tour_map", "tour_map", config={"displaylogo": False})
     st.markdown(t("page.model_heading", model=model_label(info)))
-    st.image(grid(decode(model, path), ncols=steps), width="stretch")
+    st.image(grid(decode(model, path), ncols=steps), width="stretch", alt=t("alt.path_strip", model=model_label(info)))
     st.markdown(t("page.model_heading", model=t("interp.crossfade")))
     as_float = to_float(pair)
-    st.image(grid(crossfade(as_float[0], as_float[1], steps), ncols=steps), width="stretch")
+    st.image(grid(crossfade(as_float[0], as_float[1], steps), ncols=steps), width="stretch", alt=t("alt.crossfade"))
 
 
 def applications_step(page: PageInput) -> None:

@@ -39,7 +39,7 @@ def render(page: PageInput) -> None:
             index = image_picker(t("trav.image"), "img", images, labels, view.class_names, default=0)
             base = encode(model, to_float(torch.from_numpy(np.array(images[[index]]))))[0]
         elif source == "own":
-            st.image(own, width=84, caption=t("interp.own_caption"))
+            st.image(own, width=84, caption=t("interp.own_caption"), alt=t("alt.own_image"))
             base = encode(model, to_float(torch.from_numpy(own[None])))[0]
         else:
             base = torch.zeros(codes.shape[1])
@@ -99,7 +99,8 @@ def render(page: PageInput) -> None:
                 z[d] = columns[i % 4].slider(t("trav.dim", dim=d, sd=float(scale[d])), lo, hi, key=key, format="%.2f")
             st.button(t("trav.reset"), on_click=reset, icon=":material/restart_alt:", key="trav_reset")
         with right:
-            st.image(pictures(decode(model, z[None]))[0], width=224, caption=t("trav.decoded"))
+            st.image(pictures(decode(model, z[None]))[0], width=224, caption=t("trav.decoded"),
+                     alt=t("alt.traverse_decoded", model=model_label(page.model)))
 
     sliders_panel()
 
@@ -109,7 +110,7 @@ def render(page: PageInput) -> None:
     sweep = decode(model, traversal_grid(base, torch.tensor(order[:shown]), centre, scale, steps=steps, span=SPAN))
     picture = grid(sweep, ncols=steps)
     st.caption(t("trav.grid_help", span=SPAN, dims=", ".join(str(d) for d in order[:shown])))
-    st.image(picture, width=min(900, 60 * steps))
+    st.image(picture, width=min(900, 60 * steps), alt=t("alt.traverse_grid", model=model_label(page.model), rows=shown))
     image_download(t("download.png"), picture, f"traversal-{view.dataset}-{page.model.name}.png", "trav_dl")
 
 
