@@ -23,6 +23,7 @@ from explorer.present.i18n import class_names, dataset_title, t
 from explorer.training import theatre
 from explorer_app import loaders, page_script, state
 from explorer_app.scripts import page_keys
+from explorer_app.widgets import shown_figure
 
 PLAYING = "theatre_playing"
 FOLLOWING = "theatre_follow"
@@ -134,8 +135,8 @@ def _draw(run_id: str, panel: Panel, live: bool) -> None:
     every = [frame(run, kind, e).points for kind in request.kinds for e in range(0, last + 1, max(1, last // 8))]
     titles = {kind: t(KINDS[kind].title_key) for kind in request.kinds}
     prior = any(KINDS[k].prior_generative for k in request.kinds)
-    st.plotly_chart(theatre_frame_figure([(titles[k], frames[k].points) for k in request.kinds], labels, names,
-                                         frame_extent(every), with_prior=prior),
+    st.plotly_chart(shown_figure(theatre_frame_figure([(titles[k], frames[k].points) for k in request.kinds], labels,
+                                                      names, frame_extent(every), with_prior=prior)),
                     key=f"{panel.epoch_key}_maps", config={"displaylogo": False, "staticPlot": False})
     st.caption(t("theatre.maps_caption", n=len(labels), epoch=epoch, latent=request.latent_dim,
                  projection=t("theatre.projection_plane" if request.latent_dim <= 2 else "theatre.projection_pca")))
@@ -147,7 +148,7 @@ def _draw(run_id: str, panel: Panel, live: bool) -> None:
             st.image(grid(np.concatenate([probe[: len(shown.recon)], shown.recon, shown.samples]), ncols=len(shown.recon)),
                      width="stretch", caption=described, alt=described)
     curves = [(titles[k], theatre.read_history(run, k)) for k in request.kinds]
-    st.plotly_chart(theatre_loss_figure(curves, epoch, request.epochs), key=f"{panel.epoch_key}_losses",
+    st.plotly_chart(shown_figure(theatre_loss_figure(curves, epoch, request.epochs)), key=f"{panel.epoch_key}_losses",
                     config={"displaylogo": False})
     if status.state == "done" and status.saved:
         saved_row(status)

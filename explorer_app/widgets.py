@@ -29,6 +29,10 @@ def _on_dataset_change() -> None:
 # someone at their own screen (downloads, chart toolbars, the app's menu) out of the way.
 PRESENTER_CSS = """<style>
 html { font-size: 22px; }
+/* a projector washes greys out: captions, labels and help text in the text's own colour */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *, [data-testid="stImageCaption"],
+[data-testid="stWidgetLabel"] * { color: #0E1117 !important; opacity: 1 !important; }
+[data-testid="stImage"] img { image-rendering: pixelated; }  /* 28-pixel images enlarged: sharp, not blurred */
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2.5rem 2.5rem 3rem; }
 [data-testid="stDownloadButton"], [data-testid="stHorizontalBlock"]:has(> div > div > [data-testid="stDownloadButton"]),
 .modebar-container, [data-testid="stElementToolbar"], [data-testid="stToolbar"] { display: none !important; }
@@ -145,8 +149,15 @@ def figure_downloads(fig, name: str, key: str) -> None:
                       f"{key}_svg")
 
 
+def shown_figure(fig):
+    """The figure as this session draws it: for a projector in presenter mode (larger text and markers)."""
+    from explorer.present.figures import for_projector
+
+    return for_projector(fig) if state.presenting() else fig
+
+
 def figure(fig, name: str, key: str, **chart) -> object:
     """A Plotly figure with its PNG and SVG downloads below; returns what st.plotly_chart returns."""
-    event = st.plotly_chart(fig, key=key, **chart)
+    event = st.plotly_chart(shown_figure(fig), key=key, **chart)
     figure_downloads(fig, name, key)
     return event

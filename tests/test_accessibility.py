@@ -16,7 +16,7 @@ from tests.test_browser_tour import PATHS, settled
 
 pytestmark = pytest.mark.browser
 
-AUDITED = [*PATHS, "theatre", "?dataset=mnist&model=vae-z16&sel=3,7,11"]
+AUDITED = [*PATHS, "theatre", "?dataset=mnist&model=vae-z16&sel=3,7,11", "?present=1", "tour?step=4&present=1"]  # presenter mode too
 BLOCKING = ("serious", "critical")
 
 

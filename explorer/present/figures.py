@@ -30,6 +30,33 @@ def class_marker(c: int, **marker) -> dict:
     return {"color": CLASS_COLOURS[c % len(CLASS_COLOURS)], "symbol": CLASS_SYMBOLS[c % len(CLASS_SYMBOLS)], **marker}
 
 
+PROJECTOR_FONT = 18  # px: a chart's text read from a projector's back row (1280×720), as the page's 22 px type
+PROJECTOR_TEXT = "#0E1117"  # the page's text colour (.streamlit/config.toml): a projector washes grey out
+
+
+def for_projector(fig: go.Figure) -> go.Figure:
+    """A copy of ``fig`` for a projector (presenter mode): larger text, larger markers, thicker lines."""
+    fig = go.Figure(fig)
+    fig.update_layout(font={"size": PROJECTOR_FONT, "color": PROJECTOR_TEXT}, legend={"font": {"size": PROJECTOR_FONT}},
+                      hoverlabel={"font": {"size": PROJECTOR_FONT}})
+    # Streamlit's chart theme sets the axes' own (grey) colours, which a layout's font does not override
+    axis_text = {"tickfont": {"color": PROJECTOR_TEXT}, "title": {"font": {"color": PROJECTOR_TEXT}}}
+    fig.update_xaxes(**axis_text)
+    fig.update_yaxes(**axis_text)
+    if fig.layout.title.text:
+        fig.update_layout(title={"font": {"size": PROJECTOR_FONT + 4}})
+    for annotation in fig.layout.annotations:  # subplot titles
+        annotation.font.size = PROJECTOR_FONT
+    for trace in fig.data:
+        marker, line = getattr(trace, "marker", None), getattr(trace, "line", None)
+        size, width = getattr(marker, "size", None), getattr(line, "width", None)  # a bar's marker has no size
+        if isinstance(size, (int, float)):
+            marker.size = max(7.0, 1.8 * size)
+        if isinstance(width, (int, float)):
+            line.width = max(3.0, 1.5 * width)
+    return fig
+
+
 def latent_map_figure(
     xy: np.ndarray,
     labels: np.ndarray,

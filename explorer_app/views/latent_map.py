@@ -14,7 +14,7 @@ from explorer.present.i18n import t
 from explorer_app import browser_decoder, loaders, state
 from explorer_app.map_chart import chart_selection, map_chart, selected_points
 from explorer_app.page import PageInput, model_or_error, open_page, show_error
-from explorer_app.widgets import figure, figure_downloads, file_download, model_label
+from explorer_app.widgets import figure, figure_downloads, file_download, model_label, shown_figure
 
 MAX_SHOWN = 24  # images shown for a selection
 CUSTOM_MAP = "custom_map"  # this page's own session key: a recomputed map to show instead of the shipped one
@@ -218,12 +218,12 @@ def map_panel(m: MapPage) -> None:
             if latent_map.dims == 2:  # one chart kept in the page, the new figure drawn into it
                 # Plotly's own selection marks last while the map draws the same thing and the
                 # selection is not set elsewhere (the clear button, a link)
-                map_chart(fig, key, fig.layout.height, view=f"{m.view.dataset}/{info.name}",
+                map_chart(shown_figure(fig), key, fig.layout.height, view=f"{m.view.dataset}/{info.name}",
                           drawn=repr((drawn, state.selection_set_elsewhere())), selectable=info == m.view.model,
                           on_select=(lambda: on_map_select(m)) if info == m.view.model else None,
                           toolbar=not state.presenting())
             else:  # a recomputed 3-D map: Plotly's 3-D scatter, turned with the mouse (no selection in 3-D)
-                st.plotly_chart(fig, key=key, config={"displaylogo": False})
+                st.plotly_chart(shown_figure(fig), key=key, config={"displaylogo": False})
             st.caption(caption)
             map_downloads(m, info, latent_map, fig)
     with side if side is not None else st.container():
