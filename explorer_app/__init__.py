@@ -78,6 +78,7 @@ SHARED_IMPORTS = {
     "scipy": ("linalg",),
     "scipy.optimize": ("linear_sum_assignment",),
     "scipy.stats": ("chi",),
+    "skimage.color": ("deltaE_ciede2000", "rgb2lab"),  # explorer.present.colour_vision (no page's yet: kept whole)
     "skimage.measure": ("find_contours",),  # explorer.store.precomputed, for a model without its views.npz
     "skimage.metrics": ("structural_similarity",),  # lazily loaded: the name imports the module
     "skimage.transform": ("resize",),
