@@ -90,3 +90,8 @@ class ShowRefused(ExplorerError, ValueError):
     """Objects ``explorer.show`` cannot open (a model whose decode does not give back images of the input's shape,
     values that are not finite, no images …): raised in the caller's Python before any server starts, and a
     ValueError as Python's own checks of an argument are."""
+
+
+class ExportRefused(ExplorerError, ValueError):
+    """An export (``python -m explorer.export site``) that cannot be written as asked: an unknown dataset or model,
+    a folder that is not an earlier export, one that cannot be written. Nothing was written or replaced."""

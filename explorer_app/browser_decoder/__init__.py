@@ -93,7 +93,7 @@ def failed() -> str | None:
     return st.session_state.get(_FAILED)
 
 
-def _strings() -> dict:
+def decoder_strings() -> dict:
     """What the component writes, in the interface language ({k}, {x}, {y} are filled in by the browser)."""
     keep = {"k": "{k}", "x": "{x}", "y": "{y}"}
     return {"hint": t("browser.hint"), "how_plane": t("browser.how_plane"), "how_blend": t("browser.how_blend", **keep),
@@ -149,7 +149,7 @@ def flashlight(models: list[BrowserModel], xy: np.ndarray, labels: np.ndarray, c
                            theme_background)
     value = _component()(mode="map", signature=signature, models=described, k=int(k), height=int(height),
                        bounds=None if bounds is None else [float(b) for b in bounds], colors=list(CLASS_COLOURS), class_names=list(class_names),
-                       background=theme_background, image_size=IMAGE_SIZE, strings=_strings(), key=key,
+                       background=theme_background, image_size=IMAGE_SIZE, strings=decoder_strings(), key=key,
                        default=None, **arrays)
     return _handle(value)
 
@@ -163,5 +163,5 @@ def slider_decoder(model: BrowserModel, base: np.ndarray, dims: list[dict], key:
     described = [model.describe()]
     signature = _signature("sliders", described, base, [(d["index"], d["lo"], d["hi"]) for d in dims])
     value = _component()(mode="sliders", signature=signature, models=described, base=base, dims=dims,
-                       image_size=224, strings=_strings(), key=key, default=None, onnx_0=model.onnx)
+                       image_size=224, strings=decoder_strings(), key=key, default=None, onnx_0=model.onnx)
     return _handle(value)

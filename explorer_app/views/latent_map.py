@@ -286,6 +286,29 @@ def map_downloads(m: MapPage, info, latent_map, fig) -> None:
                       lambda: array_npy(np.asarray(loaders.test_codes(info))[latent_map.indices]),
                       f"codes-{m.view.dataset}-{info.name}.npy", "application/octet-stream", f"npy_{info.name}")
         figure_downloads(fig, name, f"map_{info.name}")
+    if info == m.view.model and latent_map.dims == 2:
+        offline_export(m)
+
+
+def offline_export(m: MapPage) -> None:
+    """This view as a folder that opens from file:// (explorer_app/site): made on a click, then downloaded."""
+    from explorer.errors import ExplorerError
+    from explorer_app.site import site_zip
+
+    names = [m.view.model.name, *(n for n in m.compare if n in m.others)]
+    wanted = (m.view.dataset, tuple(names), state.language())
+    made = st.session_state.get("site_zip")
+    if made is not None and made[0] == wanted:
+        file_download(t("site.download"), lambda: made[1], f"explorer-{m.view.dataset}.zip", "application/zip", "site_dl")
+        return
+    if st.button(t("site.prepare"), key="site_prepare", help=t("site.prepare_help"), icon=":material/folder_zip:"):
+        try:
+            with st.spinner(t("site.preparing")):
+                st.session_state["site_zip"] = (wanted, site_zip(m.view.dataset, names, state.language()))
+        except ExplorerError as err:
+            st.warning(t("site.refused", reason=err.reason))
+            return
+        st.rerun(scope="fragment")  # map_panel's: the download button replaces this one
 
 
 def selection_panel(m: MapPage, shown_models, selection: list[int]) -> None:

@@ -39,16 +39,21 @@ function loadRuntime() {
     const start = performance.now();
     if (typeof WebAssembly !== "object") throw new Error("webassembly");
     if (typeof DecompressionStream !== "function") throw new Error("decompression");
+    // An exported site (explorer_app/site) opens from file://, where neither fetch nor a module import
+    // reaches a file: its runtime.js holds the same three files as text, imported through blob URLs.
+    const embedded = window.EXPLORER_RUNTIME;
+    const blob = (text) => URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
     const [ort, packed] = await Promise.all([
-      import(RUNTIME + "ort.wasm.min.mjs"),
-      fetch(RUNTIME + "ort-wasm-simd-threaded.wasm.gz"),
+      import(embedded ? blob(embedded.mjs) : RUNTIME + "ort.wasm.min.mjs"),
+      embedded ? new Response(new Blob([base64Bytes(embedded.wasm_gz)])) : fetch(RUNTIME + "ort-wasm-simd-threaded.wasm.gz"),
     ]);
     if (!packed.ok) throw new Error("load");
     // Stored gzipped so the server sends 3.5 MB as they are instead of 14 MB (or compressing per request).
     const wasm = await new Response(packed.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
     ort.env.wasm.wasmBinary = wasm;
     ort.env.wasm.numThreads = 1; // threads need cross-origin isolation; one is enough for these decoders
-    ort.env.wasm.wasmPaths = { mjs: new URL(RUNTIME + "ort-wasm-simd-threaded.mjs", location.href).href };
+    ort.env.wasm.wasmPaths = { mjs: embedded ? blob(embedded.glue)
+                                             : new URL(RUNTIME + "ort-wasm-simd-threaded.mjs", location.href).href };
     stats.runtimeMs = performance.now() - start;
     return ort;
   })();
@@ -59,6 +64,13 @@ const sessions = new Map(); // model key → Promise<InferenceSession>
 function session(ort, key, bytes) {
   if (!sessions.has(key)) sessions.set(key, ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] }));
   return sessions.get(key);
+}
+
+function base64Bytes(text) {
+  const chars = atob(text);
+  const bytes = new Uint8Array(chars.length);
+  for (let i = 0; i < chars.length; i++) bytes[i] = chars.charCodeAt(i);
+  return bytes;
 }
 
 function asBytes(value) {
@@ -454,4 +466,7 @@ window.addEventListener("message", (event) => {
   if (args.mode === "map") setupMap(args);
   else setupSliders(args);
 });
+// What an exported site's own panels decode with (explorer_app/site/frontend/site.js): the same runtime,
+// sessions and image drawing as the flashlight's.
+window.explorerDecoder = { loadRuntime, decode, imageCanvas, paint, figure, base64Bytes, halves, floats, stats };
 send("streamlit:componentReady", { apiVersion: 1 });
