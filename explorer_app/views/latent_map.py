@@ -298,17 +298,17 @@ def offline_export(m: MapPage) -> None:
     names = [m.view.model.name, *(n for n in m.compare if n in m.others)]
     wanted = (m.view.dataset, tuple(names), state.language())
     made = st.session_state.get("site_zip")
-    if made is not None and made[0] == wanted:
-        file_download(t("site.download"), lambda: made[1], f"explorer-{m.view.dataset}.zip", "application/zip", "site_dl")
-        return
-    if st.button(t("site.prepare"), key="site_prepare", help=t("site.prepare_help"), icon=":material/folder_zip:"):
+    if (made is None or made[0] != wanted) and st.button(t("site.prepare"), key="site_prepare",
+                                                         help=t("site.prepare_help"), icon=":material/folder_zip:"):
         try:
             with st.spinner(t("site.preparing")):
-                st.session_state["site_zip"] = (wanted, site_zip(m.view.dataset, names, state.language()))
+                made = st.session_state["site_zip"] = (wanted, site_zip(m.view.dataset, names, state.language()))
         except ExplorerError as err:
             st.warning(t("site.refused", reason=err.reason))
             return
-        st.rerun(scope="fragment")  # map_panel's: the download button replaces this one
+    if made is not None and made[0] == wanted:
+        data = made[1]
+        file_download(t("site.download"), lambda: data, f"explorer-{m.view.dataset}.zip", "application/zip", "site_dl")
 
 
 def selection_panel(m: MapPage, shown_models, selection: list[int]) -> None:
