@@ -22,7 +22,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 def window_value(path: Path, name: str) -> dict:
     text = path.read_text(encoding="utf-8")
-    return json.loads(re.match(rf"window\.{name} = (.*);\n$", text, re.S).group(1))
+    return json.loads(re.match(rf"window\.{name} = (.*);\n$", text, re.DOTALL).group(1))
 
 
 def test_an_export_holds_the_page_the_runtime_the_data_and_each_model(fake_pretrained, tmp_path):
@@ -41,7 +41,7 @@ def test_an_export_holds_the_page_the_runtime_the_data_and_each_model(fake_pretr
     runtime = window_value(out / "runtime.js", "EXPLORER_RUNTIME")
     assert set(runtime) == {"mjs", "glue", "wasm_gz"}
     model = json.loads(re.match(r"window\.EXPLORER_SITE\.models\.push\((.*)\);\n$",
-                                (out / "data" / "model-0.js").read_text(encoding="utf-8"), re.S).group(1))
+                                (out / "data" / "model-0.js").read_text(encoding="utf-8"), re.DOTALL).group(1))
     assert model["dim"] == 4 and model["shape"] == [1, 28, 28] and model["label"]
     assert record["bytes_per_model"]["vae-z4"] == (out / "data" / "model-0.js").stat().st_size
     assert (out.stat().st_mode & 0o755) == 0o755  # readable as any folder, not the temporary folder's 0700

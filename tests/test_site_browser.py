@@ -61,5 +61,5 @@ def test_an_export_opens_from_a_file_and_decodes_everything_in_the_browser(tmp_p
         browser.close()
     assert errors == []
     folder = out.as_uri()
-    outside = [url for url in requests if not (url.startswith(folder + "/") or url.startswith("blob:"))]
+    outside = [url for url in requests if not url.startswith((folder + "/", "blob:"))]
     assert outside == []
