@@ -43,6 +43,9 @@ def test_two_processes_train_the_same_model_as_one(tiny_root, tmp_path):
     training = json.loads((parallel / "config.json").read_text())["training"]
     assert training["processes"] == 2 and training["batch_size"] == 32 and training["batch_size_per_process"] == 16
     assert training["lr"] == 0.003 and training["schedule"] == "onecycle"
+    assert (training["world_size"], training["backend"], training["nodes"]) == (2, "gloo", 1)  # how it was run
+    alone = json.loads((single / "config.json").read_text())["training"]
+    assert (alone["world_size"], alone["backend"], alone["nodes"]) == (1, None, 1)
     assert train.reproduce_command(train.ModelConfig(kind="ae", dataset="mnist", latent_dim=2), training).startswith(
         "torchrun --standalone --nproc-per-node 2 -m explorer.train")
     assert sorted(p.name for p in parallel.iterdir()) == sorted(p.name for p in single.iterdir())

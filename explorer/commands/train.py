@@ -43,7 +43,7 @@ from explorer.metrics.evaluate import evaluate_model
 from explorer.models.nets import IMAGE_SIZES, MODELS, ModelConfig, count_parameters
 from explorer.store.checkpoint import round_to_storage, save_pretrained
 from explorer.store.folders import check_output_folder
-from explorer.training.distributed import Processes, from_environment, start, stop
+from explorer.training.distributed import Processes, described, from_environment, start, stop
 from explorer.training.train import DEFAULT_LR, SCHEDULES, train_model
 
 HYPER_PARAMETERS = (("noise", str), ("noise-level", float), ("sparsity", str), ("sparsity-weight", float),
@@ -241,6 +241,7 @@ def _main(argv: list[str] | None, processes: Processes) -> int:
         "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "schedule": args.schedule,
         "seed": args.seed, "optimiser": "Adam", "train_images": len(train_images), "train_limit": args.train_limit, "device": str(device),
         "processes": processes.world_size, "batch_size_per_process": args.batch_size // processes.world_size,
+        **described(processes),
     }
     if own_data is not None:
         training.update(data=str(args.data), size=args.size, test_fraction=args.test_fraction,

@@ -58,6 +58,21 @@ def start(processes: Processes, device: torch.device) -> torch.device:
     return device
 
 
+def described(processes: Processes) -> dict:
+    """What a checkpoint records of how it was trained: the world size, the backend (None on one process) and
+    the number of machines (torchrun's LOCAL_WORLD_SIZE processes on each)."""
+    backend = None
+    if processes.active:
+        import torch.distributed as dist
+
+        backend = dist.get_backend() if dist.is_initialized() else None
+    try:
+        local = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", str(processes.world_size))))
+    except ValueError:
+        local = processes.world_size
+    return {"world_size": processes.world_size, "backend": backend, "nodes": max(1, processes.world_size // local)}
+
+
 def stop(processes: Processes) -> None:
     if processes.active:
         import torch.distributed as dist
