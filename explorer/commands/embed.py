@@ -10,6 +10,14 @@
   the training split in the data root; skipped with a note where it is not there).
 - ``views.npz``: what the other pages need that costs seconds (explorer.store.precomputed).
 Existing files are kept unless ``--force``.
+
+A large image set of your own, encoded in batches across processes (or a Dask cluster's machines):
+
+    python -m explorer.embed pretrained/mnist/vae-z16 --images big.npy --codes-out codes.npy [--workers 4]
+    python -m explorer.embed FOLDER --images big.npy --codes-out codes.npy --address tcp://scheduler:8786
+
+``big.npy`` (N×H×W or N×H×W×C, uint8 or float in [0, 1]) is memory-mapped; its codes (N×d float32) are
+written to ``--codes-out`` (explorer.analysis.distributed).
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from explorer.analysis.project import (
     MAP_FILE,
     save_map,
 )
-from explorer.commands.args import ArgumentParser, add_checkpoint_folders, checkpoint_folders
+from explorer.commands.args import ArgumentParser, add_checkpoint_folders, checkpoint_folders, whole_number
 from explorer.data.datasets import DatasetUnavailable
 from explorer.errors import MapUnavailable
 from explorer.store.embed import add_faithfulness, compute_shipped_map, fit_gmm
@@ -40,8 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="recompute files that exist")
     parser.add_argument("--faithfulness", action="store_true",
                         help="only measure the faithfulness of maps that have none (no new fit)")
+    parser.add_argument("--images", type=Path, help="a .npy of images to encode (memory-mapped) instead")
+    parser.add_argument("--codes-out", type=Path, help="where --images' codes go (.npy)")
+    parser.add_argument("--workers", type=whole_number(1, 256), default=2, help="local worker processes")
+    parser.add_argument("--address", help="a Dask scheduler's address, instead of local workers")
     args = parser.parse_args(argv)
     folders = checkpoint_folders(parser, args)
+    if args.images is not None or args.codes_out is not None:
+        return encode_images(parser, args, folders)
     from explorer.samplers import GMM_FILE
     from explorer.store.checkpoint import CheckpointError
 
@@ -73,6 +87,40 @@ def main(argv: list[str] | None = None) -> int:
         except (CheckpointError, MapUnavailable, DatasetUnavailable) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
+    return 0
+
+
+def encode_images(parser, args, folders) -> int:
+    """--images: one checkpoint's codes of a large image file, encoded across workers."""
+    import numpy as np
+
+    from explorer.analysis.distributed import EncodingFailed, encode_file
+    from explorer.store.checkpoint import CheckpointError
+
+    if args.images is None or args.codes_out is None or len(folders) != 1:
+        parser.error("--images and --codes-out go together, with one checkpoint folder")
+    out = args.codes_out
+    if out.suffix != ".npy":
+        parser.error("--codes-out must name a .npy file")
+    if out.exists() and not args.force:
+        print(f"error: {out} exists (--force replaces it)", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rencoded {done}/{total} batches", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    try:
+        codes = encode_file(Path(folders[0]), args.images, workers=args.workers, address=args.address,
+                            progress=progress)
+    except (EncodingFailed, CheckpointError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    partial = out.with_name(out.name + ".part.npy")
+    np.save(partial, codes)
+    partial.replace(out)  # whole or not at all
+    workers = args.address or f"{args.workers} local workers"
+    print(f"{out}: {len(codes)} codes of {codes.shape[1]} in {time.perf_counter() - start:.1f} s ({workers})")
     return 0
 
 
