@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
         np.save(path, images)
         model = load_pretrained(args.model)
         start = time.perf_counter()
-        plain = encode(model, torch.from_numpy(np.array(np.load(path, mmap_mode="r"))[:, None])).numpy()
+        plain = encode(model, torch.from_numpy(np.array(np.load(path, mmap_mode="r", allow_pickle=False))[:, None])).numpy()
         seconds = time.perf_counter() - start
         print(f"one process ({torch.get_num_threads()} threads): {args.images / seconds:,.0f} images/s", flush=True)
         for workers in args.workers:

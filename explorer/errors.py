@@ -95,3 +95,8 @@ class ShowRefused(ExplorerError, ValueError):
 class ExportRefused(ExplorerError, ValueError):
     """An export (``python -m explorer.export site``) that cannot be written as asked: an unknown dataset or model,
     a folder that is not an earlier export, one that cannot be written. Nothing was written or replaced."""
+
+
+class EncodingFailed(ExplorerError):
+    """A large image file that could not be encoded across workers (explorer.analysis.distributed): the file is
+    not an array of images, or no Dask cluster could be reached. Nothing was written."""

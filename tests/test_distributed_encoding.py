@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.analysis.distributed import EncodingFailed, encode_file
+from explorer.analysis.distributed import encode_file
 from explorer.analysis.latent import encode
+from explorer.errors import EncodingFailed
 from explorer.models.nets import ModelConfig, build_model
 from explorer.store.checkpoint import load_pretrained, round_to_storage, save_pretrained
 

@@ -16,14 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer.errors import ExplorerError
+from explorer.errors import EncodingFailed
 
 BATCH = 4096  # rows per task: a few seconds of a CPU's encoding, small enough to spread over the workers
 _models: dict[str, object] = {}  # per worker process: checkpoint folder → model, built on its first task
-
-
-class EncodingFailed(ExplorerError):
-    """The images or the cluster could not be used; nothing was written."""
 
 
 def image_rows(path: Path) -> np.ndarray:

@@ -94,7 +94,8 @@ def encode_images(parser, args, folders) -> int:
     """--images: one checkpoint's codes of a large image file, encoded across workers."""
     import numpy as np
 
-    from explorer.analysis.distributed import EncodingFailed, encode_file
+    from explorer.analysis.distributed import encode_file
+    from explorer.errors import EncodingFailed
     from explorer.store.checkpoint import CheckpointError
 
     if args.images is None or args.codes_out is None or len(folders) != 1:
