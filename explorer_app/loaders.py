@@ -28,7 +28,6 @@ from explorer.analysis.project import (
 )
 from explorer.data.datasets import load_shipped_arrays
 from explorer.errors import (
-    BrowserDecoderUnavailable,
     CheckpointError,
     DatasetUnavailable,
     ExplorerError,
@@ -417,15 +416,10 @@ def compute_application_figures(info: ModelInfo, progress) -> dict:
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def _browser_decoder(identity: tuple, _info: ModelInfo) -> tuple[bytes, dict]:
-    from explorer.store.browser_decoder import exported_on_demand, read_browser_decoder
+    from explorer.store.browser_decoder import shipped_or_exported
 
-    weights = _weights_fingerprint(identity, _info)
-    try:
-        return read_browser_decoder(_info.folder, weights)
-    except BrowserDecoderUnavailable as err:
-        if err.fault != "missing":
-            raise
-    return exported_on_demand(_info.folder, _info.dataset, _info.name, weights, model(_info))
+    return shipped_or_exported(_info.folder, _info.dataset, _info.name, _weights_fingerprint(identity, _info),
+                               lambda: model(_info))
 
 
 def browser_decoder(info: ModelInfo) -> tuple[bytes, dict]:

@@ -158,6 +158,17 @@ def exported_on_demand(folder: Path, dataset: str, name: str, weights: str, mode
     return read_browser_decoder(cached, weights)
 
 
+def shipped_or_exported(folder: Path, dataset: str, name: str, weights: str, load_model) -> tuple[bytes, dict]:
+    """The checkpoint's decoder for the browser: the one shipped beside it (checked against ``weights``), else
+    one exported now into the cache (:func:`exported_on_demand`; ``load_model()`` gives the model then)."""
+    try:
+        return read_browser_decoder(folder, weights)
+    except BrowserDecoderUnavailable as err:
+        if err.fault != "missing":
+            raise
+    return exported_on_demand(folder, dataset, name, weights, load_model())
+
+
 def _bytes_fingerprint(data: bytes) -> str:
     import hashlib
 

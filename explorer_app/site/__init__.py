@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import html
 import json
 import os
 import shutil
@@ -123,6 +124,8 @@ def chosen_models(dataset: str, names: list[str]) -> list:
 
 def site_payload(dataset: str, infos: list) -> dict:
     """Everything the page needs, as arrays and strings (explorer_app/site/frontend/site.js reads it)."""
+    import torch
+
     from explorer.analysis.project import MAP_FILE, latent_plane_map, load_map
     from explorer.data.datasets import load_shipped_arrays
     from explorer.errors import BrowserDecoderUnavailable, CheckpointError, MapUnavailable
@@ -140,9 +143,10 @@ def site_payload(dataset: str, infos: list) -> dict:
             model = load_pretrained(info.folder)
         except CheckpointError as err:
             raise ExportRefused(f"{info.name}: {err.reason}") from None
-        import torch
 
-        codes = encode_test(model, torch.from_numpy(np.array(images)))["codes"]
+        codes = stored_codes(info, len(images))
+        if codes is None:
+            codes = encode_test(model, torch.from_numpy(np.array(images)))["codes"]
         try:
             onnx, record = decoder_bytes(info, model)
         except BrowserDecoderUnavailable as err:
@@ -178,19 +182,24 @@ def site_payload(dataset: str, infos: list) -> dict:
             "decoder_strings": decoder_strings(), "map_method": drawn.method}
 
 
-def decoder_bytes(info, model) -> tuple[bytes, dict]:
-    """The model's browser decoder: the one shipped beside it, else exported now (and kept in the cache)."""
+def stored_codes(info, n_images: int) -> np.ndarray | None:
+    """The test codes stored beside the checkpoint (views.npz, checked against its weights), if usable."""
     from explorer.analysis.project import weights_fingerprint
-    from explorer.errors import BrowserDecoderUnavailable
-    from explorer.store.browser_decoder import exported_on_demand, read_browser_decoder
+    from explorer.errors import ViewsUnavailable
+    from explorer.store.precomputed import VIEWS_FILE, load_views
 
-    weights = weights_fingerprint(info.folder)
     try:
-        return read_browser_decoder(info.folder, weights)
-    except BrowserDecoderUnavailable as err:
-        if err.fault != "missing":
-            raise
-    return exported_on_demand(info.folder, info.dataset, info.name, weights, model)
+        return load_views(info.folder / VIEWS_FILE, weights_fingerprint(info.folder), n_images, info.latent_dim)["codes"]
+    except ViewsUnavailable:
+        return None
+
+
+def decoder_bytes(info, model) -> tuple[bytes, dict]:
+    """The model's browser decoder, as the map page gets it (shipped, else exported once into the cache)."""
+    from explorer.analysis.project import weights_fingerprint
+    from explorer.store.browser_decoder import shipped_or_exported
+
+    return shipped_or_exported(info.folder, info.dataset, info.name, weights_fingerprint(info.folder), lambda: model)
 
 
 def b64(data: bytes) -> str:
@@ -234,8 +243,6 @@ def write_files(folder: Path, payload: dict, lang: str) -> dict:
                          *(f'<script src="data/model-{i}.js"></script>' for i in range(len(models)))])
     page = (FRONTEND / "index.html").read_text(encoding="utf-8")
     style = (DECODER_FRONTEND / "index.html").read_text(encoding="utf-8").split("<style>")[1].split("</style>")[0]
-    import html
-
     fields = {"lang": "zh-Hans" if lang == "zh" else lang, "title": html.escape(payload["title"]),
               "decoder_style": style, "data_scripts": scripts,
               "exported": html.escape(t("site.exported", n=len(payload["labels"]))),
