@@ -138,6 +138,19 @@ def shipped_map(info: ModelInfo) -> LatentMap | None:
     return _shipped_map(info.identity, info)
 
 
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _points_map(identity: tuple, which: str, _latent_map: LatentMap):
+    from explorer_app.points_chart import prepared_map
+
+    return prepared_map(_latent_map.xy, test_split(identity[0])[1][_latent_map.indices], _latent_map.indices)
+
+
+def points_map(info: ModelInfo, which: str, latent_map: LatentMap):
+    """``latent_map`` (``which`` names it: the shipped map, or a recomputed one's spec) as the map of many points
+    takes it (explorer_app.points_chart.prepared_map), prepared once per server: read-only."""
+    return _points_map(info.identity, which, latent_map)
+
+
 # One projection fit at a time per server (two cores), and one per cache key: a room that
 # presses "Compute" together waits for one fit and then reads it from the cache.
 _fit_gate = threading.Semaphore(1)

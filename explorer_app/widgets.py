@@ -136,16 +136,17 @@ def file_download(label: str, make, file_name: str, mime: str, key: str) -> None
 
 
 def figure_downloads(fig, name: str, key: str) -> None:
-    """PNG and SVG of a Plotly figure, drawn on the server (Kaleido) when a button is clicked."""
+    """PNG and SVG of a Plotly figure (or of what a function makes, called then), drawn on the server (Kaleido) when
+    a button is clicked."""
     from explorer.present.exports import figure_bytes, figure_export_available
 
     if not figure_export_available():
         st.caption(t("download.figure_unavailable"))
         return
     with st.container(horizontal=True):
-        file_download(t("download.figure_png"), lambda: figure_bytes(fig, "png"), f"{name}.png", "image/png",
+        file_download(t("download.figure_png"), lambda: figure_bytes(fig() if callable(fig) else fig, "png"), f"{name}.png", "image/png",
                       f"{key}_png")
-        file_download(t("download.figure_svg"), lambda: figure_bytes(fig, "svg"), f"{name}.svg", "image/svg+xml",
+        file_download(t("download.figure_svg"), lambda: figure_bytes(fig() if callable(fig) else fig, "svg"), f"{name}.svg", "image/svg+xml",
                       f"{key}_svg")
 
 

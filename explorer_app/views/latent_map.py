@@ -6,14 +6,23 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explorer.analysis.project import DEFAULT_UMAP, PROJECTIONS
+from explorer.analysis.project import DEFAULT_UMAP, MAX_DRAWN_POINTS, PROJECTIONS
 from explorer.data.images import pictures
 from explorer.errors import ExplorerError, MapUnavailable
-from explorer.present.figures import add_samples, add_thumbnails, latent_map_figure, mark_points, norm_histogram
+from explorer.present.figures import (
+    add_samples,
+    add_thumbnails,
+    latent_map_figure,
+    map_backdrop_figure,
+    mark_points,
+    norm_histogram,
+)
 from explorer.present.i18n import t
 from explorer_app import browser_decoder, loaders, state
 from explorer_app.map_chart import chart_selection, map_chart, selected_points
 from explorer_app.page import PageInput, model_or_error, open_page, show_error
+from explorer_app.points_chart import MAX_WEBGL_POINTS, Mark, points_chart
+from explorer_app.points_chart import chart_selection as points_selection
 from explorer_app.widgets import figure, figure_downloads, file_download, model_label, shown_figure
 
 MAX_SHOWN = 24  # images shown for a selection
@@ -96,17 +105,26 @@ def on_map_select(m: MapPage) -> None:
     state.set_selection(chosen, shown_by_chart=chart_state(m))
 
 
-def the_map(m: MapPage, info):
-    """The map to draw for a model: a recomputed one if asked for, else the shipped one; and its caption."""
+def the_map(m: MapPage, info, whole: bool = False):
+    """The map to draw for a model: a recomputed one if asked for, else the shipped one; and its caption.
+
+    A map of many points comes as a uniform sample that Plotly and the flashlight draw quickly, or ``whole``
+    for the map of many points (:func:`many_points_map`)."""
     custom = st.session_state.get(CUSTOM_MAP)
     if custom and custom["dataset"] == m.view.dataset and custom["model"] == info.name:
-        latent_map = loaders.projected_map(info, **custom["spec"])[0].drawn()
+        latent_map = loaders.projected_map(info, **custom["spec"])[0]
+        latent_map = latent_map if whole else latent_map.drawn()
         return latent_map, t("recompute.using") + " " + map_caption(latent_map)
     latent_map = loaders.shipped_map(info)
     if latent_map is None:
         return None, t("map.no_map", model=model_label(info))
-    latent_map = latent_map.drawn()  # a map of many points: a uniform sample the browser draws quickly
+    latent_map = latent_map if whole else latent_map.drawn()
     return latent_map, map_caption(latent_map)
+
+
+def many_points(latent_map) -> bool:
+    """Whether a map is drawn by the map of many points (every point, by WebGL) rather than Plotly."""
+    return latent_map.dims == 2 and len(latent_map.xy) > MAX_DRAWN_POINTS
 
 
 def flashlight_panel(m: MapPage, shown_models: list) -> bool:
@@ -189,12 +207,15 @@ def map_panel(m: MapPage) -> None:
     for column, info in zip(columns, shown_models):
         with column:
             try:
-                latent_map, caption = the_map(m, info)
+                latent_map, caption = the_map(m, info, whole=True)
             except MapUnavailable as err:
                 show_error(err, model_label(info))
                 continue
             if latent_map is None:
                 st.info(caption)
+                continue
+            if many_points(latent_map):
+                many_points_map(m, info, latent_map, ring if info == m.view.model else selection, len(shown_models))
                 continue
             fig = latent_map_figure(latent_map.xy, m.labels[latent_map.indices], m.class_names, latent_map.indices,
                                     selected=ring if info == m.view.model else selection,
@@ -228,6 +249,46 @@ def map_panel(m: MapPage) -> None:
             map_downloads(m, info, latent_map, fig)
     with side if side is not None else st.container():
         selection_panel(m, shown_models, selection)
+
+
+def many_points_map(m: MapPage, info, latent_map, selected: list[int], n_maps: int) -> None:
+    """A map of more than MAX_DRAWN_POINTS points: every one drawn by WebGL (explorer_app.points_chart), with the
+    same thumbnails, prior samples, neighbours and selection as Plotly's map; above what a browser holds, the
+    density of all of them and the points under the view."""
+    custom = st.session_state.get(CUSTOM_MAP)
+    which = repr(custom["spec"]) if custom and (custom["dataset"], custom["model"]) == (m.view.dataset, info.name) \
+        else "shipped"
+    points = loaders.points_map(info, which, latent_map)
+    main = info == m.view.model
+    marks = []
+    if main and st.session_state.get("prior_on_map"):
+        placed = prior_samples(m, info, latent_map)
+        for (name, xy, _), (colour, symbol) in zip(placed or [], (("#7f7f7f", "cross"), ("#111111", "triangle-up"))):
+            marks.append(Mark(name, xy, colour, symbol))
+    if main and selected and st.session_state.get("nn_mark"):
+        code_idx, _, pixel_idx, _ = neighbours(m, selected[0])
+        for idx, name, symbol in ((code_idx, t("map.nn_code_short"), "diamond"), (pixel_idx, t("map.nn_pixels_short"), "x")):
+            marks.append(Mark(name, latent_map.xy[np.isin(latent_map.indices, idx)], "#111111", symbol))
+    thumbnails = None
+    if m.show_thumbnails:
+        rows = np.sort(np.random.default_rng(1).choice(len(latent_map.xy), min(m.n_thumbnails, len(latent_map.xy)),
+                                                       replace=False))
+        thumbnails = (rows, np.asarray(m.images[latent_map.indices[rows]]))
+    if n_maps > 1:
+        st.markdown(f"**{model_label(info)}**")
+    key = "map_points" if main else f"map_points_{info.name}"
+    points_chart(points, m.class_names, key, height=600 if n_maps == 1 else 460, selected=selected,
+                 thumbnails=thumbnails, marks=marks, on_select=(lambda: on_points_select(m, key)) if main else None)
+    st.caption(map_caption(latent_map) + " " + (
+        t("map.drawn_density", limit=MAX_WEBGL_POINTS, total=points.n) if points.lod
+        else t("map.drawn_webgl", n=points.n)))
+    map_downloads(m, info, latent_map, lambda: map_backdrop_figure(
+        latent_map.xy, m.labels[latent_map.indices], m.class_names, latent_map.indices, selected))
+
+
+def on_points_select(m: MapPage, key: str) -> None:
+    chosen = selected_points(points_selection(st.session_state.get(key)), len(m.images), state.MAX_SELECTION)
+    state.set_selection(chosen)
 
 
 def prior_samples(m: MapPage, info, latent_map):

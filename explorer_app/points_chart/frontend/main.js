@@ -78,7 +78,8 @@ let hidden = new Set(); // classes hidden from the legend
 let current = null; // the point the keyboard is on
 let sprites = null; // the thumbnails' image, once loaded
 let density = null; // the density image of a larger map, once loaded
-let shownPoints = null, pointsKey = null, selectionKey = null;
+let shownPoints = null, pointsKey = null;
+let chartSelection = null; // the points selected on the chart itself: the page's selection echoes some of them
 
 function size() {
   const width = Math.max(100, stage.clientWidth);
@@ -102,12 +103,12 @@ function create(args) {
     stats.selected = points.slice(0, MAX_SENT);
     const images = [];
     for (let i = 0; i < points.length && images.length < MAX_SENT; i++) images.push(map.indices[points[i]]);
-    selectionKey = JSON.stringify(points.slice(0, MAX_SENT));
+    chartSelection = new Set(points);
     setValue({ event: "select", points: images, count: points.length });
   });
   plot.subscribe("deselect", () => {
     stats.selected = [];
-    selectionKey = "[]";
+    chartSelection = new Set();
     setValue({ event: "select", points: [], count: 0 });
   });
   plot.subscribe("pointover", (i) => showTip(i));
@@ -374,6 +375,7 @@ async function render(args) {
     stats.lastDrawMs = performance.now() - start;
     if (stats.firstDrawMs === null) stats.firstDrawMs = performance.now();
     shownPoints = null;
+    chartSelection = null; // its numbers were the old points'
     delete stage.dataset.drawing;
   } else {
     map.args = args;
@@ -384,10 +386,15 @@ async function render(args) {
   stage.setAttribute("aria-roledescription", args.strings.role);
   document.getElementById("count").textContent = args.strings.count;
   // The selection the page holds, marked without being sent back (it came from the server).
-  const wanted = JSON.stringify(args.selected || []);
-  if (wanted !== shownPoints && wanted !== selectionKey) {
-    if ((args.selected || []).length) plot.select(args.selected, { preventEvent: true });
+  // A lasso of thousands comes back as the first few hundred the page keeps: the chart's own marks stay.
+  const selected = args.selected || [];
+  const wanted = JSON.stringify(selected);
+  const echo = chartSelection !== null && selected.length <= chartSelection.size
+    && selected.every((p) => chartSelection.has(p)) && (selected.length > 0) === (chartSelection.size > 0);
+  if (wanted !== shownPoints && !echo) {
+    if (selected.length) plot.select(selected, { preventEvent: true });
     else plot.deselect({ preventEvent: true });
+    chartSelection = null;
   }
   shownPoints = wanted;
   paintOverlay();
