@@ -180,7 +180,8 @@ def projected_map(info: ModelInfo, method: str, dims: int, n_points: int, seed: 
             report(t("recompute.step_import"))
             import umap  # noqa: F401  (paid once per server; umap_project imports it again for free)
         report(t("recompute.step_fit", n=len(indices), method=t(f"projection.{method}")))
-        latent_map = project(z[indices], method, dims=dims, seed=seed, indices=indices, **params)
+        latent_map = project(z[indices], method, dims=dims, seed=seed, indices=indices, **params,
+                             progress=lambda done, total: report(t("recompute.step_place", done=done, total=total)))
         save_map(path, latent_map)
         return latent_map, False
 

@@ -32,6 +32,10 @@ FAITHFULNESS_K, FAITHFULNESS_POINTS = 10, 2000
 # 30-40 s in each new process; up to this many, exact neighbours (scikit-learn, under a second for 10,000
 # codes) are handed to it instead (bench/umap_speed.py: the first fit 13 s instead of 50 s).
 EXACT_NEIGHBOURS_UP_TO = 50_000
+# A larger set of codes is mapped in time linear in its size: UMAP is fitted on a seeded sample of this many, and
+# every other code placed among its PLACE_K nearest sampled codes (:func:`umap_fit_then_place`).
+UMAP_FIT_AT_MOST = EXACT_NEIGHBOURS_UP_TO
+PLACE_K, PLACE_BATCH = 5, 20_000
 
 
 @dataclass
@@ -126,13 +130,16 @@ def latent_plane_map(z: np.ndarray, indices: np.ndarray | None = None) -> Latent
 
 def umap_project(
     z: np.ndarray, n_neighbors: int = 15, min_dist: float = 0.1, seed: int = 0, indices: np.ndarray | None = None,
-    dims: int = 2,
+    dims: int = 2, fit_at_most: int = UMAP_FIT_AT_MOST, progress=None,
 ) -> LatentMap:
     """UMAP of the codes ``z`` (N×d) to 2-D (or 3-D) with a fixed seed: on a GPU with RAPIDS cuML where
-    both are there (the same algorithm and parameters, minutes faster for a large map), else umap-learn."""
+    both are there (the same algorithm and parameters, minutes faster for a large map), else umap-learn —
+    for more than ``fit_at_most`` codes, fitted on a sample and the rest placed (:func:`umap_fit_then_place`)."""
     n_neighbors = int(min(max(2, n_neighbors), len(z) - 1))
     umap_class, backend, options = umap_backend()
     z = np.asarray(z, dtype=np.float32)
+    if backend == "umap-learn" and len(z) > fit_at_most:
+        return umap_fit_then_place(z, n_neighbors, min_dist, seed, indices, dims, fit_at_most, progress)
     if backend == "umap-learn" and len(z) <= EXACT_NEIGHBOURS_UP_TO:
         options = {**options, "precomputed_knn": exact_neighbours(z, n_neighbors)}
     reducer = umap_class(n_components=dims, n_neighbors=n_neighbors, min_dist=float(min_dist), random_state=int(seed),
@@ -144,6 +151,37 @@ def umap_project(
     return LatentMap(xy=xy, indices=indices, method="umap",
                      params={"n_neighbors": n_neighbors, "min_dist": float(min_dist), "seed": int(seed),
                              "backend": backend})
+
+
+def umap_fit_then_place(z: np.ndarray, n_neighbors: int, min_dist: float, seed: int, indices: np.ndarray | None,
+                        dims: int, fit_points: int, progress=None) -> LatentMap:
+    """UMAP of many codes in time linear in their number: fitted on a seeded sample of ``fit_points`` codes, then
+    each other code placed at the inverse-distance blend of the map positions of its PLACE_K nearest sampled codes
+    — how umap-learn's own ``transform`` starts a new point before refining it (McInnes et al. 2018, §4.1; the
+    refinement needs the fitted model's graph, which the exact-neighbour fit does not keep). The sample's
+    points are where the fit put them; ``progress(done, total)`` after each batch placed."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from explorer.analysis.inverse import blend
+
+    fitted_rows = subsample(len(z), fit_points, seed)
+    fitted = umap_project(z[fitted_rows], n_neighbors, min_dist, seed, dims=dims, fit_at_most=fit_points)
+    rest = np.setdiff1d(np.arange(len(z)), fitted_rows, assume_unique=True)
+    xy = np.empty((len(z), fitted.xy.shape[1]), dtype=np.float32)
+    xy[fitted_rows] = fitted.xy
+    search = NearestNeighbors(n_neighbors=PLACE_K).fit(z[fitted_rows])
+    eps = 1e-12
+    batches = range(0, len(rest), PLACE_BATCH)
+    for b, start in enumerate(batches):
+        rows = rest[start : start + PLACE_BATCH]
+        distances, near = search.kneighbors(z[rows])
+        weights = 1.0 / (distances.astype(np.float64) ** 2 + eps)
+        xy[rows] = blend(fitted.xy, near, weights / weights.sum(axis=1, keepdims=True))
+        if progress is not None:
+            progress(b + 1, len(batches))
+    indices = np.arange(len(z)) if indices is None else indices
+    return LatentMap(xy=xy, indices=indices, method="umap",
+                     params={**fitted.params, "fitted_on": len(fitted_rows), "placed": len(rest)})
 
 
 def exact_neighbours(z: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, None]:
@@ -197,10 +235,11 @@ def tsne_project(z: np.ndarray, perplexity: float = 30.0, seed: int = 0, indices
 
 
 def project(z: np.ndarray, method: str, dims: int = 2, seed: int = 0, indices: np.ndarray | None = None,
-            **params) -> LatentMap:
-    """A map of the codes by ``method`` (one of PROJECTIONS), its faithfulness measured and kept in its params."""
+            progress=None, **params) -> LatentMap:
+    """A map of the codes by ``method`` (one of PROJECTIONS), its faithfulness measured and kept in its params;
+    ``progress(done, total)`` as a large UMAP places its codes."""
     if method == "umap":
-        latent_map = umap_project(z, seed=seed, indices=indices, dims=dims, **params)
+        latent_map = umap_project(z, seed=seed, indices=indices, dims=dims, progress=progress, **params)
     elif method == "pca":
         latent_map = pca_project(z, dims=dims, indices=indices)
     elif method == "tsne":

@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if args.force or not (folder / MAP_FILE).is_file():
                 start = time.perf_counter()
-                latent_map = compute_shipped_map(folder, args.n_neighbors, args.min_dist, args.seed)
+                latent_map = compute_shipped_map(folder, args.n_neighbors, args.min_dist, args.seed,
+                                                 progress=placing_progress)
                 save_map(folder / MAP_FILE, latent_map)
                 print(f"{folder}: {latent_map.method} map of {len(latent_map.xy)} points "
                       f"in {time.perf_counter() - start:.1f} s")
@@ -88,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
     return 0
+
+
+def placing_progress(done: int, total: int) -> None:
+    """A large map's progress: UMAP fitted on a sample, then the other codes placed batch by batch."""
+    print(f"\rplaced {done}/{total} batches of codes on the map", end="" if done < total else "\n", file=sys.stderr,
+          flush=True)
 
 
 def encode_images(parser, args, folders) -> int:

@@ -32,11 +32,13 @@ def shipped_codes(folder: Path) -> np.ndarray:
     return encode(model, images).numpy()
 
 
-def compute_shipped_map(folder: Path, n_neighbors: int, min_dist: float, seed: int) -> LatentMap:
+def compute_shipped_map(folder: Path, n_neighbors: int, min_dist: float, seed: int, progress=None) -> LatentMap:
+    """The map shipped beside a checkpoint: a latent-2 model's codes, else UMAP (``progress(done, total)`` as a
+    large one places its codes, explorer.analysis.project.umap_fit_then_place)."""
     z = shipped_codes(folder)
     if z.shape[1] == 2:
         return latent_plane_map(z)
-    return project(z, "umap", seed=seed, n_neighbors=n_neighbors, min_dist=min_dist)
+    return project(z, "umap", seed=seed, n_neighbors=n_neighbors, min_dist=min_dist, progress=progress)
 
 
 def add_faithfulness(folder: Path) -> LatentMap | None:

@@ -99,6 +99,8 @@ def chart_strings(shown: int, total: int, in_view: int) -> dict:
     """What the chart says, in the page's language: its tools, its count, its hover, its keyboard use."""
     if shown == total:
         count = t("points.count_all", n=total)
+    elif shown == in_view:
+        count = t("points.count_view_all", inside=in_view, total=total)
     else:
         count = t("points.count_view", shown=shown, inside=in_view, total=total)
     return {**keyboard_strings(total), "pan": t("points.pan"), "lasso": t("points.lasso"), "reset": t("points.reset"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explorer.analysis.project import DEFAULT_UMAP, MAX_DRAWN_POINTS, PROJECTIONS
+from explorer.analysis.project import DEFAULT_UMAP, MAX_DRAWN_POINTS, PLACE_K, PROJECTIONS
 from explorer.data.images import pictures
 from explorer.errors import ExplorerError, MapUnavailable
 from explorer.present.figures import (
@@ -513,6 +513,9 @@ def map_caption(latent_map) -> str:
         caption = t("map.caption_umap", n=n, dims=latent_map.dims, **{**DEFAULT_UMAP, **params})
         if params.get("backend") == "cuml":
             caption += " " + t("map.umap_gpu")
+        if "fitted_on" in params:
+            caption += " " + t("map.umap_fitted_on", fitted=params["fitted_on"], placed=params.get("placed", 0),
+                               k=PLACE_K)
     if "drawn_of" in params:
         caption += " " + t("map.drawn_sample", shown=len(latent_map.xy), total=params["drawn_of"])
     faithful = params.get("faithfulness")
