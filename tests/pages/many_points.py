@@ -1,6 +1,7 @@
 """A page with only the map of many points (explorer_app.points_chart) on synthetic points, for the browser tests.
 
     POINTS=1000000 streamlit run tests/pages/many_points.py
+    POINTS=50000 LIMIT=20000 streamlit run tests/pages/many_points.py   # more than a browser is sent: the views
 
 Ten classes in clusters, seeded; the page writes the last selection the chart sent (its images, as the map
 page would use them) so that a test can read it.
@@ -11,8 +12,12 @@ import os
 import numpy as np
 import streamlit as st
 
+import explorer_app.points_chart
 from explorer_app.map_chart import selected_points
 from explorer_app.points_chart import Mark, points_chart, prepared_map
+
+if os.environ.get("LIMIT"):  # what a browser is sent at most, lowered so that a test sees the level of detail
+    explorer_app.points_chart.MAX_WEBGL_POINTS = int(os.environ["LIMIT"])
 
 
 @st.cache_resource

@@ -96,7 +96,7 @@ function create(args) {
     canvas, width, height, xScale, yScale,
     backgroundColor: [0, 0, 0, 0], // the density canvas under it shows through
     pointColorActive: "#0E1117", pointColorHover: "#0E1117", pointOutlineWidth: 2, pointSizeSelected: 4,
-    lassoColor: "#0072B2", lassoMinDelay: 10, deselectOnDblClick: true, deselectOnEscape: false,
+    lassoColor: "#0072B2", lassoMinDelay: 0, lassoMinDist: 2, deselectOnDblClick: true, deselectOnEscape: false,
     performanceMode: args.n > 500000, // squares, no blending: a million points pan at the browser's frame rate
   });
   plot.subscribe("select", ({ points }) => {
