@@ -2,6 +2,8 @@
 lassoed, walked from the keyboard, and a map larger than the browser is sent, zoomed into
 (tests/pages/many_points.py draws the chart alone)."""
 
+import itertools
+
 import pytest
 
 from tests.browser_support import AppServer, require_chromium
@@ -98,7 +100,7 @@ def test_the_lasso_the_legend_and_the_keyboard_work_on_a_million_points(million,
                (cx - half, cy - half + 6)]
     page.mouse.move(*corners[0])
     page.mouse.down()
-    for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(corners):
         for k in range(1, 9):
             page.mouse.move(x0 + (x1 - x0) * k / 8, y0 + (y1 - y0) * k / 8)
     page.mouse.up()
