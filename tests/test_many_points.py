@@ -177,3 +177,11 @@ def test_a_map_larger_than_a_browser_holds_sends_its_density_and_the_points_unde
     x, y = np.frombuffer(binary["x"], dtype=np.float32), np.frombuffer(binary["y"], dtype=np.float32)
     assert 0 < len(x) < 120 and (x <= 0).all() and (y <= 0).all()
     assert f"All {len(x)} points in view drawn (of 300)" in args["strings"]["count"]
+
+
+def test_presenter_mode_draws_the_points_larger_for_a_projector(fake_pretrained, monkeypatch):
+    monkeypatch.setattr("explorer.analysis.project.MAX_DRAWN_POINTS", 100)
+    plain, _ = drawn_points(open_map({"dataset": "mnist", "model": "vae-z4"}))
+    presenting, _ = drawn_points(open_map({"dataset": "mnist", "model": "vae-z4", "present": "1"}))
+    assert not plain["projector"] and presenting["projector"]
+    assert presenting["point_size"] == pytest.approx(1.8 * plain["point_size"])

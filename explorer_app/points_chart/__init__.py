@@ -109,17 +109,18 @@ def chart_strings(shown: int, total: int, in_view: int) -> dict:
 
 def points_chart(points: PointsMap, class_names: list[str], key: str, height: int = 600,
                  selected: list[int] | tuple = (), thumbnails: tuple[np.ndarray, np.ndarray] | None = None,
-                 marks: list[Mark] = (), on_select=None) -> dict | None:
+                 marks: list[Mark] = (), on_select=None, projector: bool = False) -> dict | None:
     """Draw ``points``; returns the chart's last event (see :func:`chart_event`), checked.
 
-    ``selected``: images (test indices) to mark; ``thumbnails``: (rows of the map, their images) drawn on it.
+    ``selected``: images (test indices) to mark; ``thumbnails``: (rows of the map, their images) drawn on it;
+    ``projector``: presenter mode's larger points and text (explorer.present.figures.for_projector for Plotly).
     For a map larger than :data:`MAX_WEBGL_POINTS` the points drawn are those under the last view the chart
     reported (the session keeps it under ``key + "_view"``).
     """
     view = st.session_state.get(f"{key}_view") if points.lod else None
     rows, in_view = points_in_view(points.unit_xy, view, MAX_WEBGL_POINTS)
     unit, labels, indices = points.unit_xy[rows], points.labels[rows], points.indices[rows]
-    point_size = 2 if len(rows) > 300_000 else 3 if len(rows) > 50_000 else 4
+    point_size = (2 if len(rows) > 300_000 else 3 if len(rows) > 50_000 else 4) * (1.8 if projector else 1)
     args = {"x": np.ascontiguousarray(unit[:, 0]).tobytes(), "y": np.ascontiguousarray(unit[:, 1]).tobytes(),
             "labels": labels.tobytes(), "indices": indices.tobytes()}
     points_signature = f"{points.key}:{view}"
@@ -144,7 +145,7 @@ def points_chart(points: PointsMap, class_names: list[str], key: str, height: in
                             "y": [round(float(v), 5) for v in unit_mark[:, 1]]})
     meta = {"points_signature": points_signature, "class_names": list(class_names), "colors": list(CLASS_COLOURS),
             "height": int(height), "point_size": point_size, "opacity": 0.55 if len(rows) > 200_000 else 0.85,
-            "selected": chosen, "thumbs": thumbs, "marks": drawn_marks, "lod": points.lod,
+            "selected": chosen, "thumbs": thumbs, "marks": drawn_marks, "lod": points.lod, "projector": projector,
             "density": {"bounds": [-1.0, 1.0, -1.0, 1.0]} if points.lod else None,
             "strings": chart_strings(len(rows), points.n, in_view)}
     meta["signature"] = hashlib.sha256(repr(sorted((k, v) for k, v in meta.items() if k != "strings")).encode()

@@ -278,7 +278,8 @@ def many_points_map(m: MapPage, info, latent_map, selected: list[int], n_maps: i
         st.markdown(f"**{model_label(info)}**")
     key = "map_points" if main else f"map_points_{info.name}"
     points_chart(points, m.class_names, key, height=600 if n_maps == 1 else 460, selected=selected,
-                 thumbnails=thumbnails, marks=marks, on_select=(lambda: on_points_select(m, key)) if main else None)
+                 thumbnails=thumbnails, marks=marks, on_select=(lambda: on_points_select(m, key)) if main else None,
+                 projector=state.presenting())
     st.caption(map_caption(latent_map) + " " + (
         t("map.drawn_density", limit=MAX_WEBGL_POINTS, total=points.n) if points.lod
         else t("map.drawn_webgl", n=points.n)))

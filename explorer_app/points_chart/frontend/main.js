@@ -361,8 +361,7 @@ async function render(args) {
       for (const c of [canvas, overlay, densityCanvas]) c.style.height = `${height}px`;
       plot.set({ width, height });
     }
-    plot.set({ pointColor: args.colors, colorBy: "valueA", pointSize: args.point_size,
-               opacity: args.opacity });
+    plot.set({ pointColor: args.colors, colorBy: "valueA" });
     // the view is kept when the server sends the points under it (a larger map), not for a new map
     if (!args.lod || !lastView) plot.set({ cameraTarget: [0, 0], cameraDistance: 1 });
     const category = new Float32Array(map.n);
@@ -382,6 +381,9 @@ async function render(args) {
     [sprites] = await Promise.all([loadImage(asBytes(args.thumbs_png))]);
     buildLegend(args);
   }
+  plot.set({ pointSize: args.point_size, opacity: args.opacity }); // presenter mode changes them, not the points
+  document.body.style.fontSize = args.projector ? "18px" : "14px"; // presenter mode: read from the back of a room
+  for (const el of document.querySelectorAll("#tools button, #legend button, #count")) el.style.fontSize = args.projector ? "18px" : "";
   stage.setAttribute("aria-label", args.strings.label);
   stage.setAttribute("aria-roledescription", args.strings.role);
   document.getElementById("count").textContent = args.strings.count;
