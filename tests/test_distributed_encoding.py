@@ -60,3 +60,35 @@ def test_the_embed_command_writes_the_codes_and_keeps_an_existing_file(checkpoin
     assert main([str(checkpoint), "--images", str(tmp_path / "images.npy"), "--codes-out", str(out)]) == 2
     assert "exists (--force replaces it)" in capsys.readouterr().err and out.read_bytes() == before
     assert list(tmp_path.glob("*.part.npy")) == []
+
+
+def test_a_folder_of_image_files_is_encoded_in_order_and_what_is_no_image_skipped_and_named(checkpoint, tmp_path,
+                                                                                            capsys):
+    from PIL import Image
+
+    from explorer.commands.embed import main
+
+    rng = np.random.default_rng(2)
+    folder = tmp_path / "mine"
+    expected = []
+    for c in ("cats", "dogs"):
+        (folder / c).mkdir(parents=True)
+        for k in range(9):
+            picture = rng.integers(0, 256, size=(28, 28), dtype=np.uint8)
+            Image.fromarray(picture).save(folder / c / f"{k}.png")
+            expected.append((f"{c}/{k}.png", picture))
+    (folder / "dogs" / "9.png").write_bytes(b"not a picture")
+    colour = rng.integers(0, 256, size=(28, 28, 3), dtype=np.uint8)  # a colour file for a grey model: made grey
+    Image.fromarray(colour).save(folder / "dogs" / "a.png")
+    expected.append(("dogs/a.png", np.round(colour.mean(axis=2)).astype(np.uint8)))
+    out = tmp_path / "codes.npy"
+    assert main([str(checkpoint), "--images", str(folder), "--codes-out", str(out), "--workers", "2"]) == 0
+    names = [name for name, _ in expected]
+    assert (tmp_path / "codes.files.txt").read_text(encoding="utf-8").splitlines() == names
+    alone = encode(load_pretrained(checkpoint), torch.from_numpy(np.stack([p for _, p in expected])[:, None])).numpy()
+    np.testing.assert_allclose(np.load(out, allow_pickle=False), alone, atol=1e-5)
+    assert "skipped 1 file(s) that are not readable images: dogs/9.png" in capsys.readouterr().err
+    # a second run keeps both files without --force
+    before = out.read_bytes()
+    assert main([str(checkpoint), "--images", str(folder), "--codes-out", str(out)]) == 2
+    assert out.read_bytes() == before

@@ -17,7 +17,9 @@ A large image set of your own, encoded in batches across processes (or a Dask cl
     python -m explorer.embed FOLDER --images big.npy --codes-out codes.npy --address tcp://scheduler:8786
 
 ``big.npy`` (N×H×W or N×H×W×C, uint8 or float in [0, 1]) is memory-mapped; its codes (N×d float32) are
-written to ``--codes-out`` (explorer.analysis.distributed).
+written to ``--codes-out`` (explorer.analysis.distributed). ``--images`` may also name a folder of image files
+(flat or class sub-folders): the codes are then in the order of ``CODES.files.txt``, written beside them, and a
+file that is not an image is skipped and named.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="recompute files that exist")
     parser.add_argument("--faithfulness", action="store_true",
                         help="only measure the faithfulness of maps that have none (no new fit)")
-    parser.add_argument("--images", type=Path, help="a .npy of images to encode (memory-mapped) instead")
+    parser.add_argument("--images", type=Path, help="a .npy of images (memory-mapped) or a folder of image files to "
+                                                     "encode instead")
     parser.add_argument("--codes-out", type=Path, help="where --images' codes go (.npy)")
     parser.add_argument("--workers", type=whole_number(1, 256), default=2, help="local worker processes")
     parser.add_argument("--address", help="a Dask scheduler's address, instead of local workers")
@@ -101,7 +104,7 @@ def encode_images(parser, args, folders) -> int:
     """--images: one checkpoint's codes of a large image file, encoded across workers."""
     import numpy as np
 
-    from explorer.analysis.distributed import encode_file
+    from explorer.analysis.distributed import encode_file, encode_folder
     from explorer.errors import EncodingFailed
     from explorer.store.checkpoint import CheckpointError
 
@@ -110,20 +113,34 @@ def encode_images(parser, args, folders) -> int:
     out = args.codes_out
     if out.suffix != ".npy":
         parser.error("--codes-out must name a .npy file")
-    if out.exists() and not args.force:
-        print(f"error: {out} exists (--force replaces it)", file=sys.stderr)
-        return 2
+    listing = out.with_suffix(".files.txt")  # a folder's: which file each row of codes is
+    for existing in (out, listing if args.images.is_dir() else None):
+        if existing is not None and existing.exists() and not args.force:
+            print(f"error: {existing} exists (--force replaces it)", file=sys.stderr)
+            return 2
     start = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
         print(f"\rencoded {done}/{total} batches", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
+    files = skipped = None
     try:
-        codes = encode_file(Path(folders[0]), args.images, workers=args.workers, address=args.address,
-                            progress=progress)
+        if args.images.is_dir():
+            codes, files, skipped = encode_folder(Path(folders[0]), args.images, workers=args.workers,
+                                                  address=args.address, progress=progress)
+        else:
+            codes = encode_file(Path(folders[0]), args.images, workers=args.workers, address=args.address,
+                                progress=progress)
     except (EncodingFailed, CheckpointError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if files is not None:  # which file each row is, written first: the codes never stand without it
+        partial_listing = listing.with_name(listing.name + ".part")
+        partial_listing.write_text("".join(f"{name}\n" for name in files), encoding="utf-8")
+        partial_listing.replace(listing)
+        if skipped:
+            shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+            print(f"skipped {len(skipped)} file(s) that are not readable images: {shown}", file=sys.stderr)
     partial = out.with_name(out.name + ".part.npy")
     np.save(partial, codes)
     partial.replace(out)  # whole or not at all

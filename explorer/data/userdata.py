@@ -121,13 +121,20 @@ def checked_labels(raw, names, n: int, refuse) -> tuple[np.ndarray, tuple[str, .
     return labels, class_names
 
 
-def _from_folder(folder: Path, size: int | None) -> ImageSet:
+def image_files(folder: Path) -> tuple[list[tuple[Path, int]], list[str]]:
+    """A folder's image files in the order they are read, each with its class (-1 in a flat folder), and the
+    class names: the sub-folders' (torchvision's ImageFolder layout), else none."""
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     if classes:
         files = [(folder / c / f.name, k) for k, c in enumerate(classes)
                  for f in sorted((folder / c).iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
     else:
         files = [(f, -1) for f in sorted(folder.iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
+    return files, classes
+
+
+def _from_folder(folder: Path, size: int | None) -> ImageSet:
+    files, classes = image_files(folder)
     if not files:
         raise DatasetUnavailable("no images (.png, .jpg, .jpeg, .bmp, .webp, .gif) in it"
                                  + (" or its class sub-folders" if classes else ""), folder)
@@ -135,7 +142,7 @@ def _from_folder(folder: Path, size: int | None) -> ImageSet:
         raise DatasetUnavailable(f"{len(files):,} images; at most {MAX_IMAGES:,} are read", folder)
     pictures, labels, skipped = [], [], []
     for path, label in files:
-        picture = _read_file(path, size)
+        picture = read_image_file(path, size)
         if picture is None:
             skipped.append(str(path.relative_to(folder)))
             continue
@@ -152,7 +159,7 @@ def _from_folder(folder: Path, size: int | None) -> ImageSet:
     return ImageSet(images, np.asarray(labels, dtype=np.int64), tuple(classes), skipped)
 
 
-def _read_file(path: Path, size: int | None) -> np.ndarray | None:
+def read_image_file(path: Path, size: int | None) -> np.ndarray | None:
     """A file's image as uint8 H×W or H×W×3, resized to ``size`` if given; None if it cannot be read."""
     from PIL import Image
 
