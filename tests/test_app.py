@@ -529,20 +529,23 @@ def point_indices(spec: dict) -> list[int]:
     return out
 
 
-def test_a_map_larger_than_the_browser_draws_quickly_is_drawn_as_a_sample_and_says_so(fake_pretrained, monkeypatch):
+def test_a_map_larger_than_plotly_draws_is_drawn_whole_and_the_other_pages_draw_a_sample(fake_pretrained, monkeypatch):
     from explorer.analysis import project
+    from tests.conftest import components_named
 
     monkeypatch.setattr(project, "MAX_DRAWN_POINTS", 120)  # the fake zoo's maps hold 300 points
     at = run_app()
     assert not at.exception
-    drawn = point_indices(json.loads(chart_specs(at)[0]))
-    assert len(drawn) == 120 and len(set(drawn)) == 120
-    assert any("120 of its 300 points" in c.value for c in at.caption)
-    at.switch_page("explorer_app/views/interpolate.py").run()  # a map another page draws on is a picture of the same sample
+    assert not map_charts(at)  # the map of many points draws it, every point (tests/test_many_points.py)
+    [chart] = components_named(at, "points_chart")
+    assert len({s.key: s.bytes for s in chart.proto.special_args}["indices"]) == 300 * 4
+    at.switch_page("explorer_app/views/interpolate.py").run()  # a map another page draws on is a picture of a sample
     assert not at.exception
+    sample = project.load_map(fake_pretrained / "mnist" / "vae-z4" / "map.npz").drawn()
+    assert len(sample.indices) == 120
     backdrop = json.loads(chart_specs(at)[-1])
     assert backdrop["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
-    assert set(point_indices(backdrop)) <= set(drawn)  # only the ringed images A and B are points
+    assert set(point_indices(backdrop)) <= set(sample.indices.tolist())  # only the ringed images A and B are points
 
 
 @pytest.mark.slow
