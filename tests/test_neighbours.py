@@ -29,6 +29,16 @@ def test_neighbours_are_those_of_a_brute_force_search(metric):
         assert np.allclose(dist[q], expected_dist, atol=1e-4)
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_uint8_pictures_searched_in_chunks_find_what_floats_searched_whole_find(metric):
+    pictures = np.random.default_rng(4).integers(0, 256, size=(1000, 6, 6), dtype=np.uint8)
+    whole_idx, whole_dist = nearest(pictures.astype(np.float32) / 255, pictures[[3, 500]].astype(np.float32) / 255,
+                                    k=7, metric=metric, exclude=np.array([3, 500]))
+    idx, dist = nearest(pictures, pictures[[3, 500]], k=7, metric=metric, exclude=np.array([3, 500]), scale=1 / 255,
+                        chunk=128)
+    assert np.array_equal(idx, whole_idx) and np.allclose(dist, whole_dist, atol=1e-5)
+
+
 def test_the_query_image_itself_is_left_out():
     rng = np.random.default_rng(1)
     base = rng.normal(size=(100, 4))

@@ -12,22 +12,32 @@ METRICS = ("euclidean", "cosine")
 
 
 def nearest(base: np.ndarray, queries: np.ndarray, k: int, metric: str = "euclidean",
-            exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+            exclude: np.ndarray | None = None, scale: float = 1.0,
+            chunk: int = 65_536) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` rows of ``base`` nearest each query (Q×k indices, Q×k distances, nearest first).
 
-    Rows are flattened (images N×H×W work as they are). ``exclude`` holds, per query, one row of
-    ``base`` to leave out (the query's own image), or -1. Cosine distance is 1 − cos.
+    Rows are flattened (images N×H×W work as they are) and multiplied by ``scale`` (1/255 for uint8 pictures),
+    ``chunk`` rows of ``base`` at a time: a million 28×28 images are never copied to floats at once.
+    ``exclude`` holds, per query, one row of ``base`` to leave out (the query's own image), or -1. Cosine
+    distance is 1 − cos.
     """
     from sklearn.neighbors import NearestNeighbors
 
     if metric not in METRICS:
         raise ValueError(f"metric {metric!r} is not one of {METRICS}")
-    base = np.asarray(base, dtype=np.float32).reshape(len(base), -1)
-    queries = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1)
+    queries = np.asarray(queries, dtype=np.float32).reshape(len(queries), -1) * np.float32(scale)
     extra = 0 if exclude is None else 1
     k = max(1, min(int(k), len(base) - extra))
-    index = NearestNeighbors(n_neighbors=k + extra, metric=metric, algorithm="brute").fit(base)
-    dist, idx = index.kneighbors(queries)
+    found_idx, found_dist = [], []
+    for start in range(0, len(base), chunk):
+        part = np.asarray(base[start : start + chunk], dtype=np.float32).reshape(-1, queries.shape[1]) * np.float32(scale)
+        index = NearestNeighbors(n_neighbors=min(k + extra, len(part)), metric=metric, algorithm="brute").fit(part)
+        dist, idx = index.kneighbors(queries)
+        found_idx.append(idx + start)
+        found_dist.append(dist)
+    idx, dist = np.concatenate(found_idx, axis=1), np.concatenate(found_dist, axis=1)
+    order = np.lexsort((idx, dist), axis=1)[:, : k + extra]  # nearest first; a tie goes to the lower row
+    idx, dist = np.take_along_axis(idx, order, axis=1), np.take_along_axis(dist, order, axis=1)
     if exclude is None:
         return idx, dist
     keep = idx != np.asarray(exclude).reshape(-1, 1)

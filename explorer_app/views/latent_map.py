@@ -410,8 +410,8 @@ def neighbours(m: MapPage, index: int, info=None) -> tuple[np.ndarray, np.ndarra
     metric, k = st.session_state.get("nn_metric", "euclidean"), int(st.session_state.get("nn_k", 8))
     codes = np.asarray(loaders.test_codes(info or m.view.model))
     code_idx, code_dist = nearest(codes, codes[[index]], k, metric, exclude=np.array([index]))
-    pixels = np.asarray(m.images, dtype=np.float32) / 255.0
-    pixel_idx, pixel_dist = nearest(pixels, pixels[[index]], k, metric, exclude=np.array([index]))
+    # uint8 pictures scaled chunk by chunk: a dataset of a million images is never copied to floats whole
+    pixel_idx, pixel_dist = nearest(m.images, m.images[[index]], k, metric, exclude=np.array([index]), scale=1 / 255)
     return code_idx[0], code_dist[0], pixel_idx[0], pixel_dist[0]
 
 
