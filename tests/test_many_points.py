@@ -185,3 +185,13 @@ def test_presenter_mode_draws_the_points_larger_for_a_projector(fake_pretrained,
     presenting, _ = drawn_points(open_map({"dataset": "mnist", "model": "vae-z4", "present": "1"}))
     assert not plain["projector"] and presenting["projector"]
     assert presenting["point_size"] == pytest.approx(1.8 * plain["point_size"])
+
+
+def test_maps_compared_side_by_side_are_each_drawn_whole(fake_pretrained, monkeypatch):
+    monkeypatch.setattr("explorer.analysis.project.MAX_DRAWN_POINTS", 100)
+    at = open_map({"dataset": "mnist", "model": "vae-z4", "compare": "ae-z2"})  # the fake zoo: a map of its own
+    assert not at.exception, at.exception
+    charts = components_named(at, "points_chart")
+    assert len(charts) == 2
+    first, second = ({s.key: s.bytes for s in c.proto.special_args} for c in charts)
+    assert len(first["x"]) == len(second["x"]) == 300 * 4 and first["x"] != second["x"]  # two maps, every point
