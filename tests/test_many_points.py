@@ -195,3 +195,4 @@ def test_maps_compared_side_by_side_are_each_drawn_whole(fake_pretrained, monkey
     assert len(charts) == 2
     first, second = ({s.key: s.bytes for s in c.proto.special_args} for c in charts)
     assert len(first["x"]) == len(second["x"]) == 300 * 4 and first["x"] != second["x"]  # two maps, every point
+

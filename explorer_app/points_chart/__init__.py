@@ -143,7 +143,7 @@ def points_chart(points: PointsMap, class_names: list[str], key: str, height: in
         drawn_marks.append({"name": mark.name, "colour": mark.colour, "symbol": mark.symbol,
                             "x": [round(float(v), 5) for v in unit_mark[:, 0]],
                             "y": [round(float(v), 5) for v in unit_mark[:, 1]]})
-    meta = {"points_signature": points_signature, "class_names": list(class_names), "colors": list(CLASS_COLOURS),
+    meta = {"points_signature": points_signature, "n": len(rows), "class_names": list(class_names), "colors": list(CLASS_COLOURS),
             "height": int(height), "point_size": point_size, "opacity": 0.55 if len(rows) > 200_000 else 0.85,
             "selected": chosen, "thumbs": thumbs, "marks": drawn_marks, "lod": points.lod, "projector": projector,
             "density": {"bounds": [-1.0, 1.0, -1.0, 1.0]} if points.lod else None,
