@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from tests.browser_support import AppServer, require_chromium
+from tests.browser_support import SCRIPT_IDLE_JS, AppServer, require_chromium
 from tests.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser]
@@ -32,6 +32,19 @@ ISOLATED_JS = """() => {
     if (crowd === 1) return [i, s.image(i), x, y];
   }
   return null;
+}"""
+
+
+# Where the overlay (thumbnails, marks, hover) places points against where regl-scatterplot draws them: the largest
+# gap in pixels over every 1,000th point
+MISPLACED_JS = """() => {
+  const s = window.pointsChart, p = s.plot(), box = document.getElementById('stage').getBoundingClientRect();
+  let worst = 0;
+  for (let i = 0; i < s.points; i += 1000) {
+    const [x, y] = s.place(i), [u, v] = p.getScreenPosition(i);
+    worst = Math.max(worst, Math.hypot(x - box.left - u, y - box.top - v));
+  }
+  return worst;
 }"""
 
 
@@ -67,6 +80,7 @@ def test_a_million_points_are_drawn_unsampled_and_one_is_pointed_at_and_clicked(
     element, frame = open_chart(page, million.url)
     assert frame.evaluate("() => window.pointsChart.points") == 1_000_000
     assert frame.evaluate("() => window.pointsChart.plot().get('points').length") == 1_000_000
+    assert frame.evaluate(MISPLACED_JS) < 0.5
     # squares without blending above 500,000 points, chosen as the chart is made (as bench/many_points.py measures it)
     assert frame.evaluate("() => window.pointsChart.plot().get('performanceMode')") is True
     assert "1,000,000 points, every one drawn" in frame.inner_text("#tools")
@@ -164,5 +178,57 @@ def test_a_map_larger_than_the_browser_is_sent_shows_the_points_under_each_view(
           }
           return true;
         }""")
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def large_zoo(tmp_path_factory):
+    """A zoo whose test split holds 100,200 images (random pixels: only their number matters here), with an
+    untrained VAE and a clustered map of every one: more than Plotly's map draws."""
+    import numpy as np
+    import torch
+
+    from explorer.analysis.project import LatentMap, save_map
+    from explorer.data.datasets import dataset_spec
+    from explorer.models.nets import ModelConfig, build_model
+    from explorer.store.checkpoint import round_to_storage, save_pretrained
+
+    n = 100_200
+    base = tmp_path_factory.mktemp("large-zoo")
+    folder = base / "mnist"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, n)
+    spec = dataset_spec("mnist")
+    np.savez(folder / "test.npz", images=rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8), labels=labels,
+             class_names=np.array(spec.class_names), source=np.array(spec.source), licence=np.array(spec.licence))
+    torch.manual_seed(0)
+    model = round_to_storage(build_model(ModelConfig(kind="vae", dataset="mnist", latent_dim=4))).eval()
+    out = save_pretrained(model, folder / "vae-z4", metrics={"test": {"mse": 0.05, "psnr": 13.0}})
+    xy = (rng.normal(scale=6, size=(10, 2))[labels] + rng.normal(size=(n, 2))).astype(np.float32)
+    save_map(out / "map.npz", LatentMap(xy=xy, indices=np.arange(n), method="umap",
+                                        params={"n_neighbors": 15, "min_dist": 0.1, "seed": 0}))
+    return base
+
+
+def test_the_map_page_draws_a_large_map_whole_and_a_click_fills_the_selection(large_zoo, tmp_path, page):
+    srv = AppServer(env={"EXPLORER_PRETRAINED": str(large_zoo), "EXPLORER_CACHE": str(tmp_path / "cache")})
+    srv.wait_healthy()
+    try:
+        element, frame = open_chart(page, f"{srv.url}/?dataset=mnist&model=vae-z4")
+        assert frame.evaluate("() => window.pointsChart.points") == 100_200
+        assert page.get_by_text("Every one of its 100,200 points is drawn").count() == 1
+        page.wait_for_function(SCRIPT_IDLE_JS, timeout=60_000)
+        assert frame.evaluate(MISPLACED_JS) < 0.5  # the page's layout resized the chart: the overlay follows
+        number, image, x, y = frame.evaluate(ISOLATED_JS)
+        box = element.bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        # the page's selection: in the URL, and the image with its reconstruction beside the map
+        page.wait_for_function("(i) => decodeURIComponent(location.href).includes('sel=' + i)", arg=image,
+                               timeout=60_000)
+        page_says(page, "1 images selected", timeout=60_000)
+        page.locator('[data-testid="stImageCaption"]', has_text=f"#{image} ").first.wait_for(timeout=60_000)
+        assert frame.evaluate("() => window.pointsChart.selected") == [number]  # the chart keeps its own mark
     finally:
         srv.stop()

@@ -81,13 +81,24 @@ let density = null; // the density image of a larger map, once loaded
 let shownPoints = null, pointsKey = null;
 let chartSelection = null; // the points selected on the chart itself: the page's selection echoes some of them
 
-function size() {
+function size(args) {
   const width = Math.max(100, stage.clientWidth);
-  return { width, height: map ? map.args.height : 500 };
+  return { width, height: args ? args.height : map ? map.args.height : 500 };
+}
+
+function resize(width, height) {
+  // The chart takes its new size first; then new scales, whose domains regl-scatterplot works out from the new
+  // projection (set with the size, they kept the old one's: the overlay drew beside the points).
+  stage.style.height = `${height}px`;
+  for (const c of [canvas, overlay, densityCanvas]) { c.style.width = `${width}px`; c.style.height = `${height}px`; }
+  plot.set({ width, height });
+  xScale = linearScale([-1, 1], [0, width]);
+  yScale = linearScale([-1, 1], [height, 0]);
+  plot.set({ xScale, yScale });
 }
 
 function create(args) {
-  const { width, height } = size();
+  const { width, height } = size(args);
   stage.style.height = `${height}px`;
   for (const c of [canvas, overlay, densityCanvas]) { c.style.width = `${width}px`; c.style.height = `${height}px`; }
   xScale = linearScale([-1, 1], [0, width]);
@@ -117,8 +128,7 @@ function create(args) {
   new ResizeObserver(() => {
     const next = size();
     if (!plot || next.width === Math.round(parseFloat(canvas.style.width))) return;
-    for (const c of [canvas, overlay, densityCanvas]) c.style.width = `${next.width}px`;
-    plot.set({ width: next.width, height: next.height });
+    resize(next.width, next.height);
     paintOverlay(); paintDensity();
   }).observe(stage);
   stage.addEventListener("keydown", keyboard);
@@ -355,12 +365,8 @@ async function render(args) {
     stats.points = map.n;
     stage.dataset.points = String(map.n);
     current = null;
-    const { width, height } = size();
-    if (height !== Math.round(parseFloat(canvas.style.height))) {
-      stage.style.height = `${height}px`;
-      for (const c of [canvas, overlay, densityCanvas]) c.style.height = `${height}px`;
-      plot.set({ width, height });
-    }
+    const { width, height } = size(args);
+    if (height !== Math.round(parseFloat(canvas.style.height))) resize(width, height);
     plot.set({ pointColor: args.colors, colorBy: "valueA" });
     // the view is kept when the server sends the points under it (a larger map), not for a new map
     if (!args.lod || !lastView) plot.set({ cameraTarget: [0, 0], cameraDistance: 1 });
