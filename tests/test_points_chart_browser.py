@@ -48,6 +48,27 @@ MISPLACED_JS = """() => {
 }"""
 
 
+def point_and_click(page, element, frame) -> tuple[int, int]:
+    """Point at an isolated point until the chart names it, then click it: (its number, its image).
+
+    The page may still move the chart after it is drawn (a column's width settling): each try finds the point
+    where it is now, and the click follows only once the chart says the pointer is on it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        number, image, x, y = frame.evaluate(ISOLATED_JS)
+        box = element.bounding_box()
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        try:
+            frame.wait_for_function("(i) => document.getElementById('tip').textContent.endsWith('image ' + i)",
+                                    arg=image, timeout=10_000)
+        except PlaywrightTimeout:
+            continue
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        return number, image
+    raise AssertionError("the chart never named the point under the pointer")
+
+
 def chart_server(env: dict):
     require_chromium()
     srv = AppServer(env=env, script="tests/pages/many_points.py")
@@ -95,11 +116,7 @@ def test_a_million_points_are_drawn_unsampled_and_one_is_pointed_at_and_clicked(
     assert (pixels < 200).mean() > 0.05
     # its controls have names, its text is legible: axe-core finds nothing serious in the chart's frame
     assert violations(frame) == []
-    number, image, x, y = frame.evaluate(ISOLATED_JS)
-    box = element.bounding_box()
-    page.mouse.move(box["x"] + x, box["y"] + y)
-    frame.wait_for_function("(i) => document.getElementById('tip').textContent.endsWith('image ' + i)", arg=image)
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    number, image = point_and_click(page, element, frame)
     page_says(page, f"selected: {image}; count: 1")
     assert frame.evaluate("() => window.pointsChart.selected") == [number]
     assert not errors
@@ -221,9 +238,8 @@ def test_the_map_page_draws_a_large_map_whole_and_a_click_fills_the_selection(la
         assert page.get_by_text("Every one of its 100,200 points is drawn").count() == 1
         page.wait_for_function(SCRIPT_IDLE_JS, timeout=60_000)
         assert frame.evaluate(MISPLACED_JS) < 0.5  # the page's layout resized the chart: the overlay follows
-        number, image, x, y = frame.evaluate(ISOLATED_JS)
-        box = element.bounding_box()
-        page.mouse.click(box["x"] + x, box["y"] + y)
+        number, image = point_and_click(page, element, frame)
+        frame.wait_for_function("(n) => window.pointsChart.selected[0] === n", arg=number)
         # the page's selection: in the URL, and the image with its reconstruction beside the map
         page.wait_for_function("(i) => decodeURIComponent(location.href).includes('sel=' + i)", arg=image,
                                timeout=60_000)
