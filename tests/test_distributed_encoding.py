@@ -92,3 +92,11 @@ def test_a_folder_of_image_files_is_encoded_in_order_and_what_is_no_image_skippe
     before = out.read_bytes()
     assert main([str(checkpoint), "--images", str(folder), "--codes-out", str(out)]) == 2
     assert out.read_bytes() == before
+
+
+def test_a_folder_without_images_is_refused_before_any_worker_starts(checkpoint, tmp_path):
+    from explorer.analysis.distributed import encode_folder
+
+    (tmp_path / "notes.txt").write_text("no pictures here", encoding="utf-8")
+    with pytest.raises(EncodingFailed, match="no images"):
+        encode_folder(checkpoint, tmp_path)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -70,7 +70,7 @@ class PointsMap:
     indices: np.ndarray  # N int32: each point's image
     bounds: tuple[float, float, float, float]
     density_png: bytes | None = None
-    key: str = field(default="")
+    key: str = ""  # a digest of the points: what the chart redraws on
 
     @property
     def n(self) -> int:
