@@ -8,6 +8,7 @@ the loss cursor) comes from the same epoch.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,8 +117,11 @@ def _draw(run_id: str, panel: Panel, live: bool) -> None:
         loaders.models_of.clear()  # a run that just ended saved its models: the sidebar lists them now
         st.rerun(scope="app")  # the still panel from now on
     status_row(run_id, status, panel)
+    if request.source == "test":
+        source_note(request)
     if last < 0:
-        st.info(t("theatre.waiting"), icon=":material/hourglass_top:")
+        if status.active:  # a run that failed before its first frame says so once, above, and nothing more
+            st.info(t("theatre.waiting"), icon=":material/hourglass_top:")
         return
     epoch = _epoch_now(panel, last, status)
     if panel.on_epoch is not None:
@@ -235,6 +239,15 @@ def status_row(run_id: str, status: theatre.Status, panel: Panel) -> None:
         st.warning(t(key, **fields), icon=":material/block:")
 
 
+def source_note(request: theatre.TheatreRequest) -> None:
+    """Where the run's training images come from, when it is not the training split."""
+    from explorer.data.datasets import DATASETS
+
+    command = DATASETS[request.dataset].offline_command if request.dataset in DATASETS else "python -m explorer.train --data"
+    st.caption(t("theatre.source_test", dataset=dataset_title(request.dataset), n=request.subset,
+                 probe=theatre.PROBE_IMAGES, command=command))
+
+
 def _stop(run_id: str) -> None:
     theatre.stop_run(zoo(), run_id)
 
@@ -245,7 +258,7 @@ def _delete(run_id: str) -> None:
 
 def _resume(run_id: str) -> None:
     try:
-        theatre.resume_run(zoo(), run_id)
+        theatre.resume_run(zoo(), run_id, parent=os.getpid())  # ends with this server
     except ExplorerError as err:
         st.session_state["theatre_refused"] = (err.key, {k: state.printable(str(v), 80) for k, v in err.fields.items()})
 

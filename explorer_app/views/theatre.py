@@ -3,6 +3,8 @@ latent space form, a frame per epoch, with the losses in step; scrub back, play,
 runs in a worker process (explorer.training.theatre); the run's models land in the theatre's zoo, where
 every other page opens them."""
 
+import os
+
 import streamlit as st
 
 from explorer.data.datasets import DATASETS, all_datasets
@@ -40,11 +42,14 @@ def new_run_form(dataset: str) -> str | None:
                                      help=t("theatre.subset_help", most=theatre.max_images()))
         seed = right.number_input(t("theatre.seed"), 0, 2**31 - 1, 0)
         started = st.form_submit_button(t("theatre.start"), icon=":material/model_training:", type="primary")
+    without = [dataset_title(d) for d in choices if d in DATASETS and theatre.training_source(d) == "test"]
+    if without:  # said before a run starts: a newcomer's machine has no dataset installed
+        st.caption(t("theatre.sources_note", datasets=", ".join(without), probe=theatre.PROBE_IMAGES))
     if not started:
         return None
     request = theatre.TheatreRequest(chosen, tuple(kinds), int(latent), int(epochs), int(subset), seed=int(seed))
     try:
-        return theatre.start_run(zoo(), request)
+        return theatre.start_run(zoo(), request, parent=os.getpid())  # the run ends with this server
     except ExplorerError as err:
         say(err)
         return None

@@ -2,6 +2,8 @@
 pages' own functions. Next / previous (Page Down / Page Up, the arrow keys: what a clicker sends), the
 step in the URL, and a room: a presenter's link moves every audience browser that follows it."""
 
+import os
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -340,7 +342,8 @@ ROOM_MOVER = "tour_room_mover"  # (room, secret) while this browser presents: a 
 def start_tour_run(dataset: str) -> None:
     source = dataset if dataset in DATASETS else "fashion-mnist"
     try:
-        st.session_state["tour_run"] = theatre.start_run(theatre_zoo(), theatre.TheatreRequest(source, **TOUR_RUN))
+        st.session_state["tour_run"] = theatre.start_run(theatre_zoo(), theatre.TheatreRequest(source, **TOUR_RUN),
+                                                         parent=os.getpid())  # ends with this server
         st.session_state["tour_epoch"] = 0
     except ExplorerError as err:
         st.session_state["tour_theatre_refused"] = err
