@@ -5,6 +5,7 @@ synthetic IDX data; tests/test_theatre_browser.py starts it as the app does."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -296,7 +297,7 @@ def test_a_worker_still_starting_is_taken_for_running(tmp_path):
     assert not theatre._alive(child.pid)
     zombie = subprocess.Popen([sys.executable, "-c", "pass"])
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and open(f"/proc/{zombie.pid}/cmdline", "rb").read():
+    while time.monotonic() < deadline and Path(f"/proc/{zombie.pid}/cmdline").read_bytes():
         time.sleep(0.05)  # until it has ended (and is a zombie: nobody has waited for it)
     assert not theatre._alive(zombie.pid)
 
