@@ -36,14 +36,13 @@ import re
 import secrets
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from explorer import processes
 from explorer.errors import DatasetUnavailable, TheatreRefused, TrainingDiverged
 from explorer.models.kinds import KINDS
 
@@ -256,34 +255,7 @@ def _write_json(path: Path, data) -> None:
 
 def _alive(pid: int) -> bool:
     """Whether ``pid`` is a theatre worker still running (not one that ended, nor a process that took its pid)."""
-    if pid <= 0:
-        return False
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmdline = f.read()
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc (not Linux): whether the process exists
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    if cmdline:
-        return b"explorer.theatre" in cmdline
-    # No command line: a process that has ended but is not yet reaped, or one still starting (a worker just
-    # spawned reads so for a moment: taken for gone, its run was shown interrupted before it began).
-    try:
-        ended, _ = os.waitpid(pid, os.WNOHANG)  # the server's own child: reaped here once it has ended
-        return not ended
-    except ChildProcessError:  # started by another process (another replica, the command line)
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                return f.read().rpartition(b")")[2].split()[0] != b"Z"
-        except (OSError, IndexError):
-            return False
+    return processes.alive(pid, b"explorer.theatre")
 
 
 # --- starting, stopping, resuming ------------------------------------------------------------------
@@ -376,19 +348,8 @@ def stop_run(zoo: Path, run_id: str) -> None:
 
 
 def _spawn(zoo: Path, run: Path, parent: int | None) -> int:
-    """The worker, a process of its own (not a thread of the server): training never holds the server's GIL,
-    and the server's sessions keep their share of the CPU (the worker runs at a lower priority)."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    log = open(run / "worker.log", "ab")  # noqa: SIM115  (the child holds it; closed here once handed over)
-    tied = ["--parent", str(parent)] if parent else []
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "explorer.theatre", "run", str(run), "--zoo", str(zoo), *tied],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-            cwd=str(Path(__file__).resolve().parents[2]))
-    finally:
-        log.close()
-    return process.pid
+    """The worker (explorer.processes: a process of its own, at a lower priority, ended with ``parent``)."""
+    return processes.spawn("explorer.theatre", ["run", str(run), "--zoo", str(zoo)], run / "worker.log", parent)
 
 
 def end_worker(status: Status) -> None:
@@ -555,22 +516,10 @@ def _written_whole():
         raise WorkerEnded(_ending["key"])
 
 
-def end_with(parent: int | None, every_s: float = 0.5) -> None:
-    """End this worker (as SIGTERM does) when ``parent`` is no longer its parent process: the server that started
-    it stopped, or was killed. A thread that looks twice a second; no-op for None."""
-    import threading
-
+def end_with(parent: int | None) -> None:
+    """SIGTERM ends this worker as a resumable run; so does the end of ``parent``, the server that started it."""
     signal.signal(signal.SIGTERM, _on_terminate)
-    if not parent:
-        return
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(every_s)
-        _ending["key"] = "theatre.server_ended"
-        signal.raise_signal(signal.SIGTERM)  # handled in the main thread, between two of its steps
-
-    threading.Thread(target=watch, name="end-with-server", daemon=True).start()
+    processes.end_with_parent(parent, on_gone=lambda: _ending.update(key="theatre.server_ended"))
 
 
 def run_worker(run: Path, zoo: Path, parent: int | None = None) -> int:
@@ -579,7 +528,7 @@ def run_worker(run: Path, zoo: Path, parent: int | None = None) -> int:
     the run's worker.log. ``parent``: the server that started it, with which it ends (:func:`end_with`)."""
     from explorer.data.datasets import ZOO_ENV
 
-    yield_to_the_server()
+    processes.yield_to_the_server()
     end_with(parent)
     zoos = [str(zoo), *(p for p in os.environ.get(ZOO_ENV, "").split(os.pathsep) if p and p != str(zoo))]
     os.environ[ZOO_ENV] = os.pathsep.join(zoos)  # the theatre's dataset is read back from its zoo
@@ -594,17 +543,6 @@ def run_worker(run: Path, zoo: Path, parent: int | None = None) -> int:
         write_status(run, Status("failed", status.epoch, status.epochs,
                                  message=("theatre.worker_failed", ("error", type(err).__name__))))
         raise
-
-
-def yield_to_the_server() -> None:
-    """The server's sessions first: this process runs on what CPU they leave (SCHED_IDLE where Linux has it, else
-    the lowest priority), set before torch starts its threads, which inherit it. On an idle machine it trains as
-    fast as the training command (bench/theatre.py)."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        with contextlib.suppress(OSError):
-            os.nice(19)
 
 
 def _train(run: Path, zoo: Path) -> int:
