@@ -121,7 +121,7 @@ def test_posteriors(info: ModelInfo) -> tuple[np.ndarray, np.ndarray]:
 
 
 @st.cache_data(show_spinner=False, max_entries=48)
-def _shipped_map(identity: tuple, _info: ModelInfo) -> LatentMap | None:
+def _shipped_map(identity: tuple, map_stamp: int, _info: ModelInfo) -> LatentMap | None:
     path = _info.folder / MAP_FILE
     if not path.is_file():
         # A 2-D code is its own map (a model trained on your data ships no map.npz): drawn exactly.
@@ -129,13 +129,48 @@ def _shipped_map(identity: tuple, _info: ModelInfo) -> LatentMap | None:
     return load_map(path, n_images=len(test_split(_info.dataset)[0]))
 
 
+@st.cache_data(show_spinner=False, max_entries=24)
+def _stand_in_map(identity: tuple, _info: ModelInfo) -> LatentMap:
+    from explorer.analysis.project import pca_project
+
+    latent_map = pca_project(test_codes(_info), dims=2)
+    latent_map.params["stand_in"] = True  # the caption says so, and what comes instead
+    return latent_map
+
+
+def _map_stamp(info: ModelInfo) -> int:
+    try:
+        return (info.folder / MAP_FILE).stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def shipped_map(info: ModelInfo) -> LatentMap | None:
     """The map shipped beside the model, checked against the test split (for a latent-2 model without
-    one, its codes); None if there is none.
+    one, its codes). A larger code without one (a zoo of your own, a theatre run) gets its PCA map at once,
+    ``params["stand_in"]``, while its UMAP map is made in the background (explorer.store.map_job) and read
+    here once it is there. None only where no map can be had.
 
     Raises MapUnavailable for a damaged file.
     """
-    return _shipped_map(info.identity, info)
+    stamp = _map_stamp(info)
+    if stamp or info.latent_dim == 2:
+        return _shipped_map(info.identity, stamp, info)
+    map_job(info)
+    return _stand_in_map(info.identity, info)
+
+
+def map_job(info: ModelInfo):
+    """Where the background UMAP map of a model without one stands (explorer.store.map_job.MapJob), started if
+    it is not: one job per checkpoint, however many sessions look; never in the shipped zoo."""
+    import os
+
+    from explorer.data.datasets import pretrained_dir
+    from explorer.store import map_job as jobs
+
+    if info.folder.resolve().is_relative_to(pretrained_dir().resolve()):
+        return jobs.map_job(info.folder)  # the shipped zoo is written by its own commands only
+    return jobs.start_map_job(info.folder, parent=os.getpid())
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)

@@ -10,6 +10,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 # The training theatre's zoo is opened beside the others: a developer's ./user-zoo must not change what
 # the tests see (a test that trains in the theatre points this at its own folder).
 os.environ["EXPLORER_THEATRE_ZOO"] = str(Path(__file__).resolve().parent / ".no-theatre-zoo")
+# No background map jobs (explorer.store.map_job) unless a test asks for them: a job writes map.npz into a zoo
+# that other tests read.
+os.environ["EXPLORER_MAP_JOBS"] = "0"
 
 
 def synthetic_digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,8 @@
 - ``gmm.npz``: the 10-component Gaussian mixture fitted to the training codes (needs
   the training split in the data root; skipped with a note where it is not there).
 - ``views.npz``: what the other pages need that costs seconds (explorer.store.precomputed).
-Existing files are kept unless ``--force``.
+Existing files are kept unless ``--force``. ``--map-only`` writes the map alone: the app starts it in the
+background for a model that has none (explorer.store.map_job), and says why in the pages if it fails.
 
 A large image set of your own, encoded in batches across processes (or a Dask cluster's machines):
 
@@ -36,6 +37,7 @@ from explorer.analysis.project import (
 from explorer.commands.args import ArgumentParser, add_checkpoint_folders, checkpoint_folders, whole_number
 from explorer.data.datasets import DatasetUnavailable
 from explorer.errors import MapUnavailable
+from explorer.processes import PARENT_FLAG, end_with_parent, yield_to_the_server
 from explorer.store.embed import add_faithfulness, compute_shipped_map, fit_gmm
 from explorer.store.precomputed import VIEWS_FILE, write_views
 
@@ -54,11 +56,15 @@ def main(argv: list[str] | None = None) -> int:
                                                      "encode instead")
     parser.add_argument("--codes-out", type=Path, help="where --images' codes go (.npy)")
     parser.add_argument("--workers", type=whole_number(1, 256), default=2, help="local worker processes")
+    parser.add_argument("--map-only", action="store_true", help="write map.npz alone (the app's background job)")
+    parser.add_argument(PARENT_FLAG, type=int, default=None, help="end when this process (the server) ends")
     parser.add_argument("--address", help="a Dask scheduler's address, instead of local workers")
     args = parser.parse_args(argv)
     folders = checkpoint_folders(parser, args)
     if args.images is not None or args.codes_out is not None:
         return encode_images(parser, args, folders)
+    if args.map_only:
+        return background_maps(args, folders)
     from explorer.samplers import GMM_FILE
     from explorer.store.checkpoint import CheckpointError
 
@@ -92,6 +98,36 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
     return 0
+
+
+def background_maps(args, folders) -> int:
+    """--map-only: each folder's map.npz (UMAP), as the app's background job makes it (explorer.store.map_job): on
+    the CPU the server leaves, ended with it; what went wrong is written for the pages to say."""
+    from explorer.errors import ExplorerError
+    from explorer.store import map_job
+
+    yield_to_the_server()
+    end_with_parent(args.parent)
+    failed = 0
+    for folder in map(Path, folders):
+        try:
+            if args.force or not (folder / MAP_FILE).is_file():
+                start = time.perf_counter()
+                latent_map = compute_shipped_map(folder, args.n_neighbors, args.min_dist, args.seed,
+                                                 progress=placing_progress)
+                save_map(folder / MAP_FILE, latent_map)
+                print(f"{folder}: {latent_map.method} map of {len(latent_map.xy)} points "
+                      f"in {time.perf_counter() - start:.1f} s")
+        except ExplorerError as err:
+            map_job.record_failure(folder, err.key, **err.fields)
+            print(f"error: {err}", file=sys.stderr)
+            failed += 1
+        except Exception as err:  # said as its type to a visitor, in full in the job's log
+            map_job.record_failure(folder, "map.job_error", error=type(err).__name__)
+            raise
+        finally:
+            map_job.job_ended(folder)
+    return 2 if failed else 0
 
 
 def placing_progress(done: int, total: int) -> None:

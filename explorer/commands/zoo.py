@@ -6,7 +6,7 @@
     python -m explorer.zoo train --all            # retrain everything, one entry after the other
     python -m explorer.zoo train --missing --embed   # … and precompute each one's map.npz and gmm.npz
     python -m explorer.zoo check DIR              # what the app can open in a zoo folder, and why not
-    python -m explorer.zoo precompute [DIR] [--force]   # store each checkpoint's views.npz (what pages need at once)
+    python -m explorer.zoo precompute [DIR] [--force]   # store each checkpoint's map.npz and views.npz (what pages need at once)
 
 Each entry is trained by ``python -m explorer.train`` with the settings below, so a
 checkpoint's config.json and this list say the same thing.
@@ -106,8 +106,12 @@ def check(folder: Path) -> int:
 
 
 def precompute(folder: Path, force: bool) -> int:
-    """Store views.npz for every usable checkpoint of a zoo folder that has none that fits (all with ``force``)."""
+    """Store map.npz and views.npz for every usable checkpoint of a zoo folder that has none (that fits; all with
+    ``force``)."""
     import time
+
+    from explorer.analysis.project import DEFAULT_UMAP, MAP_FILE, save_map
+    from explorer.store.embed import compute_shipped_map
 
     from explorer.data.datasets import load_shipped_arrays
     from explorer.errors import ExplorerError
@@ -130,11 +134,17 @@ def precompute(folder: Path, force: bool) -> int:
                 if not info.available:
                     print(f"{name}/{info.name}: skipped, {info.reason}", file=sys.stderr)
                     continue
-                if not force and views_status(info.folder, n_images, info.latent_dim) is None:
-                    print(f"{name}/{info.name}: views.npz up to date")
-                    continue
-                start = time.perf_counter()
                 try:
+                    if force or not (info.folder / MAP_FILE).is_file():  # the map page's first view: its map
+                        start = time.perf_counter()
+                        latent_map = compute_shipped_map(info.folder, **DEFAULT_UMAP)
+                        save_map(info.folder / MAP_FILE, latent_map)
+                        print(f"{name}/{info.name}: map.npz ({latent_map.method}) written in "
+                              f"{time.perf_counter() - start:.1f} s", flush=True)
+                    if not force and views_status(info.folder, n_images, info.latent_dim) is None:
+                        print(f"{name}/{info.name}: views.npz up to date")
+                        continue
+                    start = time.perf_counter()
                     write_views(info.folder)
                 except ExplorerError as err:
                     print(f"{name}/{info.name}: failed, {err.reason}", file=sys.stderr)
@@ -152,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("folder", type=Path, help="a zoo folder: datasets with a test.npz and checkpoint folders")
     p_check.add_argument("--trust-module", action="append", default=[],
                          help="load models whose config.json names this Python module (explorer.models.custom)")
-    p_pre = sub.add_parser("precompute", help="store each checkpoint's views.npz (what the pages need at once)")
+    p_pre = sub.add_parser("precompute", help="store each checkpoint's map.npz and views.npz (what the pages need at once)")
     p_pre.add_argument("folder", type=Path, nargs="?", default=None, help="a zoo folder (default: the shipped zoo)")
     p_pre.add_argument("--force", action="store_true", help="recompute views.npz files that are up to date")
     p_pre.add_argument("--trust-module", action="append", default=[],

@@ -684,13 +684,14 @@ def _last_basis(run: Path, kind: str) -> np.ndarray | None:
 
 
 def save_models(run: Path, zoo: Path, request: TheatreRequest, models: dict) -> dict:
-    """Each trained kind as a checkpoint of the theatre's dataset in ``zoo``, with its test figures and its map;
+    """Each trained kind as a checkpoint of the theatre's dataset in ``zoo``, with its test figures (and a latent-2
+    model its map: its codes);
     returns kind → "<dataset>/<name>". The theatre's dataset is its own: a checkpoint the user trained elsewhere
     is never replaced (only an earlier theatre run's). Not views.npz (20 s and more on a CPU): the pages compute
     what they need on a first visit, as for any zoo without it, and ``python -m explorer.zoo precompute`` stores it."""
     import torch
 
-    from explorer.analysis.project import MAP_FILE, latent_plane_map, project, save_map
+    from explorer.analysis.project import MAP_FILE, latent_plane_map, save_map
     from explorer.data.datasets import load_shipped_arrays
     from explorer.metrics.evaluate import evaluate_model
     from explorer.store.checkpoint import round_to_storage, save_pretrained
@@ -715,8 +716,9 @@ def save_models(run: Path, zoo: Path, request: TheatreRequest, models: dict) -> 
         save_pretrained(model.cpu(), target, metrics={"test": test, "history": history}, training=training)
         from explorer.analysis.latent import encode
 
-        z = encode(model, torch.from_numpy(test_images)).numpy()
-        save_map(target / MAP_FILE, latent_plane_map(z) if z.shape[1] == 2 else project(z, "pca"))
+        if model.config.latent_dim == 2:  # the codes are the map; a larger code's UMAP map comes from the pages'
+            z = encode(model, torch.from_numpy(test_images)).numpy()  # background job (explorer.store.map_job)
+            save_map(target / MAP_FILE, latent_plane_map(z))
         saved[kind] = f"{name}/{model.config.name}"
     return saved
 

@@ -119,7 +119,22 @@ def the_map(m: MapPage, info, whole: bool = False):
     if latent_map is None:
         return None, t("map.no_map", model=model_label(info))
     latent_map = latent_map if whole else latent_map.drawn()
+    if latent_map.params.get("stand_in"):  # no stored map: PCA now, UMAP from the background job
+        job = loaders.map_job(info)
+        if job.state == "failed":
+            key, *fields = job.message
+            reason = t(key, **{k: state.printable(str(v), 120) for k, v in fields})
+            return latent_map, t("map.stand_in_failed", reason=reason) + " " + map_caption(latent_map)
+        said = t("map.stand_in") if job.state == "running" else t("map.stand_in_off")
+        return latent_map, said + " " + map_caption(latent_map)
     return latent_map, map_caption(latent_map)
+
+
+@st.fragment(run_every=2.0)
+def map_coming(info) -> None:
+    """While a model's UMAP map is made in the background: the page again once it is there (or failed)."""
+    if loaders.map_job(info).state != "running":
+        st.rerun(scope="app")
 
 
 def many_points(latent_map) -> bool:
@@ -246,6 +261,8 @@ def map_panel(m: MapPage) -> None:
             else:  # a recomputed 3-D map: Plotly's 3-D scatter, turned with the mouse (no selection in 3-D)
                 st.plotly_chart(shown_figure(fig), key=key, config={"displaylogo": False})
             st.caption(caption)
+            if latent_map.params.get("stand_in") and loaders.map_job(info).state == "running":
+                map_coming(info)
             map_downloads(m, info, latent_map, fig)
     with side if side is not None else st.container():
         selection_panel(m, shown_models, selection)
