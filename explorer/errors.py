@@ -62,6 +62,12 @@ class TheatreRefused(ExplorerError):
     """A training-theatre run that cannot be started, resumed or read; ``key`` says why."""
 
 
+class WorkerEnded(ExplorerError):
+    """A theatre worker told to end now (SIGTERM, or the server that started it gone): its run stops, resumable."""
+
+    key = "theatre.ended"
+
+
 class ViewsUnavailable(ExplorerError):
     """A checkpoint's precomputed views (views.npz) cannot be used: the app computes them instead."""
 

@@ -248,3 +248,50 @@ def test_the_map_page_draws_a_large_map_whole_and_a_click_fills_the_selection(la
         assert frame.evaluate("() => window.pointsChart.selected") == [number]  # the chart keeps its own mark
     finally:
         srv.stop()
+
+
+def commonest_colour(png: bytes) -> tuple[int, int, int]:
+    """The commonest colour of a picture that is not the page's white: what the points (or symbols) are drawn in."""
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(BytesIO(png)).convert("RGB")).reshape(-1, 3)
+    drawn = pixels[(pixels < 250).any(axis=1)]
+    colours, counts = np.unique(drawn, axis=0, return_counts=True)
+    return tuple(int(v) for v in colours[counts.argmax()])
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+@pytest.mark.parametrize("points, performance", [(2000, False), (600_000, True)])
+def test_every_class_is_drawn_in_exactly_its_legend_s_colour(page, points, performance):
+    from explorer.present.figures import CLASS_COLOURS
+
+    for c in (0, 3):  # one class at a time: every drawn pixel is that class's
+        srv = chart_server({"POINTS": str(points), "CLASS": str(c)})
+        try:
+            _, frame = open_chart(page, srv.url)
+            assert frame.evaluate("() => window.pointsChart.plot().get('performanceMode')") is performance
+            wanted = hex_rgb(CLASS_COLOURS[c])
+            drawn = commonest_colour(frame.locator("#points").screenshot())
+            assert max(abs(a - b) for a, b in zip(drawn, wanted)) <= 3, (c, drawn, wanted)
+            swatch = commonest_colour(frame.locator(f"#legend button:has-text('class {c}') canvas").screenshot())
+            assert max(abs(a - b) for a, b in zip(swatch, wanted)) <= 3, (c, swatch, wanted)
+        finally:
+            srv.stop()
+
+
+def test_the_class_symbols_are_drawn_on_the_points_once_few_enough_are_in_view(million, page):
+    from explorer_app.points_chart import SYMBOL_LIMIT
+
+    _, frame = open_chart(page, million.url)
+    assert frame.evaluate("() => window.pointsChart.symbols") == 0  # a million in view: dots only
+    frame.evaluate("() => window.pointsChart.plot().zoomToArea({ x: -0.01, y: -0.01, width: 0.02, height: 0.02 }, "
+                   "{ transition: false })")  # a small part of the map
+    frame.wait_for_function("() => window.pointsChart.symbols > 0", timeout=30_000)
+    shown = frame.evaluate("() => [window.pointsChart.symbols, window.pointsChart.plot().get('pointsInView').length]")
+    assert 0 < shown[0] <= SYMBOL_LIMIT and shown[0] == shown[1]  # every point in view has its symbol

@@ -43,9 +43,13 @@ def test_an_export_opens_from_a_file_and_decodes_everything_in_the_browser(tmp_p
         last = page.evaluate("window.decoderStats.last")
         assert len(last["codes"]) == 2 and all(len(code) == 16 for code in last["codes"])
         assert len(page.locator("#root figure canvas").all()) == 2
-        # a click keeps the point: its image and both reconstructions, and it becomes the scrubber's A
-        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.45)
+        # a click keeps the point: its image and both reconstructions, and it becomes the scrubber's A. The export
+        # opens on a point of its own: the click's effect is the point shown changing from that one.
         page.wait_for_function("() => document.getElementById('point').dataset.index !== undefined", timeout=30_000)
+        first = page.evaluate("document.getElementById('point').dataset.index")
+        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.45)
+        page.wait_for_function("(first) => !['', undefined, first].includes(document.getElementById('point').dataset.index)",
+                               arg=first, timeout=30_000)
         kept = page.evaluate("document.getElementById('point').dataset.index")
         assert len(page.locator("#point figure").all()) == 3
         assert page.locator("#scrub-ends").inner_text().startswith(f"From test image #{kept} to #1")

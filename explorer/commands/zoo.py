@@ -111,11 +111,10 @@ def precompute(folder: Path, force: bool) -> int:
     import time
 
     from explorer.analysis.project import DEFAULT_UMAP, MAP_FILE, save_map
-    from explorer.store.embed import compute_shipped_map
-
     from explorer.data.datasets import load_shipped_arrays
     from explorer.errors import ExplorerError
     from explorer.store.catalog import list_models
+    from explorer.store.embed import compute_shipped_map
     from explorer.store.precomputed import views_status, write_views
 
     with opened_zoo(folder):

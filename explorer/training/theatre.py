@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer import processes
-from explorer.errors import DatasetUnavailable, TheatreRefused, TrainingDiverged
+from explorer.errors import DatasetUnavailable, TheatreRefused, TrainingDiverged, WorkerEnded
 from explorer.models.kinds import KINDS
 
 RUNS_FOLDER = ".theatre"  # inside the zoo: a dot folder, never taken for a dataset
@@ -485,15 +485,6 @@ def load_resume(run: Path, kind: str) -> dict | None:
             "optimiser": {"state": state, "param_groups": meta["param_groups"]}}
 
 
-class WorkerEnded(BaseException):
-    """The worker was told to end now (SIGTERM), or the server that started it is gone: not an error of the run's
-    (a BaseException, so that no ``except Exception`` in training takes it for one)."""
-
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
-
-
 ENDED_EXIT = 3  # the worker's exit status when it was ended before its run finished (resumable)
 _ending = {"key": None, "held": False}  # why the worker is to end; held while the round's resume state is written
 
@@ -501,7 +492,7 @@ _ending = {"key": None, "held": False}  # why the worker is to end; held while t
 def _on_terminate(signum, frame) -> None:
     _ending["key"] = _ending["key"] or "theatre.ended"
     if not _ending["held"]:
-        raise WorkerEnded(_ending["key"])
+        raise WorkerEnded("the worker was told to end", key=_ending["key"])
 
 
 @contextlib.contextmanager
@@ -513,7 +504,7 @@ def _written_whole():
     finally:
         _ending["held"] = False
     if _ending["key"]:
-        raise WorkerEnded(_ending["key"])
+        raise WorkerEnded("the worker was told to end", key=_ending["key"])
 
 
 def end_with(parent: int | None) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 import streamlit as st
 import streamlit.components.v1 as components
 
-from explorer.present.figures import CLASS_COLOURS
+from explorer.present.figures import CLASS_COLOURS, CLASS_SYMBOLS
 from explorer.present.i18n import t
 from explorer.present.many_points import (
     checked_view,
@@ -39,6 +39,7 @@ from explorer.present.many_points import (
 from explorer_app.map_chart import keyboard_strings
 
 MAX_WEBGL_POINTS = 1_000_000  # points sent to a browser at most: 13 MB, drawn in a few seconds without a GPU
+SYMBOL_LIMIT = 5000  # points in view at most for their class symbols to be drawn on them (each is 9 px wide)
 THUMB_COLUMNS = 20  # thumbnails to a row of the sheet the chart cuts them from
 
 
@@ -143,8 +144,11 @@ def points_chart(points: PointsMap, class_names: list[str], key: str, height: in
         drawn_marks.append({"name": mark.name, "colour": mark.colour, "symbol": mark.symbol,
                             "x": [round(float(v), 5) for v in unit_mark[:, 0]],
                             "y": [round(float(v), 5) for v in unit_mark[:, 1]]})
+    # opacity 1: each class in exactly its legend's colour (below 1, regl-scatterplot blends it towards white, and in
+    # performance mode adds white to it); the symbols: drawn on the points once few enough are in view
     meta = {"points_signature": points_signature, "n": len(rows), "class_names": list(class_names), "colors": list(CLASS_COLOURS),
-            "height": int(height), "point_size": point_size, "opacity": 0.55 if len(rows) > 200_000 else 0.85,
+            "symbols": list(CLASS_SYMBOLS), "symbol_limit": SYMBOL_LIMIT,
+            "height": int(height), "point_size": point_size, "opacity": 1.0,
             "selected": chosen, "thumbs": thumbs, "marks": drawn_marks, "lod": points.lod, "projector": projector,
             "density": {"bounds": [-1.0, 1.0, -1.0, 1.0]} if points.lod else None,
             "strings": chart_strings(len(rows), points.n, in_view)}

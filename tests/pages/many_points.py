@@ -2,6 +2,7 @@
 
     POINTS=1000000 streamlit run tests/pages/many_points.py
     POINTS=50000 LIMIT=20000 streamlit run tests/pages/many_points.py   # more than a browser is sent: the views
+    POINTS=600000 CLASS=3 streamlit run tests/pages/many_points.py      # every point of one class (its colour)
 
 Ten classes in clusters, seeded; the page writes the last selection the chart sent (its images, as the map
 page would use them) so that a test can read it.
@@ -23,7 +24,7 @@ if os.environ.get("LIMIT"):  # what a browser is sent at most, lowered so that a
 @st.cache_resource
 def synthetic(n: int):
     rng = np.random.default_rng(0)
-    labels = rng.integers(0, 10, n)
+    labels = rng.integers(0, 10, n) if os.environ.get("CLASS") is None else np.full(n, int(os.environ["CLASS"]))
     centres = rng.normal(scale=6, size=(10, 2))
     xy = (centres[labels] + rng.normal(size=(n, 2))).astype(np.float32)
     return prepared_map(xy, labels, np.arange(n)), xy

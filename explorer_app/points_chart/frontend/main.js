@@ -29,7 +29,7 @@ const tools = document.getElementById("tools");
 const live = document.getElementById("live");
 
 // What the browser tests and bench/many_points.py read.
-const stats = { points: 0, draws: 0, firstDrawMs: null, lastDrawMs: null, selected: [] };
+const stats = { points: 0, draws: 0, firstDrawMs: null, lastDrawMs: null, selected: [], symbols: 0 };
 window.pointsChart = stats;
 // where point i is in the frame's viewport, and the image it is
 stats.place = (i) => { const box = stage.getBoundingClientRect(); return [box.left + xScale(map.x[i]), box.top + yScale(map.y[i])]; };
@@ -171,11 +171,13 @@ function buildLegend(args) {
   args.class_names.forEach((name, c) => {
     if (!present[c]) return;
     const item = document.createElement("button");
-    item.style.setProperty("--swatch", classColour(c));
     item.setAttribute("aria-pressed", String(!hidden.has(c)));
     item.title = args.strings.hide;
-    item.innerHTML = "<i></i>";
-    item.appendChild(document.createTextNode(name));
+    const swatch = document.createElement("canvas"); // the class's colour and symbol, as drawn on the map
+    swatch.width = swatch.height = 14;
+    swatch.setAttribute("aria-hidden", "true");
+    drawSymbol(swatch.getContext("2d"), classSymbol(c), 7, 7, classColour(c), 5);
+    item.append(swatch, document.createTextNode(name));
     item.addEventListener("click", () => {
       if (hidden.has(c)) hidden.delete(c); else hidden.add(c);
       item.setAttribute("aria-pressed", String(!hidden.has(c)));
@@ -216,14 +218,36 @@ function showTip(i) {
 
 // --- the overlay: thumbnails and marks, placed anew whenever the view moves -----------------------------------
 
-function drawSymbol(ctx, symbol, px, py, colour) {
-  const r = 5;
-  ctx.strokeStyle = colour; ctx.fillStyle = colour; ctx.lineWidth = 2;
+// Plotly's marker symbols (explorer.present.figures.CLASS_SYMBOLS), drawn on a 2-D canvas: the classes' second
+// channel beside colour, on the points once few enough are in view, and in the legend.
+function polygon(ctx, px, py, r, corners, turn, inner = null) {
+  const steps = inner === null ? corners : 2 * corners;
+  for (let k = 0; k < steps; k++) {
+    const radius = inner !== null && k % 2 ? inner : r, angle = turn + (k * 2 * Math.PI) / steps;
+    const x = px + radius * Math.sin(angle), y = py - radius * Math.cos(angle);
+    if (k) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+  }
+  ctx.closePath();
+}
+
+function drawSymbol(ctx, symbol, px, py, colour, r = 5) {
+  ctx.strokeStyle = colour; ctx.fillStyle = colour; ctx.lineWidth = Math.max(1.5, r / 2.5);
   ctx.beginPath();
-  if (symbol === "triangle-up") { ctx.moveTo(px, py - r); ctx.lineTo(px + r, py + r); ctx.lineTo(px - r, py + r); ctx.closePath(); ctx.fill(); }
-  else if (symbol === "diamond") { ctx.moveTo(px, py - r); ctx.lineTo(px + r, py); ctx.lineTo(px, py + r); ctx.lineTo(px - r, py); ctx.closePath(); ctx.fill(); }
+  if (symbol === "circle") { ctx.arc(px, py, r, 0, 2 * Math.PI); ctx.fill(); }
+  else if (symbol === "square") { ctx.rect(px - r * 0.85, py - r * 0.85, 1.7 * r, 1.7 * r); ctx.fill(); }
+  else if (symbol === "diamond") { polygon(ctx, px, py, r * 1.15, 4, 0); ctx.fill(); }
+  else if (symbol === "triangle-up") { polygon(ctx, px, py, r * 1.1, 3, 0); ctx.fill(); }
+  else if (symbol === "triangle-down") { polygon(ctx, px, py, r * 1.1, 3, Math.PI); ctx.fill(); }
+  else if (symbol === "pentagon") { polygon(ctx, px, py, r * 1.05, 5, 0); ctx.fill(); }
+  else if (symbol === "star") { polygon(ctx, px, py, r * 1.25, 5, 0, r * 0.5); ctx.fill(); }
+  else if (symbol === "hexagram") { polygon(ctx, px, py, r * 1.15, 6, 0, r * 0.66); ctx.fill(); }
   else if (symbol === "x") { ctx.moveTo(px - r, py - r); ctx.lineTo(px + r, py + r); ctx.moveTo(px + r, py - r); ctx.lineTo(px - r, py + r); ctx.stroke(); }
-  else { ctx.moveTo(px - r, py); ctx.lineTo(px + r, py); ctx.moveTo(px, py - r); ctx.lineTo(px, py + r); ctx.stroke(); }
+  else { ctx.moveTo(px - r, py); ctx.lineTo(px + r, py); ctx.moveTo(px, py - r); ctx.lineTo(px, py + r); ctx.stroke(); } // cross
+}
+
+function classSymbol(c) {
+  const symbols = map.args.symbols || ["circle"];
+  return symbols[c % symbols.length];
 }
 
 function prepared(c) {
@@ -240,6 +264,18 @@ function prepared(c) {
 function paintOverlay() {
   if (!map) return;
   const ctx = prepared(overlay), args = map.args;
+  // The class symbols, where the view holds few enough points for them to be told apart (as on the Plotly map)
+  const inView = plot.get("pointsInView");
+  stats.symbols = 0;
+  if (inView.length <= (args.symbol_limit || 0)) {
+    const r = 4.5 * (args.projector ? 1.8 : 1);
+    for (const i of inView) {
+      const c = map.labels[i];
+      if (hidden.has(c)) continue;
+      drawSymbol(ctx, classSymbol(c), xScale(map.x[i]), yScale(map.y[i]), classColour(c), r);
+      stats.symbols += 1;
+    }
+  }
   if (sprites && args.thumbs) {
     const { cell, cols, points } = args.thumbs;
     points.forEach((p, k) => {

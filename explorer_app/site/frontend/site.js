@@ -41,8 +41,11 @@
   // --- the clicked point: its image and each model's reconstruction -------------------------------
   const picked = [site.start[0], site.start[1]]; // the scrubber's A and B; clicks replace them in turn
   let nextEnd = 0;
+  let pointsAsked = 0; // the newest point asked for is the one shown: the first point, decoded late, never covers a click's
   async function showPoint(index) {
+    const asked = ++pointsAsked;
     await unpacked;
+    if (asked !== pointsAsked) return;
     const row = [dec.figure(original(index), S.original.replace("{index}", index).replace("{label}", site.class_names[labels[index]] || ""))];
     const jobs = models.map((m) => {
       const target = dec.imageCanvas(m, scale);
@@ -51,7 +54,7 @@
     });
     $("point").replaceChildren(...row);
     await Promise.all(jobs);
-    $("point").dataset.index = String(index);
+    if (asked === pointsAsked) $("point").dataset.index = String(index);
   }
 
   // --- the interpolation scrubber -------------------------------------------------------------------
