@@ -562,3 +562,30 @@ def test_the_form_says_which_datasets_train_on_what_ships_before_a_run_starts(no
     at = open_theatre()
     assert not at.exception
     assert any("MNIST" in c.value and "has no training split" in c.value for c in at.caption)
+
+
+def test_the_card_of_a_model_trained_on_what_ships_says_so(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from explorer.data.datasets import ZOO_ENV
+    from explorer.present.i18n import t
+    from tests.conftest import clear_streamlit_caches, make_pretrained
+
+    make_pretrained(tmp_path / "zoo", "mnist", models=(("vae", 2),), n_test=100)
+    (tmp_path / "zoo" / "mnist").rename(tmp_path / "zoo" / "mnist-theatre")
+    config_path = tmp_path / "zoo" / "mnist-theatre" / "vae-z2" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["model"]["dataset"] = "mnist-theatre"
+    config["training"] = {"epochs": 1, "train_source": "test", "held_out": theatre.PROBE_IMAGES}
+    config_path.write_text(json.dumps(config))
+    monkeypatch.setenv(ZOO_ENV, str(tmp_path / "zoo"))
+    clear_streamlit_caches()
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.query_params["dataset"] = "mnist-theatre"
+    at.query_params["model"] = "vae-z2"
+    at.run()
+    at.switch_page("explorer_app/views/model_card.py").run()
+    assert not at.exception
+    cells = [str(v) for table in at.table for v in table.value.to_numpy().ravel()]
+    assert t("card.source_test", probe=theatre.PROBE_IMAGES) in cells
+    clear_streamlit_caches()

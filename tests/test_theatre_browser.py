@@ -1,4 +1,5 @@
-"""The training theatre in a real Chromium: a small run started from the page trains in its worker, its frames
+"""The training theatre in a real Chromium, on a machine without the training split (a newcomer's, after the
+README's two commands): a small run started from the page trains in its worker on what ships, its frames
 arrive epoch by epoch, the scrubber (and the arrow keys) go back through them, the tour's room follows the
 presenter's epoch, and the saved model opens on the map page."""
 
@@ -34,11 +35,11 @@ FRAME_POINTS_JS = """() => {
 
 @pytest.fixture(scope="module")
 def theatre_server(tmp_path_factory, browser):
-    from tests.conftest import write_idx_dataset
-
+    """A newcomer's machine: no MNIST training split anywhere (no data root, no offline copy); the page's default
+    dataset trains on what ships."""
     root = tmp_path_factory.mktemp("theatre")
-    write_idx_dataset(root / "data" / "MNIST" / "raw")
-    srv = AppServer(env={"EXPLORER_THEATRE_ZOO": str(root / "zoo"), "EXPLORER_DATA": str(root / "data")})
+    srv = AppServer(env={"EXPLORER_THEATRE_ZOO": str(root / "zoo"), "EXPLORER_DATA": str(root / "no-data"),
+                         "EXPLORER_MNIST_TGZ": ""})
     srv.wait_healthy()
     yield srv, root / "zoo"
     srv.stop()
@@ -78,6 +79,8 @@ def test_a_run_started_in_the_page_shows_its_epochs_scrubs_back_and_opens_on_the
         field.fill(value)
         field.press("Tab")  # Streamlit takes a number input's value when it loses the focus
         assert field.input_value() == value
+    # said before it starts: this machine has no MNIST training split, so the run trains on the shipped test split
+    page.get_by_text("has no training split", exact=False).wait_for(timeout=30_000)
     page.get_by_role("button", name="Start training").click()
 
     # While it trains: the frames come as the worker writes them (the panel follows the newest).
@@ -94,6 +97,7 @@ def test_a_run_started_in_the_page_shows_its_epochs_scrubs_back_and_opens_on_the
       return document.body.innerText.includes('finished: epoch');
     }}""", timeout=120_000, polling=50)
     seen = set(page.evaluate("() => window.__epochsSeen"))
+    assert "training split is not on this server, so this run trains on 200 images" in page.inner_text("body")
     assert page.locator('[data-testid="stException"]').count() == 0
     page.get_by_text(f"finished: epoch {EPOCHS} of {EPOCHS}").wait_for(timeout=120_000)
     assert seen and max(seen) <= EPOCHS, f"no frame was shown while the run trained: {seen}"
