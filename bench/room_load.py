@@ -1,0 +1,160 @@
+"""What a room's audience costs the server, and how soon it follows a move: `python bench/room_load.py
+[--audience 1 10 30 100 200] [--idle 10] [--gentle] [--markdown]`.
+
+One app server (`streamlit run app.py`), the presenter in headless Chromium on the tour, and the audience as
+protocol-level sessions (tests/protocol_client.py: Streamlit's own WebSocket and protobuf messages, each doing
+what a browser tab does, no browser each), so that what is measured is the server, not this machine's browsers.
+For each audience size:
+
+- every session opens the room's audience link and its first run finishes (or the size is reported failed);
+- **idle**: the server's CPU (user + system, /proc) over ``--idle`` seconds while nobody moves, as % of a core;
+- **a move**: the presenter presses Page Down once (steps 1 → 2, the lightest); the delay from the key press to
+  each session's new step heading: p50 / p95 / max, and the sessions that never got it within ``--wait`` s
+  (missed) or whose socket or page failed (errors).
+
+``--gentle``: sessions ask again only after their last run has finished (the gentlest a browser can be),
+instead of every interval. Bounded: at most 1,000 sessions, loopback only, every wait with a deadline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from explorer.present.i18n import STRINGS
+from tests.browser_support import AppServer, launch_browser, require_chromium, wait_idle
+from tests.protocol_client import ProtocolSession, server_cpu_seconds
+
+MAX_SESSIONS = 1000
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))] if values else float("nan")
+
+
+class Loop:
+    """An asyncio loop in a thread of its own: the protocol sessions run there while Playwright drives the
+    presenter from this thread."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine, timeout: float):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+async def open_audience(url: str, query: str, size: int, gentle: bool, timeout: float) -> list[ProtocolSession]:
+    sessions = [ProtocolSession(url, "tour", query, wait_for_runs=gentle) for _ in range(size)]
+    await asyncio.gather(*(s.open(timeout) for s in sessions), return_exceptions=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not all(s.seen.runs_finished or s.seen.errors for s in sessions):
+        await asyncio.sleep(0.2)
+    return sessions
+
+
+async def close_all(sessions: list[ProtocolSession]) -> None:
+    await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+
+
+async def wait_for_heading(sessions: list[ProtocolSession], title: str, since: float, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(s.seen.first_heading_after(title, since) is not None or s.seen.errors for s in sessions):
+            return
+        await asyncio.sleep(0.05)
+
+
+def start_room(browser, url: str):
+    """The presenter's page on step 1 with a room started; returns (page, the audience's query string)."""
+    presenter = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    presenter.goto(f"{url}/tour?step=1")
+    presenter.wait_for_selector(".st-key-tour_next button", timeout=120_000)
+    wait_idle(presenter, 120)
+    presenter.get_by_text(STRINGS["en"]["room.title"]).click()  # the expander
+    presenter.locator(".st-key-room_start button").click()
+    presenter.wait_for_function("() => [...document.querySelectorAll('code')].filter("
+                                "(c) => c.textContent.includes('room=')).length === 2", timeout=60_000)
+    link = next(c for c in presenter.locator("code").all_inner_texts() if "room=" in c and "key=" not in c)
+    return presenter, link.split("?", 1)[1]
+
+
+def measure(loop: Loop, server: AppServer, browser, size: int, idle_s: float, wait_s: float, gentle: bool) -> dict:
+    titles = [STRINGS["en"]["tour.s1.title"], STRINGS["en"]["tour.s2.title"]]
+    presenter, query = start_room(browser, server.url)
+    sessions = loop.run(open_audience(server.url, query, size, gentle, wait_s), wait_s + 30)
+    try:
+        opened = sum(1 for s in sessions if s.seen.runs_finished and not s.seen.errors)
+        time.sleep(2.0)  # the sessions' first runs settle (their fragments start asking)
+        cpu_before, started = server_cpu_seconds(server.process.pid), time.monotonic()
+        time.sleep(idle_s)
+        idle = (server_cpu_seconds(server.process.pid) - cpu_before) / (time.monotonic() - started)
+        pressed = time.time()
+        presenter.keyboard.press("PageDown")
+        loop.run(wait_for_heading(sessions, titles[1], pressed, wait_s), wait_s + 30)
+        delays = [at - pressed for s in sessions if (at := s.seen.first_heading_after(titles[1], pressed)) is not None]
+        errors = sum(1 for s in sessions if s.seen.errors)
+        return {"audience": size, "opened": opened, "idle_cpu": idle, "p50": percentile(delays, 0.5),
+                "p95": percentile(delays, 0.95), "max": max(delays, default=float("nan")),
+                "missed": size - len(delays) - errors, "errors": errors,
+                "first_error": next((s.seen.errors[0] for s in sessions if s.seen.errors), "")}
+    finally:
+        loop.run(close_all(sessions), 60)
+        presenter.context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--audience", type=int, nargs="+", default=[1, 10, 30, 100, 200])
+    parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measured per size")
+    parser.add_argument("--wait", type=float, default=120.0, help="seconds a move may take before it is missed")
+    parser.add_argument("--gentle", action="store_true", help="ask again only after the last run finished")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    if any(not 1 <= n <= MAX_SESSIONS for n in args.audience):
+        parser.error(f"audience sizes from 1 to {MAX_SESSIONS}")
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    server = AppServer()
+    server.wait_healthy()
+    loop = Loop()
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = launch_browser(p)
+            for size in args.audience:
+                row = measure(loop, server, browser, size, args.idle, args.wait, args.gentle)
+                rows.append(row)
+                if not args.markdown:
+                    print(f"{size:>5} sessions: opened {row['opened']}, idle {row['idle_cpu']:.0%} of a core, move "
+                          f"p50 {row['p50']:.2f} s / p95 {row['p95']:.2f} s / max {row['max']:.2f} s, missed "
+                          f"{row['missed']}, errors {row['errors']} {row['first_error']}", flush=True)
+            browser.close()
+    finally:
+        loop.stop()
+        server.stop()
+    if args.markdown:
+        mode = "ask again only after the last run" if args.gentle else "ask every interval"
+        print(f"| audience ({mode}) | server CPU while nobody moves | a move reaches the audience (p50 / p95 / max) "
+              "| missed | errors |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        for r in rows:
+            print(f"| {r['audience']} | {r['idle_cpu']:.0%} of a core | {r['p50']:.1f} s / {r['p95']:.1f} s / "
+                  f"{r['max']:.1f} s | {r['missed']} | {r['errors']} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""A Streamlit session as the server sees a browser tab, at the protocol level: Streamlit's own WebSocket
+(``/_stcore/stream``) and its protobuf messages (``streamlit.proto``), no browser. Many of them on one machine
+measure what the server pays for a room's audience (bench/room_load.py), and check that every one of them
+follows a move (tests/test_room_audience.py): each costs the server what a browser costs it, and this machine
+almost nothing.
+
+What a tab does, and this does too: it asks for the page (``BackMsg.rerun_script`` with the URL's query string and
+the page's script hash, learnt from the ``navigation`` message), reads every ``ForwardMsg`` that comes back, and
+runs again each fragment the server asks to run on a timer (``auto_rerun``: a fragment id and an interval) as
+the browser's timer does. Loopback only: the server is one this machine started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass
+class Seen:
+    """What a session has been shown: each heading with the time it arrived (``time.time()``), and counts."""
+
+    headings: list[tuple[float, str]] = field(default_factory=list)
+    runs_finished: int = 0
+    errors: list[str] = field(default_factory=list)
+    messages: int = 0
+
+    def first_heading_after(self, prefix: str, since: float) -> float | None:
+        """When a heading starting with ``prefix`` first arrived after ``since``; None if none has."""
+        return next((at for at, text in self.headings if at >= since and text.startswith(prefix)), None)
+
+
+class ProtocolSession:
+    """One tab on one page of a Streamlit server at ``base_url`` (http://127.0.0.1:PORT)."""
+
+    def __init__(self, base_url: str, page: str, query_string: str = "", auto_rerun: bool = True,
+                 wait_for_runs: bool = False):
+        host = urlsplit(base_url).hostname
+        if host not in LOOPBACK:
+            raise ValueError(f"a protocol session talks to a server on this machine only, not {host!r}")
+        self.url = base_url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
+        self.page, self.query_string = page, query_string
+        self.auto_rerun = auto_rerun  # run the server's timed fragments, as a browser does
+        self.wait_for_runs = wait_for_runs  # ask again only after the last run finished (the gentlest browser)
+        self.seen = Seen()
+        self.page_hash = ""
+        self.fragments: dict[str, float] = {}  # fragment id → interval (s)
+        self._socket = None
+        self._tasks: list[asyncio.Task] = []
+        self._running = False
+        self.closed = asyncio.Event()
+
+    async def open(self, timeout: float = 60.0) -> None:
+        import websockets
+
+        self._socket = await asyncio.wait_for(
+            websockets.connect(self.url, subprotocols=["streamlit"], max_size=2**28, open_timeout=timeout,
+                               ping_interval=None), timeout)
+        self._tasks.append(asyncio.create_task(self._read()))
+        await self.rerun()  # the first run learns the pages' hashes; the page asked for comes with them
+
+    async def rerun(self, fragment_id: str = "", is_auto: bool = False) -> None:
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query_string
+        state.page_script_hash = self.page_hash
+        state.page_name = "" if self.page_hash else self.page
+        state.fragment_id = fragment_id
+        state.is_auto_rerun = is_auto
+        self._running = True
+        await self._socket.send(msg.SerializeToString())
+
+    async def _read(self) -> None:
+        try:
+            async for data in self._socket:
+                forward = ForwardMsg()
+                forward.ParseFromString(data)
+                self.seen.messages += 1
+                self._take(forward)
+        except Exception as err:  # noqa: BLE001  (a closed or broken socket: said in the session's errors)
+            if not self.closed.is_set():
+                self.seen.errors.append(f"{type(err).__name__}: {err}")
+        finally:
+            self.closed.set()
+
+    def _take(self, forward: ForwardMsg) -> None:
+        kind = forward.WhichOneof("type")
+        if kind == "navigation":
+            for page in forward.navigation.app_pages:
+                if page.url_pathname == self.page and not self.page_hash:
+                    self.page_hash = page.page_script_hash
+        elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+            element = forward.delta.new_element
+            if element.WhichOneof("type") == "heading":
+                self.seen.headings.append((time.time(), element.heading.body))
+            elif element.WhichOneof("type") == "exception":
+                self.seen.errors.append(f"exception in the page: {element.exception.message[:200]}")
+        elif kind == "auto_rerun" and self.auto_rerun:
+            fragment, interval = forward.auto_rerun.fragment_id, forward.auto_rerun.interval
+            if fragment not in self.fragments:
+                self.fragments[fragment] = interval
+                self._tasks.append(asyncio.create_task(self._timer(fragment, interval)))
+        elif kind == "stop_auto_rerun":
+            self.fragments.pop(forward.stop_auto_rerun.fragment_id, None)
+        elif kind == "script_finished":
+            self.seen.runs_finished += 1
+            self._running = False
+
+    async def _timer(self, fragment: str, interval: float) -> None:
+        """A fragment the server runs on a timer: asked for every ``interval`` seconds, as the browser's timer does."""
+        while fragment in self.fragments and not self.closed.is_set():
+            await asyncio.sleep(interval)
+            if self.wait_for_runs and self._running:
+                continue
+            try:
+                await self.rerun(fragment, is_auto=True)
+            except Exception:  # noqa: BLE001  (the socket closed meanwhile: _read says so)
+                return
+
+    async def close(self) -> None:
+        self.fragments.clear()
+        self.closed.set()
+        for task in self._tasks:
+            task.cancel()
+        if self._socket is not None:
+            await self._socket.close()
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) a process has used so far, from /proc."""
+    import os
+
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        fields = f.read().rpartition(b")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
