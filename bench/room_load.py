@@ -1,15 +1,19 @@
 """What a room's audience costs the server, and how soon it follows a move: `python bench/room_load.py
 [--audience 1 10 30 100 200] [--idle 10] [--gentle] [--markdown]`.
 
-One app server (`streamlit run app.py`), the presenter in headless Chromium on the tour, and the audience as
-protocol-level sessions (tests/protocol_client.py: Streamlit's own WebSocket and protobuf messages, each doing
-what a browser tab does, no browser each), so that what is measured is the server, not this machine's browsers.
-For each audience size:
+One app server (`streamlit run app.py`), the presenter in headless Chromium on the tour, and the audience at the
+protocol level (tests/protocol_client.py), each member doing what its browser does, with no browser each, so that
+what is measured is the server, not this machine's browsers: it opens the room's link (a Streamlit session over
+Streamlit's own WebSocket and protobuf messages, running every fragment the server times), and its page's room
+component listens to the room's events and fetches the room's view on each (a ``ViewFollower``). A server that
+does not serve the rooms' routes (an earlier version of the app) still gets the sessions, which then follow by
+asking every second, as its page tells them. For each audience size:
 
 - every session opens the room's audience link and its first run finishes (or the size is reported failed);
 - **idle**: the server's CPU (user + system, /proc) over ``--idle`` seconds while nobody moves, as % of a core;
 - **a move**: the presenter presses Page Down once (steps 1 → 2, the lightest); the delay from the key press to
-  each session's new step heading: p50 / p95 / max, and the sessions that never got it within ``--wait`` s
+  each member's new step (its view's document, or its session's heading): p50 / p95 / max, and the members
+  that never got it within ``--wait`` s
   (missed) or whose socket or page failed (errors).
 
 ``--gentle``: sessions ask again only after their last run has finished (the gentlest a browser can be),
@@ -30,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from explorer.present.i18n import STRINGS
 from tests.browser_support import AppServer, launch_browser, require_chromium, wait_idle
-from tests.protocol_client import ProtocolSession, server_cpu_seconds
+from tests.protocol_client import ProtocolSession, ViewFollower, server_cpu_seconds
 
 MAX_SESSIONS = 1000
 
@@ -56,23 +60,52 @@ class Loop:
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
-async def open_audience(url: str, query: str, size: int, gentle: bool, timeout: float) -> list[ProtocolSession]:
-    sessions = [ProtocolSession(url, "tour", query, wait_for_runs=gentle) for _ in range(size)]
-    await asyncio.gather(*(s.open(timeout) for s in sessions), return_exceptions=True)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not all(s.seen.runs_finished or s.seen.errors for s in sessions):
-        await asyncio.sleep(0.2)
-    return sessions
+class Member:
+    """One member of the audience: the session its link opens, and its room component's follower."""
+
+    def __init__(self, url: str, query: str, room_id: str, gentle: bool):
+        self.session = ProtocolSession(url, "tour", query, wait_for_runs=gentle)
+        self.follower = ViewFollower(url, room_id)
+
+    async def open(self, timeout: float) -> None:
+        await self.session.open(timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not (self.session.seen.runs_finished or self.session.seen.errors):
+            await asyncio.sleep(0.1)
+        if not self.session.fragments:  # no timed fragment: its page has the room component, which listens
+            await self.follower.open(timeout)
+
+    def got(self, step: int, title: str, since: float) -> float | None:
+        times = [self.follower.step_after(step, since), self.session.seen.first_heading_after(title, since)]
+        return min((t for t in times if t is not None), default=None)
+
+    @property
+    def errors(self) -> list[str]:
+        return self.session.seen.errors + self.follower.errors
+
+    async def close(self) -> None:
+        await self.follower.close()
+        await self.session.close()
 
 
-async def close_all(sessions: list[ProtocolSession]) -> None:
-    await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+async def open_audience(url: str, query: str, size: int, gentle: bool, timeout: float) -> list[Member]:
+    room_id = dict(pair.split("=", 1) for pair in query.split("&"))["room"]
+    members = [Member(url, query, room_id, gentle) for _ in range(size)]
+    results = await asyncio.gather(*(m.open(timeout) for m in members), return_exceptions=True)
+    for member, result in zip(members, results):
+        if isinstance(result, BaseException):
+            member.session.seen.errors.append(f"{type(result).__name__}: {result}")
+    return members
 
 
-async def wait_for_heading(sessions: list[ProtocolSession], title: str, since: float, timeout: float) -> None:
+async def close_all(members: list[Member]) -> None:
+    await asyncio.gather(*(m.close() for m in members), return_exceptions=True)
+
+
+async def wait_for_step(members: list[Member], step: int, title: str, since: float, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(s.seen.first_heading_after(title, since) is not None or s.seen.errors for s in sessions):
+        if all(m.got(step, title, since) is not None or m.errors for m in members):
             return
         await asyncio.sleep(0.05)
 
@@ -94,24 +127,25 @@ def start_room(browser, url: str):
 def measure(loop: Loop, server: AppServer, browser, size: int, idle_s: float, wait_s: float, gentle: bool) -> dict:
     titles = [STRINGS["en"]["tour.s1.title"], STRINGS["en"]["tour.s2.title"]]
     presenter, query = start_room(browser, server.url)
-    sessions = loop.run(open_audience(server.url, query, size, gentle, wait_s), wait_s + 30)
+    members = loop.run(open_audience(server.url, query, size, gentle, wait_s), wait_s + 60)
     try:
-        opened = sum(1 for s in sessions if s.seen.runs_finished and not s.seen.errors)
-        time.sleep(2.0)  # the sessions' first runs settle (their fragments start asking)
+        opened = sum(1 for m in members if m.session.seen.runs_finished and not m.errors)
+        pushed = sum(1 for m in members if m.follower.connected.is_set() and not m.follower.errors)
+        time.sleep(2.0)  # the members' first runs settle (their fragments, if any, start asking)
         cpu_before, started = server_cpu_seconds(server.process.pid), time.monotonic()
         time.sleep(idle_s)
         idle = (server_cpu_seconds(server.process.pid) - cpu_before) / (time.monotonic() - started)
         pressed = time.time()
         presenter.keyboard.press("PageDown")
-        loop.run(wait_for_heading(sessions, titles[1], pressed, wait_s), wait_s + 30)
-        delays = [at - pressed for s in sessions if (at := s.seen.first_heading_after(titles[1], pressed)) is not None]
-        errors = sum(1 for s in sessions if s.seen.errors)
-        return {"audience": size, "opened": opened, "idle_cpu": idle, "p50": percentile(delays, 0.5),
-                "p95": percentile(delays, 0.95), "max": max(delays, default=float("nan")),
+        loop.run(wait_for_step(members, 2, titles[1], pressed, wait_s), wait_s + 30)
+        delays = [at - pressed for m in members if (at := m.got(2, titles[1], pressed)) is not None]
+        errors = sum(1 for m in members if m.errors)
+        return {"audience": size, "opened": opened, "pushed": pushed, "idle_cpu": idle,
+                "p50": percentile(delays, 0.5), "p95": percentile(delays, 0.95), "max": max(delays, default=float("nan")),
                 "missed": size - len(delays) - errors, "errors": errors,
-                "first_error": next((s.seen.errors[0] for s in sessions if s.seen.errors), "")}
+                "first_error": next((m.errors[0] for m in members if m.errors), "")}
     finally:
-        loop.run(close_all(sessions), 60)
+        loop.run(close_all(members), 60)
         presenter.context.close()
 
 
@@ -139,7 +173,7 @@ def main() -> None:
                 row = measure(loop, server, browser, size, args.idle, args.wait, args.gentle)
                 rows.append(row)
                 if not args.markdown:
-                    print(f"{size:>5} sessions: opened {row['opened']}, idle {row['idle_cpu']:.0%} of a core, move "
+                    print(f"{size:>5} members: opened {row['opened']} (told of moves: {row['pushed']}), idle {row['idle_cpu']:.0%} of a core, move "
                           f"p50 {row['p50']:.2f} s / p95 {row['p95']:.2f} s / max {row['max']:.2f} s, missed "
                           f"{row['missed']}, errors {row['errors']} {row['first_error']}", flush=True)
             browser.close()
@@ -147,8 +181,7 @@ def main() -> None:
         loop.stop()
         server.stop()
     if args.markdown:
-        mode = "ask again only after the last run" if args.gentle else "ask every interval"
-        print(f"| audience ({mode}) | server CPU while nobody moves | a move reaches the audience (p50 / p95 / max) "
+        print("| audience | server CPU while nobody moves | a move reaches the audience (p50 / p95 / max) "
               "| missed | errors |")
         print("| ---: | ---: | ---: | ---: | ---: |")
         for r in rows:

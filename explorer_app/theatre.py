@@ -22,7 +22,7 @@ from explorer.models.kinds import KINDS
 from explorer.present.figures import frame_extent, theatre_frame_figure, theatre_loss_figure
 from explorer.present.i18n import class_names, dataset_title, t
 from explorer.training import theatre
-from explorer_app import loaders, page_script, state
+from explorer_app import loaders, page_script, room_view, state
 from explorer_app.scripts import page_keys
 from explorer_app.widgets import shown_figure
 
@@ -39,6 +39,7 @@ class Panel:
     epoch_key: str
     controls: bool = True  # False: the audience of a room, led by the presenter
     on_epoch: object = None  # called with the epoch shown (the tour's presenter moves the room)
+    on_drawn: object = None  # called with what the panel drew (explorer_app.room_view.Captured): the room's view
 
 
 def zoo() -> Path:
@@ -100,6 +101,15 @@ def _still(run_id: str, panel: Panel) -> None:
 
 
 def _draw(run_id: str, panel: Panel, live: bool) -> None:
+    if panel.on_drawn is None:
+        _draw_panel(run_id, panel, live)
+        return
+    with room_view.capture() as captured:
+        _draw_panel(run_id, panel, live)
+    panel.on_drawn(captured)
+
+
+def _draw_panel(run_id: str, panel: Panel, live: bool) -> None:
     run = theatre.run_folder(zoo(), run_id)
     if run is None:  # deleted: the page around picks another run
         st.rerun(scope="app")

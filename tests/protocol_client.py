@@ -28,6 +28,8 @@ class Seen:
     """What a session has been shown: each heading with the time it arrived (``time.time()``), and counts."""
 
     headings: list[tuple[float, str]] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # st.code blocks' text (a room's links)
+    buttons: dict[str, str] = field(default_factory=dict)  # a button's key → its widget id
     runs_finished: int = 0
     errors: list[str] = field(default_factory=list)
     messages: int = 0
@@ -66,9 +68,17 @@ class ProtocolSession:
         self._tasks.append(asyncio.create_task(self._read()))
         await self.rerun()  # the first run learns the pages' hashes; the page asked for comes with them
 
-    async def rerun(self, fragment_id: str = "", is_auto: bool = False) -> None:
+    async def click(self, key: str) -> None:
+        """Press the button whose key is ``key`` (as last drawn), as a click does: a run with its trigger set."""
+        await self.rerun(trigger=self.seen.buttons[key])
+
+    async def rerun(self, fragment_id: str = "", is_auto: bool = False, trigger: str = "") -> None:
         msg = BackMsg()
         state = msg.rerun_script
+        if trigger:
+            widget = state.widget_states.widgets.add()
+            widget.id = trigger
+            widget.trigger_value = True
         state.query_string = self.query_string
         state.page_script_hash = self.page_hash
         state.page_name = "" if self.page_hash else self.page
@@ -100,6 +110,10 @@ class ProtocolSession:
             element = forward.delta.new_element
             if element.WhichOneof("type") == "heading":
                 self.seen.headings.append((time.time(), element.heading.body))
+            elif element.WhichOneof("type") == "code":
+                self.seen.codes.append(element.code.code_text)
+            elif element.WhichOneof("type") == "button":
+                self.seen.buttons[element.button.id.rsplit("-", 1)[-1]] = element.button.id
             elif element.WhichOneof("type") == "exception":
                 self.seen.errors.append(f"exception in the page: {element.exception.message[:200]}")
         elif kind == "auto_rerun" and self.auto_rerun:
@@ -140,3 +154,126 @@ def server_cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat", "rb") as f:
         fields = f.read().rpartition(b")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ViewFollower:
+    """What the room's audience component does in a browser (explorer_app/room_view/frontend/main.js): listen to
+    the room's server-sent events and fetch the room's view on each, the newest only. Raw HTTP/1.1 on asyncio
+    streams: no client library, and nothing but this machine's loopback."""
+
+    def __init__(self, base_url: str, room_id: str):
+        parts = urlsplit(base_url)
+        if parts.hostname not in LOOPBACK:
+            raise ValueError(f"a follower talks to a server on this machine only, not {parts.hostname!r}")
+        self.host, self.port, self.prefix = parts.hostname, parts.port, parts.path.rstrip("/")
+        self.room = room_id
+        self.views: list[tuple[float, int, dict]] = []  # (arrived, number, the document)
+        self.errors: list[str] = []
+        self.events = 0
+        self._wanted = self._shown = 0
+        self._fetching: asyncio.Task | None = None
+        self._task: asyncio.Task | None = None
+        self._writer = None
+        self.connected = asyncio.Event()
+
+    async def open(self, timeout: float = 30.0) -> None:
+        self._task = asyncio.create_task(self._listen(timeout))
+        await asyncio.wait_for(self.connected.wait(), timeout)
+
+    def step_after(self, step: int, since: float) -> float | None:
+        """When a view of ``step`` first arrived after ``since``; None if none has."""
+        return next((at for at, _, doc in self.views if at >= since and doc.get("step") == step), None)
+
+    async def _listen(self, timeout: float) -> None:
+        try:
+            reader, self._writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), timeout)
+            path = f"{self.prefix}/_rooms/{self.room}/events"
+            self._writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                               "Accept: text/event-stream\r\n\r\n".encode())
+            await self._writer.drain()
+            status, headers = await _response_head(reader)
+            if status != 200:
+                self.errors.append(f"events answered {status}")
+                return
+            self.connected.set()
+            event = ""
+            async for line in _body_lines(reader, headers):
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event == "view":
+                    self.events += 1
+                    self._ask(int(line[5:].strip() or 0))
+                elif line.startswith("data:") and event == "gone":
+                    return
+        except (OSError, asyncio.IncompleteReadError, ValueError, asyncio.TimeoutError) as err:
+            self.errors.append(f"{type(err).__name__}: {err}")
+        finally:
+            self.connected.set()
+
+    def _ask(self, number: int) -> None:
+        self._wanted = max(self._wanted, number)
+        if number > 0 and (self._fetching is None or self._fetching.done()):
+            self._fetching = asyncio.create_task(self._fetch())
+
+    async def _fetch(self) -> None:
+        import gzip
+        import json
+
+        while self._wanted > self._shown:
+            asked = self._wanted
+            try:
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+                writer.write(f"GET {self.prefix}/_rooms/{self.room}/view HTTP/1.1\r\nHost: {self.host}\r\n"
+                             "Accept-Encoding: gzip\r\nConnection: close\r\n\r\n".encode())
+                await writer.drain()
+                status, headers = await _response_head(reader)
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                writer.close()
+                if status != 200:
+                    self.errors.append(f"view answered {status}")
+                    return
+                if headers.get("content-encoding") == "gzip":
+                    body = gzip.decompress(body)
+                self.views.append((time.time(), asked, json.loads(body)))
+                self._shown = asked
+            except (OSError, asyncio.IncompleteReadError, ValueError) as err:
+                self.errors.append(f"{type(err).__name__}: {err}")
+                return
+
+    async def close(self) -> None:
+        for task in (self._task, self._fetching):
+            if task is not None:
+                task.cancel()
+        if self._writer is not None:
+            self._writer.close()
+
+
+async def _response_head(reader) -> tuple[int, dict]:
+    status_line = (await reader.readline()).decode("latin-1")
+    status = int(status_line.split()[1])
+    headers = {}
+    while (line := (await reader.readline()).decode("latin-1").strip()):
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers
+
+
+async def _body_lines(reader, headers: dict):
+    """The lines of a streamed body, chunked or not."""
+    buffer = b""
+    chunked = headers.get("transfer-encoding", "").lower() == "chunked"
+    while True:
+        if chunked:
+            size = int((await reader.readline()).strip() or b"0", 16)
+            if size == 0:
+                return
+            buffer += await reader.readexactly(size)
+            await reader.readexactly(2)
+        else:
+            data = await reader.read(65536)
+            if not data:
+                return
+            buffer += data
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            yield line.decode("utf-8").rstrip("\r")

@@ -99,6 +99,20 @@ def test_the_clickers_keys_turn_the_pages_but_not_inside_a_slider(server, page):
     assert tour_heading(page).startswith(STRINGS["en"]["tour.s4.title"])
 
 
+def room_frame(page):
+    """The audience's view of the room: the component that draws the presenter's shared view."""
+    return page.wait_for_selector("iframe[title*='room_view']", timeout=60_000).content_frame()
+
+
+def wait_for_view(page, step: int, lang: str = "en", timeout: float = 30.0):
+    """Until the audience's view shows ``step``'s heading; returns the view's frame."""
+    frame = room_frame(page)
+    title = STRINGS[lang][f"tour.s{step}.title"]
+    frame.wait_for_function("(title) => [...document.querySelectorAll('h2')].some((h) => h.textContent.trim()"
+                            ".startsWith(title))", arg=title, timeout=timeout * 1000)
+    return frame
+
+
 def test_the_audience_follows_the_presenter_and_a_wrong_secret_moves_nothing(server, browser):
     contexts = [browser.new_context(viewport={"width": 1280, "height": 720}) for _ in range(3)]
     try:
@@ -115,31 +129,45 @@ def test_the_audience_follows_the_presenter_and_a_wrong_secret_moves_nothing(ser
         presenter_link = next(link for link in links if "key=" in link)
 
         audience.goto(audience_link)
-        wait_for_step(audience, 1)
+        wait_for_view(audience, 1)
         wait_idle(presenter, 60)
         keys_ready(presenter)
         presenter.keyboard.press("PageDown")
         wait_for_step(presenter, 2)
-        wait_for_step(audience, 2)  # the room's change reaches the audience without a click there
-        two = STRINGS["en"]["tour.numbers"].format(d=2)
-        assert not audience.get_by_role("radio", name=two).is_checked()  # the step's preset is 16
+        view = wait_for_view(audience, 2)  # the room's change reaches the audience without a run of its page
+        two, sixteen = (STRINGS["en"]["tour.numbers"].format(d=d) for d in (2, 16))
+        kept = STRINGS["en"]["tour.s2_size"]
+        assert f"{kept}: {sixteen}" in view.inner_text("body")  # the step's preset is 16
         wait_idle(presenter, 60)
         presenter.locator(".st-key-tour_size").get_by_text(two, exact=True).click()
         expect(presenter.get_by_role("radio", name=two)).to_be_checked(timeout=30_000)
-        expect(audience.get_by_role("radio", name=two)).to_be_checked(timeout=30_000)  # and so do its values
+        view.wait_for_function("(t) => document.body.innerText.includes(t)", arg=f"{kept}: {two}",
+                               timeout=30_000)  # and so do its values
+        assert view.locator("img").count() >= 3 and view.locator(".js-plotly-plot").count() >= 1  # pictures, chart
 
         guessed = re.sub(r"key=[^&]+", "key=guessed-secret", presenter_link)
         intruder.goto(guessed)
         intruder.get_by_text("cannot move the room").wait_for(timeout=60_000)
-        wait_for_step(intruder, 2)  # it follows instead
+        wait_for_view(intruder, 2)  # it follows instead
         assert "key=" not in intruder.url
-        wait_idle(intruder, 60)
-        keys_ready(intruder)
-        intruder.keyboard.press("PageDown")  # its next button is disabled: the presenter turns the pages
-        wait_idle(intruder, 60)
+        intruder.keyboard.press("PageDown")  # no page of its own to turn: the presenter turns the pages
+        wait_idle(presenter, 60)
+        assert tour_heading(presenter).startswith(STRINGS["en"]["tour.s2.title"])
+        wait_for_view(audience, 2)
+
+        # Breaking away: the audience's own page, where the room is; the presenter's next move leaves it there
+        audience.get_by_text(STRINGS["en"]["room.follow"]).click()
+        wait_for_step(audience, 2)
+        expect(audience.get_by_role("radio", name=two)).to_be_checked(timeout=30_000)
+        keys_ready(presenter)
+        presenter.evaluate("() => document.activeElement && document.activeElement.blur()")  # off the radio it set
+        presenter.keyboard.press("PageDown")
+        wait_for_step(presenter, 3)
+        wait_for_view(intruder, 3)  # who follows, follows
         wait_idle(audience, 60)
         assert tour_heading(audience).startswith(STRINGS["en"]["tour.s2.title"])
-        assert tour_heading(intruder).startswith(STRINGS["en"]["tour.s2.title"])
+        audience.get_by_text(STRINGS["en"]["room.follow"]).click()  # following again: where the room is now
+        wait_for_view(audience, 3)
     finally:
         for context in contexts:
             context.close()

@@ -9,7 +9,7 @@ from explorer.analysis.applications import accuracy_at, unpack_images
 from explorer.data.datasets import other_dataset
 from explorer.errors import DatasetUnavailable, ExplorerError
 from explorer.present.i18n import dataset_title, t
-from explorer_app import loaders
+from explorer_app import loaders, page_script
 from explorer_app.page import PageInput, open_page, show_error
 from explorer_app.panels import (
     accuracy_figure,
@@ -78,7 +78,7 @@ def render(page: PageInput) -> None:
     if scored:
         table({t("apps.col_model"): [model_label(info) for info, _ in scored],
                t("apps.col_auc"): [f"{auc:.3f}" for _, auc in scored]})
-    st.page_link("explorer_app/views/anomaly.py", label=t("apps.anomaly_link"), icon=":material/report:")
+    st.page_link(page_script("anomaly"), label=t("apps.anomaly_link"), icon=":material/report:")
 
 
 def clusters_panel(clustering: dict, class_names: list[str], label: str) -> None:

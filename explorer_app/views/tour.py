@@ -20,7 +20,7 @@ from explorer.present.i18n import t
 from explorer.present.rooms import Rooms
 from explorer.samplers import NormalSampler
 from explorer.training import theatre
-from explorer_app import loaders, state
+from explorer_app import loaders, page_script, room_routes, room_view, state
 from explorer_app.page import PageInput, map_with_codes, model_or_error, open_page
 from explorer_app.panels import (
     accuracy_figure,
@@ -62,10 +62,10 @@ FOLLOWED = "tour_room_version"  # the version of the room this audience browser 
 FOLLOWING = "tour_follow"
 
 
-@st.cache_resource
 def room_registry() -> Rooms:
-    """This server's rooms (memory only; bounded, expiring: explorer/present/rooms.py)."""
-    return Rooms()
+    """This server's rooms (bounded, expiring: explorer/present/rooms.py; shared by the replicas behind a proxy where
+    EXPLORER_ROOMS_REDIS names a store), the same object as the app's own room routes serve."""
+    return room_routes.registry()
 
 
 def model_named(view, name: str):
@@ -331,7 +331,7 @@ def applications_step(page: PageInput) -> None:
             st.markdown(t("pick.heading", label=t("apps.anomaly_heading")))
             table({t("apps.col_model"): [model_label(info) for info, _ in scored],
                                 t("apps.col_auc"): [f"{auc:.3f}" for _, auc in scored]})
-    st.page_link("explorer_app/views/applications.py", label=t("nav.apps"), icon=":material/insights:")
+    st.page_link(page_script("applications"), label=t("nav.apps"), icon=":material/insights:")
 
 
 # The tour's own run of the training theatre: small enough to train within a lecture's minutes on a CPU.
@@ -359,7 +359,7 @@ def theatre_step(page: PageInput) -> None:
         st.info(t("tour.theatre_none"), icon=":material/model_training:")
         st.button(t("tour.theatre_start"), key="tour_theatre_start", on_click=start_tour_run, args=(page.view.dataset,),
                   icon=":material/model_training:", disabled=led)
-        st.page_link("explorer_app/views/theatre.py", label=t("nav.theatre"), icon=":material/model_training:")
+        st.page_link(page_script("theatre"), label=t("nav.theatre"), icon=":material/model_training:")
         return
     if st.session_state.get("tour_run") not in runs:
         st.session_state["tour_run"] = runs[0]
@@ -370,8 +370,9 @@ def theatre_step(page: PageInput) -> None:
         if mover is not None:  # the scrubber moves inside its fragment: the room moves with it
             room_registry().move(*mover, 10, {"tour_run": run_id, "tour_epoch": epoch})
 
-    run_panel(run_id, Panel("tour_epoch", controls=not led, on_epoch=move_room))
-    st.page_link("explorer_app/views/theatre.py", label=t("nav.theatre"), icon=":material/model_training:")
+    run_panel(run_id, Panel("tour_epoch", controls=not led, on_epoch=move_room,
+                            on_drawn=share_panel if mover is not None else None))
+    st.page_link(page_script("theatre"), label=t("nav.theatre"), icon=":material/model_training:")
 
 
 STEPS = {1: bottleneck, 2: pca_step, 3: denoising_step, 4: sparse_contractive_step, 5: reparameterisation_step,
@@ -421,6 +422,33 @@ def watch(room_id: str) -> None:
         st.rerun(scope="app")
 
 
+SHARED_HEAD = "tour_room_head"  # the presenter's last shared heading and text: a fragment's view keeps them
+DRAWING_STEP = "tour_drawing_step"  # while the whole page draws its step (a fragment that runs alone shares itself)
+
+
+def share_view(rooms: Rooms, room_id: str, secret: str, step: int, captured, head: int) -> None:
+    """Publish what the presenter's page drew of the step as the room's view (explorer_app/room_view.py)."""
+    nodes = room_view.document(captured)
+    st.session_state[SHARED_HEAD] = (step, room_view.Captured(captured.messages[:head]))
+    rooms.publish(room_id, secret, room_view.rendering(step, N_STEPS, state.language(), nodes))
+
+
+def share_panel(captured) -> None:
+    """A fragment of the step redrawn alone (the theatre's frames): the room's view is the step's heading and
+    text as last shared, and the fragment as it is now."""
+    mover, kept = st.session_state.get(ROOM_MOVER), st.session_state.get(SHARED_HEAD)
+    if mover is None or kept is None or st.session_state.get(DRAWING_STEP):
+        return
+    step, head = kept
+    nodes = room_view.document(head) + room_view.document(captured)
+    room_registry().publish(*mover, room_view.rendering(step, N_STEPS, state.language(), nodes))
+
+
+def follower_strings() -> dict:
+    return {"lang": state.language(), "waiting": t("room.view_waiting"), "following": t("room.view_following"),
+            "gone": t("room.gone"), "failed": t("room.view_failed")}
+
+
 def start_room() -> None:
     step = st.session_state.get(state.TOUR_STEP, 1)
     room_id, secret = room_registry().open(step, current_values(step))
@@ -432,9 +460,20 @@ def leave_room() -> None:
     state.set_room_link(None)
 
 
-def room_panel(rooms: Rooms, room_id: str | None, presenter: bool) -> None:
+def _broke_away(room_id: str, n_images: int) -> None:
+    """Following stopped: this browser's own page starts where the room is now (a shared view moved it meanwhile,
+    not this session's script)."""
+    shown = room_registry().shown(room_id)
+    if shown is not None and not st.session_state.get(FOLLOWING, True):
+        st.session_state[FOLLOWED] = shown.version
+        state.set_tour_step(shown.step)
+        apply_presets(shown.step, n_images, shown.values)
+
+
+def room_panel(rooms: Rooms, room_id: str | None, presenter: bool, n_images: int = 0) -> None:
     if room_id is not None and not presenter:
-        st.toggle(t("room.follow"), key=FOLLOWING, value=True, help=t("room.follow_help"))
+        st.toggle(t("room.follow"), key=FOLLOWING, value=True, help=t("room.follow_help"), on_change=_broke_away,
+                  args=(room_id, n_images))
         return
     with st.expander(t("room.title"), icon=":material/groups:", expanded=presenter):
         if room_id is None:
@@ -463,28 +502,42 @@ def render(page: PageInput) -> None:
     if not any(key in st.session_state for key in PRESETS[step]):
         apply_presets(step, n_images)
     audience = room_id is not None and not presenter
+    led = audience and st.session_state.get(FOLLOWING, True)  # the presenter turns the pages
+    if led and room_routes.SERVED["routes"]:  # the shared view, drawn in this browser: no run here on a move
+        room_panel(rooms, room_id, presenter, n_images)
+        room_view.follower(room_id, follower_strings())
+        return
     if audience:
         follow(rooms, room_id, n_images)
         step, _ = state.tour_step(N_STEPS)
-    led = audience and st.session_state.get(FOLLOWING, True)  # the presenter turns the pages
     st.session_state["tour_led"] = led
-    st.session_state[ROOM_MOVER] = (room_id, state.room_link()[1]) if presenter else None
+    secret = state.room_link()[1] if presenter else None
+    st.session_state[ROOM_MOVER] = (room_id, secret) if presenter else None
     if presenter:  # before drawing: the controls' values are already in the session, and the audience need not wait
-        rooms.move(room_id, state.room_link()[1], step, current_values(step))
+        rooms.move(room_id, secret, step, current_values(step))
 
     if audience:
-        room_panel(rooms, room_id, presenter)
-    # The buttons come first: they exist as soon as the page does, so a clicker's key is never lost.
-    previous, progress, following = st.columns([1, 5, 1], vertical_alignment="center")
-    previous.button(t("tour.previous"), key="tour_prev", on_click=go_to, args=(step - 1, n_images),
-                    disabled=led or step == 1, icon=":material/arrow_back:", width="stretch")
-    progress.progress(step / N_STEPS, text=t("tour.progress", step=step, total=N_STEPS, title=t(f"tour.s{step}.title")))
-    following.button(t("tour.next"), key="tour_next", on_click=go_to, args=(step + 1, n_images),
-                     disabled=led or step == N_STEPS, icon=":material/arrow_forward:", width="stretch")
-    page_keys()
-    st.header(t(f"tour.s{step}.title"))
-    st.markdown(t(f"tour.s{step}.text"))
-    STEPS[step](page)
+        room_panel(rooms, room_id, presenter, n_images)
+    with room_view.capture() as captured:  # what the presenter draws is the room's shared view
+        # The buttons come first: they exist as soon as the page does, so a clicker's key is never lost.
+        previous, progress, following = st.columns([1, 5, 1], vertical_alignment="center")
+        previous.button(t("tour.previous"), key="tour_prev", on_click=go_to, args=(step - 1, n_images),
+                        disabled=led or step == 1, icon=":material/arrow_back:", width="stretch")
+        progress.progress(step / N_STEPS, text=t("tour.progress", step=step, total=N_STEPS,
+                                                 title=t(f"tour.s{step}.title")))
+        following.button(t("tour.next"), key="tour_next", on_click=go_to, args=(step + 1, n_images),
+                         disabled=led or step == N_STEPS, icon=":material/arrow_forward:", width="stretch")
+        page_keys()
+        st.header(t(f"tour.s{step}.title"))
+        st.markdown(t(f"tour.s{step}.text"))
+        head = len(captured.messages)
+        st.session_state[DRAWING_STEP] = True  # the whole step is shared below, not its fragments one by one
+        try:
+            STEPS[step](page)
+        finally:
+            st.session_state[DRAWING_STEP] = False
+    if presenter:
+        share_view(rooms, room_id, secret, step, captured, head)
     st.caption(t("tour.keys"))
     if not audience:
         room_panel(rooms, room_id, presenter)

@@ -766,6 +766,9 @@ STRINGS: dict[str, str] = {
     "room.leave": "Leave the room",
     "room.follow": "Follow the presenter",
     "room.follow_help": "On: this page shows what the presenter shows. Off: explore on your own; turn it back on to rejoin.",
+    "room.view_waiting": "Waiting for the presenter's view…",
+    "room.view_following": "Following the presenter: step {step} of {total}. Turn “Follow the presenter” off to explore on your own.",
+    "room.view_failed": "The presenter's view could not be drawn",
     "room.gone": "This room has ended, or its link is wrong: the tour is yours to explore.",
     "room.wrong_secret": "This link's presenter key is not this room's: it cannot move the room. You follow it as the audience does.",
 }

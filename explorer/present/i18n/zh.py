@@ -768,6 +768,9 @@ STRINGS: dict[str, str] = {
     "room.leave": "离开房间",
     "room.follow": "跟随演示者",
     "room.follow_help": "开启：本页显示演示者所显示的内容。关闭：自行探索；重新开启即可回到房间。",
+    "room.view_waiting": "正在等待演示者的画面……",
+    "room.view_following": "正在跟随演示者：第 {step} 步，共 {total} 步。关闭“跟随演示者”即可自行探索。",
+    "room.view_failed": "无法显示演示者的画面",
     "room.gone": "该房间已结束，或链接有误：导览由您自由探索。",
     "room.wrong_secret": "此链接中的演示者密钥与该房间不符：它不能移动房间。您将像观众一样跟随。",
 }
