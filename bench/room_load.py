@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from explorer.present.i18n import STRINGS
 from tests.browser_support import AppServer, launch_browser, require_chromium, wait_idle
-from tests.protocol_client import ProtocolSession, ViewFollower, server_cpu_seconds
+from tests.protocol_client import AudienceMember, server_cpu_seconds
 
 MAX_SESSIONS = 1000
 
@@ -60,37 +60,9 @@ class Loop:
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
-class Member:
-    """One member of the audience: the session its link opens, and its room component's follower."""
-
-    def __init__(self, url: str, query: str, room_id: str, gentle: bool):
-        self.session = ProtocolSession(url, "tour", query, wait_for_runs=gentle)
-        self.follower = ViewFollower(url, room_id)
-
-    async def open(self, timeout: float) -> None:
-        await self.session.open(timeout)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not (self.session.seen.runs_finished or self.session.seen.errors):
-            await asyncio.sleep(0.1)
-        if not self.session.fragments:  # no timed fragment: its page has the room component, which listens
-            await self.follower.open(timeout)
-
-    def got(self, step: int, title: str, since: float) -> float | None:
-        times = [self.follower.step_after(step, since), self.session.seen.first_heading_after(title, since)]
-        return min((t for t in times if t is not None), default=None)
-
-    @property
-    def errors(self) -> list[str]:
-        return self.session.seen.errors + self.follower.errors
-
-    async def close(self) -> None:
-        await self.follower.close()
-        await self.session.close()
-
-
-async def open_audience(url: str, query: str, size: int, gentle: bool, timeout: float) -> list[Member]:
+async def open_audience(url: str, query: str, size: int, gentle: bool, timeout: float) -> list[AudienceMember]:
     room_id = dict(pair.split("=", 1) for pair in query.split("&"))["room"]
-    members = [Member(url, query, room_id, gentle) for _ in range(size)]
+    members = [AudienceMember(url, query, room_id, gentle) for _ in range(size)]
     results = await asyncio.gather(*(m.open(timeout) for m in members), return_exceptions=True)
     for member, result in zip(members, results):
         if isinstance(result, BaseException):
@@ -98,11 +70,11 @@ async def open_audience(url: str, query: str, size: int, gentle: bool, timeout: 
     return members
 
 
-async def close_all(members: list[Member]) -> None:
+async def close_all(members: list[AudienceMember]) -> None:
     await asyncio.gather(*(m.close() for m in members), return_exceptions=True)
 
 
-async def wait_for_step(members: list[Member], step: int, title: str, since: float, timeout: float) -> None:
+async def wait_for_step(members: list[AudienceMember], step: int, title: str, since: float, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if all(m.got(step, title, since) is not None or m.errors for m in members):

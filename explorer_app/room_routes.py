@@ -10,7 +10,7 @@
 
 This process's rooms are :func:`registry`: in memory, or mirrored in a shared store behind several replicas
 (``EXPLORER_ROOMS_REDIS``; explorer/present/shared_rooms.py). A room id from a URL is checked before use; a
-stream beyond ``MAX_STREAMS`` is refused with 503, so that a flood of joins cannot take the server down.
+stream beyond ``EXPLORER_ROOM_STREAMS`` (4,000) is refused with 503, so that a flood of joins cannot take the server down.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from starlette.routing import Route
 from explorer.present.rooms import ROOM_ID, Rooms
 
 REDIS_ENV = "EXPLORER_ROOMS_REDIS"  # redis://host:port/db: rooms shared by every replica that names it
-MAX_STREAMS = 4000  # open event streams per server at most
+STREAMS_ENV = "EXPLORER_ROOM_STREAMS"  # open event streams per server at most (default MAX_STREAMS)
+MAX_STREAMS = 4000
 KEEPALIVE_S = 15.0
 SERVED = {"routes": False}  # whether this server mounted the routes (explorer.show and AppTest do not)
 
@@ -52,6 +53,13 @@ def registry() -> Rooms:
         return _registry
 
 
+def max_streams() -> int:
+    try:
+        return max(1, int(os.environ.get(STREAMS_ENV, MAX_STREAMS)))
+    except ValueError:
+        return MAX_STREAMS
+
+
 def streams_open() -> int:
     return _streams["open"]
 
@@ -61,7 +69,7 @@ async def events(request: Request) -> Response:
     rooms = registry()
     if not ROOM_ID.match(room_id) or rooms.shown(room_id) is None:
         return JSONResponse({"error": "no such room"}, status_code=404)
-    if _streams["open"] >= MAX_STREAMS:
+    if _streams["open"] >= max_streams():
         return JSONResponse({"error": "too many followers on this server"}, status_code=503,
                             headers={"Retry-After": "5"})
     loop = asyncio.get_running_loop()
@@ -70,8 +78,9 @@ async def events(request: Request) -> Response:
     def told(_room: str, number: int) -> None:  # from the publishing thread
         loop.call_soon_threadsafe(_newest, numbers, number)
 
+    _streams["open"] += 1  # taken now, so that joins arriving together are counted together
+
     async def stream():
-        _streams["open"] += 1
         token = rooms.listen(room_id, told)
         try:
             view = rooms.view(room_id)

@@ -277,3 +277,32 @@ async def _body_lines(reader, headers: dict):
         *lines, buffer = buffer.split(b"\n")
         for line in lines:
             yield line.decode("utf-8").rstrip("\r")
+
+
+class AudienceMember:
+    """One member of a room's audience, as its browser is: the session its link opens, and, where that page holds
+    the room's component (no timed fragment asks instead), the component's follower."""
+
+    def __init__(self, url: str, query: str, room_id: str, gentle: bool = False):
+        self.session = ProtocolSession(url, "tour", query, wait_for_runs=gentle)
+        self.follower = ViewFollower(url, room_id)
+
+    async def open(self, timeout: float) -> None:
+        await self.session.open(timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not (self.session.seen.runs_finished or self.session.seen.errors):
+            await asyncio.sleep(0.1)
+        if not self.session.fragments:  # no timed fragment: its page has the room component, which listens
+            await self.follower.open(timeout)
+
+    def got(self, step: int, title: str, since: float) -> float | None:
+        times = [self.follower.step_after(step, since), self.session.seen.first_heading_after(title, since)]
+        return min((t for t in times if t is not None), default=None)
+
+    @property
+    def errors(self) -> list[str]:
+        return self.session.seen.errors + self.follower.errors
+
+    async def close(self) -> None:
+        await self.follower.close()
+        await self.session.close()

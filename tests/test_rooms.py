@@ -99,3 +99,51 @@ def test_what_a_room_shows_is_a_copy_the_caller_cannot_change():
     room_id, _secret = rooms.open(1, values)
     values["picked"].append(3)
     assert rooms.shown(room_id).values == {"picked": [1, 2]}
+
+
+# --- the room's shared view ------------------------------------------------------------------------------------
+
+
+def test_only_the_presenter_publishes_a_view_and_an_unchanged_one_keeps_its_number():
+    import gzip
+
+    rooms = Rooms()
+    room_id, secret = rooms.open(1)
+    told = []
+    token = rooms.listen(room_id, lambda room, number: told.append((room, number)))
+    assert rooms.view(room_id) is None
+    assert rooms.publish(room_id, "guessed", b'{"step": 1}') is None and rooms.view(room_id) is None
+    assert rooms.publish(room_id, secret, b'{"step": 1}') == 1
+    assert gzip.decompress(rooms.view(room_id).gzipped) == b'{"step": 1}'
+    assert rooms.publish(room_id, secret, b'{"step": 1}') == 1  # the same document: not sent again
+    assert rooms.publish(room_id, secret, b'{"step": 2}') == 2
+    assert told == [(room_id, 1), (room_id, 2)]
+    rooms.unlisten(token)
+    rooms.publish(room_id, secret, b'{"step": 3}')
+    assert len(told) == 2 and rooms.listeners() == 0
+
+
+def test_a_view_too_large_or_of_another_room_is_refused():
+    import os
+
+    from explorer.present.rooms import MAX_VIEW_BYTES
+
+    rooms = Rooms()
+    room_id, secret = rooms.open(1)
+    other, other_secret = rooms.open(1)
+    assert rooms.publish(room_id, other_secret, b"{}") is None
+    assert rooms.publish(room_id, secret, os.urandom(MAX_VIEW_BYTES + 1)) is None  # random bytes do not compress
+    assert rooms.view(room_id) is None and rooms.view("../../etc") is None
+
+
+def test_a_view_from_another_replica_is_kept_only_if_newer():
+    from explorer.present.rooms import View
+
+    rooms = Rooms()
+    room_id, secret = rooms.open(1)
+    rooms.publish(room_id, secret, b"one")
+    rooms.publish(room_id, secret, b"two")
+    rooms.take_view(room_id, View(1, b"old"))
+    assert rooms.view(room_id).number == 2
+    rooms.take_view(room_id, View(5, b"newer", "d"))
+    assert rooms.view(room_id) == View(5, b"newer", "d")
