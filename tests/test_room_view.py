@@ -44,7 +44,7 @@ def test_what_a_page_draws_is_captured_in_its_layout(tmp_path):
     kinds = [n.get("el") or n.get("block") for n in nodes]
     assert kinds == ["heading", "markdown", "horizontal", "plotly", "table", "caption"]  # the button left out
     columns = nodes[2]["children"]
-    assert [c["block"] for c in columns] == ["column", "column"] and [c["weight"] for c in columns][0] < 1
+    assert [c["block"] for c in columns] == ["column", "column"] and columns[0]["weight"] < columns[1]["weight"]
     control, = columns[0]["children"]
     assert control == {"el": "control", "label": "Numbers kept", "value": "16 numbers"}  # its value now, as shown
     images, = columns[1]["children"]

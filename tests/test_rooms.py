@@ -130,7 +130,7 @@ def test_a_view_too_large_or_of_another_room_is_refused():
 
     rooms = Rooms()
     room_id, secret = rooms.open(1)
-    other, other_secret = rooms.open(1)
+    _other, other_secret = rooms.open(1)
     assert rooms.publish(room_id, other_secret, b"{}") is None
     assert rooms.publish(room_id, secret, os.urandom(MAX_VIEW_BYTES + 1)) is None  # random bytes do not compress
     assert rooms.view(room_id) is None and rooms.view("../../etc") is None
