@@ -164,6 +164,10 @@ class Rooms:
         with self._lock:
             return len(self._listeners)
 
+    def degraded(self) -> float | None:
+        """Since when the store shared with other replicas cannot be reached; None (a room in memory has none)."""
+        return None
+
     def __len__(self) -> int:
         with self._lock:
             self._expire()

@@ -480,6 +480,8 @@ def room_panel(rooms: Rooms, room_id: str | None, presenter: bool, n_images: int
             st.caption(t("room.intro"))
             st.button(t("room.start"), key="room_start", on_click=start_room, icon=":material/co_present:")
             return
+        if rooms.degraded() is not None:  # behind several replicas, the shared store is gone: this replica goes on
+            st.warning(t("room.degraded"), icon=":material/cloud_off:")
         audience, presenter_link = state.room_urls(str(st.context.url or ""), room_id, state.room_link()[1])
         st.markdown(t("room.audience_link"))
         st.code(audience, language=None)
