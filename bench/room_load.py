@@ -17,7 +17,9 @@ asking every second, as its page tells them. For each audience size:
   (missed) or whose socket or page failed (errors).
 
 ``--gentle``: sessions ask again only after their last run has finished (the gentlest a browser can be),
-instead of every interval. Bounded: at most 1,000 sessions, loopback only, every wait with a deadline.
+instead of every interval. ``--replicas N``: N replicas behind nginx with the room's own Redis (deploy/room.py);
+the presenter goes through nginx, the audience to the replicas in turn, and the CPU is theirs added up.
+Bounded: at most 1,000 sessions per replica, loopback only, every wait with a deadline.
 """
 
 from __future__ import annotations
@@ -60,9 +62,9 @@ class Loop:
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
-async def open_audience(url: str, query: str, size: int, gentle: bool, timeout: float) -> list[AudienceMember]:
+async def open_audience(urls: list[str], query: str, size: int, gentle: bool, timeout: float) -> list[AudienceMember]:
     room_id = dict(pair.split("=", 1) for pair in query.split("&"))["room"]
-    members = [AudienceMember(url, query, room_id, gentle) for _ in range(size)]
+    members = [AudienceMember(urls[k % len(urls)], query, room_id, gentle) for k in range(size)]
     results = await asyncio.gather(*(m.open(timeout) for m in members), return_exceptions=True)
     for member, result in zip(members, results):
         if isinstance(result, BaseException):
@@ -96,17 +98,33 @@ def start_room(browser, url: str):
     return presenter, link.split("?", 1)[1]
 
 
-def measure(loop: Loop, server: AppServer, browser, size: int, idle_s: float, wait_s: float, gentle: bool) -> dict:
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(server_cpu_seconds(pid) for pid in pids)
+
+
+def settle(pids: list[int], quiet: float = 0.05, longest_s: float = 120.0) -> None:
+    """Until the servers are quiet (below ``quiet`` of a core over a second: their start-up's background work, the
+    models warmed, done), at most ``longest_s``: what is measured next is the room's."""
+    deadline = time.monotonic() + longest_s
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pids)
+        time.sleep(1.0)
+        if cpu_seconds(pids) - before < quiet:
+            return
+
+
+def measure(loop: Loop, presenter_url: str, member_urls: list[str], pids: list[int], browser, size: int,
+            idle_s: float, wait_s: float, gentle: bool) -> dict:
     titles = [STRINGS["en"]["tour.s1.title"], STRINGS["en"]["tour.s2.title"]]
-    presenter, query = start_room(browser, server.url)
-    members = loop.run(open_audience(server.url, query, size, gentle, wait_s), wait_s + 60)
+    presenter, query = start_room(browser, presenter_url)
+    members = loop.run(open_audience(member_urls, query, size, gentle, wait_s), wait_s + 60)
     try:
         opened = sum(1 for m in members if m.session.seen.runs_finished and not m.errors)
         pushed = sum(1 for m in members if m.follower.connected.is_set() and not m.follower.errors)
         time.sleep(2.0)  # the members' first runs settle (their fragments, if any, start asking)
-        cpu_before, started = server_cpu_seconds(server.process.pid), time.monotonic()
+        cpu_before, started = cpu_seconds(pids), time.monotonic()
         time.sleep(idle_s)
-        idle = (server_cpu_seconds(server.process.pid) - cpu_before) / (time.monotonic() - started)
+        idle = (cpu_seconds(pids) - cpu_before) / (time.monotonic() - started)
         pressed = time.time()
         presenter.keyboard.press("PageDown")
         loop.run(wait_for_step(members, 2, titles[1], pressed, wait_s), wait_s + 30)
@@ -127,22 +145,35 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measured per size")
     parser.add_argument("--wait", type=float, default=120.0, help="seconds a move may take before it is missed")
     parser.add_argument("--gentle", action="store_true", help="ask again only after the last run finished")
+    parser.add_argument("--replicas", type=int, default=1, help="replicas behind nginx, sharing the rooms in Redis")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
-    if any(not 1 <= n <= MAX_SESSIONS for n in args.audience):
-        parser.error(f"audience sizes from 1 to {MAX_SESSIONS}")
+    if not 1 <= args.replicas <= 8:
+        parser.error("--replicas from 1 to 8")
+    if any(not 1 <= n <= MAX_SESSIONS * args.replicas for n in args.audience):
+        parser.error(f"audience sizes from 1 to {MAX_SESSIONS} per replica")
     require_chromium()
     from playwright.sync_api import sync_playwright
 
-    server = AppServer()
-    server.wait_healthy()
+    if args.replicas == 1:
+        server = AppServer()
+        server.wait_healthy()
+        presenter_url, member_urls, pids = server.url, [server.url], [server.process.pid]
+    else:
+        from deploy.room import Room
+
+        server = Room(args.replicas).start(timeout=240)
+        presenter_url = server.url
+        member_urls = [server.replica_url(k) for k in range(args.replicas)]
+        pids = [p.pid for p in server.replicas] + ([server.redis.pid] if server.redis else [])
+    settle(pids)
     loop = Loop()
     rows = []
     try:
         with sync_playwright() as p:
             browser = launch_browser(p)
             for size in args.audience:
-                row = measure(loop, server, browser, size, args.idle, args.wait, args.gentle)
+                row = measure(loop, presenter_url, member_urls, pids, browser, size, args.idle, args.wait, args.gentle)
                 rows.append(row)
                 if not args.markdown:
                     print(f"{size:>5} members: opened {row['opened']} (told of moves: {row['pushed']}), idle {row['idle_cpu']:.0%} of a core, move "
@@ -153,7 +184,8 @@ def main() -> None:
         loop.stop()
         server.stop()
     if args.markdown:
-        print("| audience | server CPU while nobody moves | a move reaches the audience (p50 / p95 / max) "
+        where = "one server" if args.replicas == 1 else f"{args.replicas} replicas"
+        print(f"| audience ({where}) | server CPU while nobody moves | a move reaches the audience (p50 / p95 / max) "
               "| missed | errors |")
         print("| ---: | ---: | ---: | ---: | ---: |")
         for r in rows:
