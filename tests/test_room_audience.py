@@ -35,6 +35,16 @@ async def until(condition, timeout: float, what: str) -> None:
         await asyncio.sleep(0.1)
 
 
+async def status_of(port: int, path: str) -> int:
+    """The status a GET of ``path`` answers with (the connection closed after its head)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    status = int((await reader.readline()).split()[1])
+    writer.close()
+    return status
+
+
 async def presenting(url: str) -> tuple[ProtocolSession, str]:
     """A presenter on step 1 who started a room: the session, and the audience's query string."""
     presenter = ProtocolSession(url, "tour", "step=1")
@@ -48,7 +58,7 @@ async def presenting(url: str) -> tuple[ProtocolSession, str]:
     return presenter, link.split("?", 1)[1]
 
 
-def test_every_follower_gets_the_move_and_none_asks_while_nobody_moves(server):
+def test_every_follower_gets_the_moves_and_none_asks_while_nobody_moves(server):
     async def scenario():
         presenter, query = await presenting(server.url)
         room_id = dict(p.split("=", 1) for p in query.split("&"))["room"]
@@ -57,6 +67,12 @@ def test_every_follower_gets_the_move_and_none_asks_while_nobody_moves(server):
             await asyncio.gather(*(m.open(120) for m in members))
             assert all(not m.session.fragments for m in members)  # nothing on a timer: told, not asking
             await until(lambda: all(m.follower.step_after(1, 0) for m in members), 120, "every follower's first view")
+            # a follower that never reads its stream, and a flood of joins to rooms that do not exist
+            _, silent = await asyncio.open_connection("127.0.0.1", server.port)
+            silent.write(f"GET /_rooms/{room_id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            flood = await asyncio.gather(*(status_of(server.port, f"/_rooms/nosuchroom{k:04d}/events")
+                                           for k in range(300)))
+            assert set(flood) == {404}
             # a move: the presenter presses Next
             await until(lambda: "tour_next" in presenter.seen.buttons, 30, "the presenter's Next")
             moved = time.time()
@@ -64,6 +80,17 @@ def test_every_follower_gets_the_move_and_none_asks_while_nobody_moves(server):
             title = STRINGS["en"]["tour.s2.title"]
             await until(lambda: all(m.got(2, title, moved) for m in members), 180, "the move at every follower")
             assert not [m.errors for m in members if m.errors]
+            # the presenter closes the tab: the room stays; their link opens it again, and it moves on
+            presenter_link = next(c for c in presenter.seen.codes if "key=" in c)
+            await presenter.close()
+            presenter = ProtocolSession(server.url, "tour", presenter_link.split("?", 1)[1])
+            await presenter.open()
+            await until(lambda: "tour_next" in presenter.seen.buttons, 60, "the presenter back")
+            moved = time.time()
+            await presenter.click("tour_next")
+            title = STRINGS["en"]["tour.s3.title"]
+            await until(lambda: all(m.got(3, title, moved) for m in members), 180, "the next move at every follower")
+            silent.close()
             # a stream more than the server holds is refused, and the others keep theirs
             extra = [ViewFollower(server.url, room_id) for _ in range(CAP - FOLLOWERS + 1)]
             await asyncio.gather(*(e.open(30) for e in extra))

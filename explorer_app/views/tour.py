@@ -401,6 +401,16 @@ def room_role(rooms: Rooms) -> tuple[str | None, bool]:
     return room_id, secret is not None
 
 
+def resume(rooms: Rooms, room_id: str, n_images: int) -> None:
+    """The presenter's link opened anew (another tab, or after closing one): the room goes on where it is, rather
+    than back to the first step."""
+    shown = rooms.shown(room_id)
+    if shown is not None:
+        st.session_state[FOLLOWED] = shown.version
+        state.set_tour_step(shown.step)
+        apply_presets(shown.step, n_images, shown.values)
+
+
 def follow(rooms: Rooms, room_id: str, n_images: int) -> None:
     """For the audience: take what the room shows, if it moved since this browser last took it."""
     shown = rooms.shown(room_id)
@@ -497,6 +507,8 @@ def room_panel(rooms: Rooms, room_id: str | None, presenter: bool, n_images: int
 def render(page: PageInput) -> None:
     rooms = room_registry()
     room_id, presenter = room_role(rooms)
+    if presenter and state.TOUR_STEP not in st.session_state and st.query_params.get("step") is None:
+        resume(rooms, room_id, len(page.images))
     step, bad = state.tour_step(N_STEPS)
     if bad is not None:
         st.warning(t("tour.bad_step", value=bad, total=N_STEPS), icon=":material/link_off:")
