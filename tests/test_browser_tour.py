@@ -171,3 +171,29 @@ def test_the_audience_follows_the_presenter_and_a_wrong_secret_moves_nothing(ser
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_room_presented_in_chinese_is_followed_in_chinese(server, browser):
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 720}) for _ in range(2)]
+    try:
+        presenter, audience = (context.new_page() for context in contexts)
+        presenter.goto(f"{server.url}/tour?step=1&lang=zh")
+        wait_for_step(presenter, 1, "zh")
+        presenter.get_by_text(STRINGS["zh"]["room.title"]).click()
+        presenter.get_by_role("button", name=STRINGS["zh"]["room.start"]).click()
+        presenter.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMain\"] code')]"
+                                    ".filter((c) => c.textContent.includes('room=')).length === 2", timeout=30_000)
+        links = presenter.locator('[data-testid="stMain"] code').all_inner_texts()
+        audience_link = next(link for link in links if "room=" in link and "key=" not in link)
+        assert "lang=zh" in audience_link
+        audience.goto(audience_link)
+        wait_for_view(audience, 1, "zh")
+        wait_idle(presenter, 60)
+        keys_ready(presenter)
+        presenter.keyboard.press("PageDown")
+        view = wait_for_view(audience, 2, "zh")
+        status = view.inner_text("#status")
+        assert status.startswith(STRINGS["zh"]["room.view_following"].split("：")[0]) and "English" not in status
+    finally:
+        for context in contexts:
+            context.close()

@@ -62,6 +62,12 @@ def diagnosis(page, zoo) -> str:
     return f"alerts {alerts}; runs {runs}"
 
 
+def view_epoch(frame, epoch: int) -> None:
+    """Until a room's shared view (the audience's frame) shows the frame of ``epoch``."""
+    frame.wait_for_function("(e) => [...document.querySelectorAll('.caption')].some((c) => c.textContent"
+                            ".startsWith(`Epoch ${e}:`))", arg=epoch, timeout=60_000)
+
+
 def wait_epoch(page, epoch: int) -> str:
     page.wait_for_function(f"({CAPTION_EPOCH_JS})() === {epoch}", timeout=60_000)
     page.wait_for_function(f"({FRAME_POINTS_JS})() !== null", timeout=60_000)
@@ -149,14 +155,16 @@ def test_the_tour_s_room_follows_the_presenter_s_epoch(theatre_server, browser):
     audience_context = browser.new_context(viewport={"width": 1400, "height": 1000})
     audience = audience_context.new_page()
     audience.goto(audience_link)
-    wait_epoch(audience, 0)
-    assert audience.locator(".st-key-theatre_next button").first.is_disabled()  # led by the presenter
+    view = audience.wait_for_selector("iframe[title*='room_view']", timeout=60_000).content_frame()
+    view_epoch(view, 0)  # the presenter's shared view of the step: its frames, drawn in the audience's browser
+    assert view.locator("button").count() == 0  # led by the presenter: nothing to press
 
     presenter.locator(".st-key-theatre_next button").first.click()
     wait_epoch(presenter, 1)
     presenter.locator(".st-key-theatre_next button").first.click()
     wait_epoch(presenter, 2)
-    wait_epoch(audience, 2)  # the room moved with the presenter's scrubber
+    view_epoch(view, 2)  # the room moved with the presenter's scrubber (the fragment shares its frames)
+    assert view.locator(".js-plotly-plot").count() >= 2 and view.locator("img").count() >= 2
     assert audience.locator('[data-testid="stException"]').count() == 0
     audience_context.close()
     presenter_context.close()

@@ -455,8 +455,11 @@ def share_panel(captured) -> None:
 
 
 def follower_strings() -> dict:
+    from explorer.present.i18n import LANGUAGES
+
     return {"lang": state.language(), "waiting": t("room.view_waiting"), "following": t("room.view_following"),
-            "gone": t("room.gone"), "failed": t("room.view_failed")}
+            "gone": t("room.gone"), "failed": t("room.view_failed"), "other_lang": t("room.view_other_lang"),
+            "languages": LANGUAGES}
 
 
 def start_room() -> None:

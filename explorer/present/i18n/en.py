@@ -769,6 +769,7 @@ STRINGS: dict[str, str] = {
     "room.view_waiting": "Waiting for the presenter's view…",
     "room.view_following": "Following the presenter: step {step} of {total}. Turn “Follow the presenter” off to explore on your own.",
     "room.view_failed": "The presenter's view could not be drawn",
+    "room.view_other_lang": "(The presenter shows it in {language}; your own page, with following off, is in yours.)",
     "room.degraded": "The rooms' shared store cannot be reached: this room goes on for the audience of this server, and the others will catch up on their own once it is back.",
     "room.gone": "This room has ended, or its link is wrong: the tour is yours to explore.",
     "room.wrong_secret": "This link's presenter key is not this room's: it cannot move the room. You follow it as the audience does.",

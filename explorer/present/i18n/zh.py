@@ -771,6 +771,7 @@ STRINGS: dict[str, str] = {
     "room.view_waiting": "正在等待演示者的画面……",
     "room.view_following": "正在跟随演示者：第 {step} 步，共 {total} 步。关闭“跟随演示者”即可自行探索。",
     "room.view_failed": "无法显示演示者的画面",
+    "room.view_other_lang": "（演示者以{language}展示；关闭跟随后，你自己的页面使用你的语言。）",
     "room.degraded": "无法连接各服务器共享的房间存储：本服务器上的观众仍会继续跟随，其他服务器上的观众会在存储恢复后自动跟上。",
     "room.gone": "该房间已结束，或链接有误：导览由您自由探索。",
     "room.wrong_secret": "此链接中的演示者密钥与该房间不符：它不能移动房间。您将像观众一样跟随。",

@@ -125,6 +125,9 @@ async function show(number) {
       stats.views += 1; stats.number = asked; stats.step = doc.step; stats.lastDrawnAt = Date.now();
       const heading = view.querySelector("h2");
       status.textContent = strings.following.replace("{step}", doc.step).replace("{total}", doc.total);
+      if (doc.lang && doc.lang !== strings.lang) { // the view is the presenter's page, in the presenter's language
+        status.textContent += " " + strings.other_lang.replace("{language}", (strings.languages || {})[doc.lang] || doc.lang);
+      }
       live.textContent = heading ? heading.textContent : "";
       fitHeight();
     }
