@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 ROOM_ID = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 MAX_VALUES = 32  # controls per step
 MAX_STATE_BYTES = 4096  # what one room shows, as JSON
-MAX_VIEW_BYTES = 16 * 1024 * 1024  # a room's view, compressed (a step's pictures and charts: tens to hundreds of kB)
+MAX_VIEW_BYTES = 4 * 1024 * 1024  # a room's view, compressed (a step's pictures and charts: tens to hundreds of kB)
 
 
 @dataclass(frozen=True)
