@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from explorer.present.i18n import STRINGS
-from tests.browser_support import AppServer, launch_browser, require_chromium, wait_idle
+from tests.browser_support import AppServer, launch_browser, require_chromium, start_room, wait_idle
 from tests.protocol_client import AudienceMember, server_cpu_seconds
 
 MAX_SESSIONS = 1000
@@ -84,18 +84,14 @@ async def wait_for_step(members: list[AudienceMember], step: int, title: str, si
         await asyncio.sleep(0.05)
 
 
-def start_room(browser, url: str):
+def presenter_page(browser, url: str):
     """The presenter's page on step 1 with a room started; returns (page, the audience's query string)."""
     presenter = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
     presenter.goto(f"{url}/tour?step=1")
     presenter.wait_for_selector(".st-key-tour_next button", timeout=120_000)
     wait_idle(presenter, 120)
-    presenter.get_by_text(STRINGS["en"]["room.title"]).click()  # the expander
-    presenter.locator(".st-key-room_start button").click()
-    presenter.wait_for_function("() => [...document.querySelectorAll('code')].filter("
-                                "(c) => c.textContent.includes('room=')).length === 2", timeout=60_000)
-    link = next(c for c in presenter.locator("code").all_inner_texts() if "room=" in c and "key=" not in c)
-    return presenter, link.split("?", 1)[1]
+    audience, _ = start_room(presenter)
+    return presenter, audience.split("?", 1)[1]
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -116,7 +112,7 @@ def settle(pids: list[int], quiet: float = 0.05, longest_s: float = 120.0) -> No
 def measure(loop: Loop, presenter_url: str, member_urls: list[str], pids: list[int], browser, size: int,
             idle_s: float, wait_s: float, gentle: bool) -> dict:
     titles = [STRINGS["en"]["tour.s1.title"], STRINGS["en"]["tour.s2.title"]]
-    presenter, query = start_room(browser, presenter_url)
+    presenter, query = presenter_page(browser, presenter_url)
     members = loop.run(open_audience(member_urls, query, size, gentle, wait_s), wait_s + 60)
     try:
         opened = sum(1 for m in members if m.session.seen.runs_finished and not m.errors)

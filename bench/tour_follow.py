@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from explorer.present.i18n import STRINGS
-from tests.browser_support import AppServer, launch_browser, require_chromium, wait_idle
+from tests.browser_support import AppServer, launch_browser, require_chromium, start_room, wait_idle
 
 # Records in the page the first time (Date.now()) a heading starting with each step's title appears.
 WATCH_JS = """(titles) => {
@@ -69,11 +69,7 @@ def main() -> None:
                 presenter.goto(f"{server.url}/tour?step=1")
                 presenter.wait_for_selector(".st-key-tour_next button", timeout=120_000)
                 wait_idle(presenter, 120)
-                presenter.get_by_text(STRINGS["en"]["room.title"]).click()  # the expander
-                presenter.locator(".st-key-room_start button").click()
-                presenter.wait_for_function("() => [...document.querySelectorAll('code')].filter("
-                                            "(c) => c.textContent.includes('room=')).length === 2", timeout=60_000)
-                link = next(c for c in presenter.locator("code").all_inner_texts() if "key=" not in c)
+                link, _ = start_room(presenter)
                 audience = []
                 for _ in range(size):
                     page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()

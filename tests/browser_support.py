@@ -363,3 +363,17 @@ def open_from_sidebar(page, runs: RunWatch, href: str, timeout: float = 120.0) -
         page.wait_for_timeout(5)  # lets Playwright deliver the WebSocket's frames meanwhile
     page.wait_for_function(PAGE_SETTLED_JS, timeout=max(1.0, deadline - time.perf_counter()) * 1000, polling=20)
     return time.perf_counter() - started, runs.last_finished_at - started
+
+
+def start_room(page, lang: str = "en") -> tuple[str, str]:
+    """On the tour, as its presenter: open *Present to a room* and start one; returns (the audience's link, the
+    presenter's own)."""
+    from explorer.present.i18n import STRINGS
+
+    page.get_by_text(STRINGS[lang]["room.title"]).click()
+    page.get_by_role("button", name=STRINGS[lang]["room.start"]).click()
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMain\"] code')]"
+                           ".filter((c) => c.textContent.includes('room=')).length === 2", timeout=60_000)
+    links = page.locator('[data-testid="stMain"] code').all_inner_texts()
+    return (next(link for link in links if "room=" in link and "key=" not in link),
+            next(link for link in links if "key=" in link))

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from explorer.present.i18n import STRINGS
-from tests.browser_support import wait_idle
+from tests.browser_support import start_room, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -119,14 +119,8 @@ def test_the_audience_follows_the_presenter_and_a_wrong_secret_moves_nothing(ser
         presenter, audience, intruder = (context.new_page() for context in contexts)
         presenter.goto(f"{server.url}/tour?step=1")
         wait_for_step(presenter, 1)
-        presenter.get_by_text(STRINGS["en"]["room.title"]).click()
-        presenter.get_by_role("button", name=STRINGS["en"]["room.start"]).click()
-        presenter.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMain\"] code')]"
-                                    ".filter((c) => c.textContent.includes('room=')).length === 2", timeout=30_000)
+        audience_link, presenter_link = start_room(presenter)
         assert "key=" in presenter.url and "present=1" in presenter.url
-        links = presenter.locator('[data-testid="stMain"] code').all_inner_texts()
-        audience_link = next(link for link in links if "room=" in link and "key=" not in link)
-        presenter_link = next(link for link in links if "key=" in link)
 
         audience.goto(audience_link)
         wait_for_view(audience, 1)
@@ -179,12 +173,7 @@ def test_a_room_presented_in_chinese_is_followed_in_chinese(server, browser):
         presenter, audience = (context.new_page() for context in contexts)
         presenter.goto(f"{server.url}/tour?step=1&lang=zh")
         wait_for_step(presenter, 1, "zh")
-        presenter.get_by_text(STRINGS["zh"]["room.title"]).click()
-        presenter.get_by_role("button", name=STRINGS["zh"]["room.start"]).click()
-        presenter.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMain\"] code')]"
-                                    ".filter((c) => c.textContent.includes('room=')).length === 2", timeout=30_000)
-        links = presenter.locator('[data-testid="stMain"] code').all_inner_texts()
-        audience_link = next(link for link in links if "room=" in link and "key=" not in link)
+        audience_link, _ = start_room(presenter, "zh")
         assert "lang=zh" in audience_link
         audience.goto(audience_link)
         wait_for_view(audience, 1, "zh")

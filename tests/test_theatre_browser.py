@@ -11,8 +11,7 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from explorer.present.i18n import STRINGS
-from tests.browser_support import ROOT, AppServer, wait_for_map, wait_idle
+from tests.browser_support import ROOT, AppServer, start_room, wait_for_map, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -145,12 +144,7 @@ def test_the_tour_s_room_follows_the_presenter_s_epoch(theatre_server, browser):
     presenter = presenter_context.new_page()
     presenter.goto(f"{server.url}/tour?step=10")
     wait_epoch(presenter, 0)  # the step starts before training: the presenter plays or steps from there
-    presenter.get_by_text(STRINGS["en"]["room.title"]).click()
-    presenter.get_by_role("button", name=STRINGS["en"]["room.start"]).click()
-    presenter.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMain\"] code')]"
-                                ".filter((c) => c.textContent.includes('room=')).length === 2", timeout=30_000)
-    links = presenter.locator('[data-testid="stMain"] code').all_inner_texts()
-    audience_link = next(link for link in links if "room=" in link and "key=" not in link)
+    audience_link, _ = start_room(presenter)
 
     audience_context = browser.new_context(viewport={"width": 1400, "height": 1000})
     audience = audience_context.new_page()

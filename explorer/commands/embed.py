@@ -77,12 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"k-NN kept {measured.params['faithfulness']['knn_kept']:.1%}")
                 continue
             if args.force or not (folder / MAP_FILE).is_file():
-                start = time.perf_counter()
-                latent_map = compute_shipped_map(folder, args.n_neighbors, args.min_dist, args.seed,
-                                                 progress=placing_progress)
-                save_map(folder / MAP_FILE, latent_map)
-                print(f"{folder}: {latent_map.method} map of {len(latent_map.xy)} points "
-                      f"in {time.perf_counter() - start:.1f} s")
+                write_map(folder, args)
             if args.force or not (folder / GMM_FILE).is_file():
                 start = time.perf_counter()
                 try:
@@ -100,6 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def write_map(folder: Path, args) -> None:
+    """The checkpoint's map.npz (explorer.store.embed.compute_shipped_map), whole or not at all, and what it took."""
+    start = time.perf_counter()
+    latent_map = compute_shipped_map(folder, args.n_neighbors, args.min_dist, args.seed, progress=placing_progress)
+    save_map(folder / MAP_FILE, latent_map)
+    print(f"{folder}: {latent_map.method} map of {len(latent_map.xy)} points in {time.perf_counter() - start:.1f} s")
+
+
 def background_maps(args, folders) -> int:
     """--map-only: each folder's map.npz (UMAP), as the app's background job makes it (explorer.store.map_job): on
     the CPU the server leaves, ended with it; what went wrong is written for the pages to say."""
@@ -112,12 +115,7 @@ def background_maps(args, folders) -> int:
     for folder in map(Path, folders):
         try:
             if args.force or not (folder / MAP_FILE).is_file():
-                start = time.perf_counter()
-                latent_map = compute_shipped_map(folder, args.n_neighbors, args.min_dist, args.seed,
-                                                 progress=placing_progress)
-                save_map(folder / MAP_FILE, latent_map)
-                print(f"{folder}: {latent_map.method} map of {len(latent_map.xy)} points "
-                      f"in {time.perf_counter() - start:.1f} s")
+                write_map(folder, args)
         except ExplorerError as err:
             map_job.record_failure(folder, err.key, **err.fields)
             print(f"error: {err}", file=sys.stderr)
