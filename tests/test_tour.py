@@ -196,3 +196,33 @@ def test_presenter_mode_from_the_link_is_kept_and_can_be_turned_off():
 def test_anything_but_present_1_is_the_ordinary_layout(value):
     at = open_tour({"present": value})
     assert not presenter_css(at) and "present" not in at.query_params and at.title
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_every_step_the_presenter_shows_becomes_the_room_s_view(lang):
+    import gzip
+    import json
+
+    from explorer_app.room_routes import registry
+
+    clear_streamlit_caches()
+    presenter = open_tour({"step": "1"}, lang)
+    presenter.button(key="room_start").click().run()
+    room_id = presenter.query_params["room"]
+    for step in range(1, N_STEPS + 1):
+        if step > 1:
+            presenter.button(key="tour_next").click().run()
+        assert not presenter.exception, [e.value for e in presenter.exception]
+        view = registry().view(room_id)
+        document = json.loads(gzip.decompress(view.gzipped))
+        assert (document["step"], document["total"], document["lang"]) == (step, N_STEPS, lang)
+        text = json.dumps(document, ensure_ascii=False)
+        assert STRINGS[lang][f"tour.s{step}.title"] in text  # the step's heading, in the presenter's language
+        shown = [n.get("el") for n in _nodes(document["nodes"])]
+        assert shown.count("heading") >= 1 and any(k in shown for k in ("plotly", "images", "table", "alert")), shown
+
+
+def _nodes(nodes):
+    for node in nodes:
+        yield node
+        yield from _nodes(node.get("children", []))
