@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from explorer.present.i18n import STRINGS
 from tests.browser_support import ROOT, AppServer, start_room, wait_for_map, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -151,7 +152,8 @@ def test_the_tour_s_room_follows_the_presenter_s_epoch(theatre_server, browser):
     audience.goto(audience_link)
     view = audience.wait_for_selector("iframe[title*='room_view']", timeout=60_000).content_frame()
     view_epoch(view, 0)  # the presenter's shared view of the step: its frames, drawn in the audience's browser
-    assert view.locator("button").count() == 0  # led by the presenter: nothing to press
+    for control in ("theatre.back", "theatre.forward", "theatre.play"):  # led by the presenter: nothing to press
+        assert view.get_by_role("button", name=STRINGS["en"][control], exact=True).count() == 0
 
     presenter.locator(".st-key-theatre_next button").first.click()
     wait_epoch(presenter, 1)
