@@ -32,6 +32,10 @@ _frozen = False
 # process's command line, and lists only the pages that make sense for the objects shown.
 EMBEDDED = False
 _imported = False  # SHARED_IMPORTS, after the server's first page
+# Streamlit names a components-v1 component after the module that declares it (inspect.getmodule, which is not
+# thread-safe): sessions drawing their first page at once (a room joining a fresh server) declared them together,
+# and one of them failed ("module is None"). Every component is declared under this lock.
+DECLARING = threading.Lock()
 _first_page = threading.Lock()  # held while the server's first page is drawn and SHARED_IMPORTS imported
 
 

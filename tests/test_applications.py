@@ -26,6 +26,7 @@ from explorer.analysis.applications import (
     weights_fingerprint,
 )
 from explorer.commands.applications import main
+from explorer.present.i18n import t
 from tests.conftest import write_application_figures
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -231,8 +232,8 @@ def test_without_the_training_split_the_page_says_so_and_downloads_nothing(fake_
     at = open_applications("fashion-mnist")
     at.button(key="apps_compute").click().run()
     assert not at.exception
-    assert [e.value for e in at.error if e.value.startswith("Fashion-MNIST: its training images are not on this "
-                                                              "machine") and "dataset-fashion-mnist" in e.value]
+    said = t("reason.no_training_images", dataset="Fashion-MNIST", command="apt-get install dataset-fashion-mnist")
+    assert [e.value for e in at.error if said in e.value]  # the whole sentence, with the command that fixes it
     assert not [e.value for e in at.error if str(tmp_path) in e.value]
     assert not list(empty.rglob("*"))  # nothing was fetched into the data root
 

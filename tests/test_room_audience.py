@@ -120,3 +120,24 @@ def test_the_routes_refuse_what_is_not_a_room(server, room):
 def test_plotly_s_script_is_served_by_the_app_itself(server):
     with urllib.request.urlopen(f"{server.url}/_rooms/assets/plotly.min.js", timeout=30) as answer:
         assert answer.status == 200 and b"plotly" in answer.read(4096).lower()
+
+
+def test_a_room_joining_a_fresh_server_all_at_once_draws_every_page(tmp_path):
+    # a lecture hall opens its link together: the sessions' first pages run at once on a server that has drawn
+    # none (Streamlit's naming of the components is not thread-safe: explorer_app.DECLARING)
+    fresh = AppServer()
+    fresh.wait_healthy()
+
+    async def scenario():
+        sessions = [ProtocolSession(fresh.url, page, "") for page in ("", "tour") * 6]
+        try:
+            await asyncio.gather(*(s.open(120) for s in sessions))
+            await until(lambda: all(s.seen.runs_finished or s.seen.errors for s in sessions), 180, "every first page")
+            assert [s.seen.errors for s in sessions if s.seen.errors] == []
+        finally:
+            await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        fresh.stop()

@@ -39,6 +39,7 @@ from explorer.errors import BrowserDecoderUnavailable
 from explorer.present.figures import CLASS_COLOURS
 from explorer.present.i18n import t
 from explorer.store.catalog import ModelInfo
+from explorer_app import DECLARING
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
 
@@ -48,7 +49,8 @@ def _component():
     # Declared when first drawn, not on import: Streamlit names a component after the module that
     # declares it (inspect.getmodule, a walk over every loaded module, 0.1–0.2 s once per server), and
     # the map's first page has no use for it unless the flashlight is on.
-    return components.declare_component("browser_decoder", path=str(FRONTEND))
+    with DECLARING:
+        return components.declare_component("browser_decoder", path=str(FRONTEND))
 
 _FAILED = "_browser_decoder_failed"  # session key: the reason the browser could not decode, once it said so
 IMAGE_SIZE = 140  # CSS pixels of each decoded image

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from explorer_app import DECLARING
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
@@ -40,7 +42,8 @@ def _served_folder():
     # before the app's own imports, Streamlit's walk over the loaded modules to name it is short.
     import streamlit.components.v1 as components
 
-    return components.declare_component("map_chart", path=str(FRONTEND))
+    with DECLARING:
+        return components.declare_component("map_chart", path=str(FRONTEND))
 
 
 def plotly_script() -> dict:

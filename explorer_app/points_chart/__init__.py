@@ -36,6 +36,7 @@ from explorer.present.many_points import (
     thumbnail_sheet,
     to_unit_square,
 )
+from explorer_app import DECLARING
 from explorer_app.map_chart import keyboard_strings
 
 MAX_WEBGL_POINTS = 1_000_000  # points sent to a browser at most: 13 MB, drawn in a few seconds without a GPU
@@ -48,7 +49,8 @@ def _component():
     # declared when first drawn: only a map of many points needs it
     from pathlib import Path
 
-    return components.declare_component("points_chart", path=str(Path(__file__).resolve().parent / "frontend"))
+    with DECLARING:
+        return components.declare_component("points_chart", path=str(Path(__file__).resolve().parent / "frontend"))
 
 
 @dataclass

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import streamlit.components.v1 as components
 
+from explorer_app import DECLARING
+
 FRONTEND = Path(__file__).resolve().parent / "frontend"
 MAX_IMAGE_BYTES = 2 * 1024 * 1024  # a picture larger than this is left out of the shared view (said in its place)
 
@@ -218,6 +220,7 @@ def follower(room_id: str, strings: dict, height: int = 900) -> None:
     """The audience's view of a room: drawn in the browser from the room's shared document, moved by the server's
     events (no run of this page on a move)."""
     global _component
-    if _component is None:
-        _component = components.declare_component("room_view", path=str(FRONTEND))
+    with DECLARING:
+        if _component is None:
+            _component = components.declare_component("room_view", path=str(FRONTEND))
     _component(room=room_id, strings=strings, height=height, key="room_view", default=None)
