@@ -60,10 +60,6 @@ def max_streams() -> int:
         return MAX_STREAMS
 
 
-def streams_open() -> int:
-    return _streams["open"]
-
-
 async def events(request: Request) -> Response:
     room_id = request.path_params["room"]
     rooms = registry()
