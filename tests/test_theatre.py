@@ -589,3 +589,14 @@ def test_the_card_of_a_model_trained_on_what_ships_says_so(tmp_path, monkeypatch
     cells = [str(v) for table in at.table for v in table.value.to_numpy().ravel()]
     assert t("card.source_test", probe=theatre.PROBE_IMAGES) in cells
     clear_streamlit_caches()
+
+
+def test_the_worker_run_in_this_process_leaves_its_sigterm_handler_as_it_was(tmp_path, monkeypatch):
+    import signal
+
+    monkeypatch.setenv("EXPLORER_DATA", str(tmp_path / "empty"))
+    monkeypatch.setattr("explorer.data.datasets._copy_offline", lambda name, root: False)
+    before = signal.getsignal(signal.SIGTERM)
+    run = new_run(tmp_path / "zoo", TheatreRequest("mnist", ("ae",), **SMALL))
+    assert theatre.run_worker(run, tmp_path / "zoo") == 2
+    assert signal.getsignal(signal.SIGTERM) is before

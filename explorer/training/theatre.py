@@ -507,10 +507,13 @@ def _written_whole():
         raise WorkerEnded("the worker was told to end", key=_ending["key"])
 
 
-def end_with(parent: int | None) -> None:
-    """SIGTERM ends this worker as a resumable run; so does the end of ``parent``, the server that started it."""
-    signal.signal(signal.SIGTERM, _on_terminate)
+def end_with(parent: int | None):
+    """SIGTERM ends this worker as a resumable run; so does the end of ``parent``, the server that started it.
+    Returns the SIGTERM handler it replaced (run_worker puts it back: a test runs the worker in its own process)."""
+    _ending.update(key=None, held=False)
+    previous = signal.signal(signal.SIGTERM, _on_terminate)
     processes.end_with_parent(parent, on_gone=lambda: _ending.update(key="theatre.server_ended"))
+    return previous
 
 
 def run_worker(run: Path, zoo: Path, parent: int | None = None) -> int:
@@ -520,11 +523,14 @@ def run_worker(run: Path, zoo: Path, parent: int | None = None) -> int:
     from explorer.data.datasets import ZOO_ENV
 
     processes.yield_to_the_server()
-    end_with(parent)
+    previous = end_with(parent)
     zoos = [str(zoo), *(p for p in os.environ.get(ZOO_ENV, "").split(os.pathsep) if p and p != str(zoo))]
     os.environ[ZOO_ENV] = os.pathsep.join(zoos)  # the theatre's dataset is read back from its zoo
     try:
-        return _train(run, Path(zoo))
+        try:
+            return _train(run, Path(zoo))
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     except WorkerEnded as ended:  # stopped as a resumable run, from its last finished epoch
         status = read_status(run)
         write_status(run, Status("stopped", status.epoch, status.epochs, message=(ended.key, ("epoch", status.epoch))))
