@@ -2,6 +2,7 @@
 pages' own functions. Next / previous (Page Down / Page Up, the arrow keys: what a clicker sends), the
 step in the URL, and a room: a presenter's link moves every audience browser that follows it."""
 
+import contextlib
 import os
 
 import numpy as np
@@ -401,14 +402,19 @@ def room_role(rooms: Rooms) -> tuple[str | None, bool]:
     return room_id, secret is not None
 
 
+def take_shown(shown, n_images: int) -> None:
+    """This session's tour at what the room shows (its step and that step's values)."""
+    st.session_state[FOLLOWED] = shown.version
+    state.set_tour_step(shown.step)
+    apply_presets(shown.step, n_images, shown.values)
+
+
 def resume(rooms: Rooms, room_id: str, n_images: int) -> None:
     """The presenter's link opened anew (another tab, or after closing one): the room goes on where it is, rather
     than back to the first step."""
     shown = rooms.shown(room_id)
     if shown is not None:
-        st.session_state[FOLLOWED] = shown.version
-        state.set_tour_step(shown.step)
-        apply_presets(shown.step, n_images, shown.values)
+        take_shown(shown, n_images)
 
 
 def follow(rooms: Rooms, room_id: str, n_images: int) -> None:
@@ -417,9 +423,7 @@ def follow(rooms: Rooms, room_id: str, n_images: int) -> None:
     if shown is None or not st.session_state.get(FOLLOWING, True):
         return
     if st.session_state.get(FOLLOWED) != shown.version or st.session_state.get(state.TOUR_STEP) != shown.step:
-        st.session_state[FOLLOWED] = shown.version
-        state.set_tour_step(shown.step)
-        apply_presets(shown.step, n_images, shown.values)
+        take_shown(shown, n_images)
 
 
 @st.fragment(run_every=1.0)
@@ -478,9 +482,7 @@ def _broke_away(room_id: str, n_images: int) -> None:
     not this session's script)."""
     shown = room_registry().shown(room_id)
     if shown is not None and not st.session_state.get(FOLLOWING, True):
-        st.session_state[FOLLOWED] = shown.version
-        state.set_tour_step(shown.step)
-        apply_presets(shown.step, n_images, shown.values)
+        take_shown(shown, n_images)
 
 
 def room_panel(rooms: Rooms, room_id: str | None, presenter: bool, n_images: int = 0) -> None:
@@ -535,7 +537,8 @@ def render(page: PageInput) -> None:
 
     if audience:
         room_panel(rooms, room_id, presenter, n_images)
-    with room_view.capture() as captured:  # what the presenter draws is the room's shared view
+    # what the presenter draws is the room's shared view; nobody else's page is captured
+    with room_view.capture() if presenter else contextlib.nullcontext(room_view.Captured()) as captured:
         # The buttons come first: they exist as soon as the page does, so a clicker's key is never lost.
         previous, progress, following = st.columns([1, 5, 1], vertical_alignment="center")
         previous.button(t("tour.previous"), key="tour_prev", on_click=go_to, args=(step - 1, n_images),
