@@ -36,7 +36,7 @@ _PUBLIC = {
     "GaussianMixtureSampler": "explorer.samplers",
     "ModelConfig": "explorer.models.nets",
     "AutoEncoder": "explorer.models.nets",
-    "build_model": "explorer.models.nets",
+    "build_model": "explorer.models.registry",
     "KINDS": "explorer.models.kinds",
     "ExplorerError": "explorer.errors",
     "CheckpointError": "explorer.errors",

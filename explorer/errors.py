@@ -106,3 +106,7 @@ class ExportRefused(ExplorerError, ValueError):
 class EncodingFailed(ExplorerError):
     """A large image file that could not be encoded across workers (explorer.analysis.distributed): the file is
     not an array of images, or no Dask cluster could be reached. Nothing was written."""
+
+
+class RecommendationUnavailable(ExplorerError):
+    """What the Recommendation page reads (movies.json, a recommender's recommendation.npz) cannot be used."""

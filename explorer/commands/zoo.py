@@ -22,6 +22,7 @@ from pathlib import Path
 
 from explorer.commands.args import ArgumentParser, positive_int
 from explorer.data.datasets import DATASETS, pretrained_dir
+from explorer.data.movielens import NAME as MOVIELENS
 from explorer.errors import DatasetUnavailable
 from explorer.store.zoo import ZOO_EPOCHS, zoo_entries
 
@@ -102,7 +103,35 @@ def check(folder: Path) -> int:
                 views = views_status(info.folder, len(images), info.latent_dim)
                 print(f"  {info.name:20s} usable; views.npz "
                       f"{'stored' if views is None else views + ' (computed on first view: zoo precompute)'}")
+        if folder.resolve() == pretrained_dir().resolve():
+            usable += check_recommenders()
         return 0 if usable else 1
+
+
+def check_recommenders() -> int:
+    """Print MovieLens-100K's recommenders, usable or why not (their page's views, recommendation.npz, read
+    whole); the number usable."""
+    from explorer.errors import ExplorerError
+    from explorer.store.catalog import list_models
+    from explorer.store.recommendation import read_movies, read_page_views
+
+    try:
+        movies = read_movies()
+        print(f"{MOVIELENS}: MovieLens-100K, {len(movies['movies']):,} movies (the ratings are not shipped)")
+    except ExplorerError as err:
+        print(f"{MOVIELENS}: unusable, movies.json {err.reason}")
+        return 0
+    usable = 0
+    for info in list_models(MOVIELENS):
+        reason = info.reason
+        if not reason:
+            try:
+                read_page_views(info, len(movies["movies"]))
+            except ExplorerError as err:
+                reason = f"{err.file} {err.reason}"
+        usable += not reason
+        print(f"  {info.name:20s} " + (f"unusable: {reason}" if reason else "usable; recommendation.npz stored"))
+    return usable
 
 
 def precompute(folder: Path, force: bool) -> int:
@@ -203,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     for entry in chosen:
         print(f"== {entry.name}", flush=True)
         result = subprocess.run(entry.train_command(args.epochs, args.nproc_per_node), check=False)
-        if result.returncode == 0 and args.embed:
+        if result.returncode == 0 and args.embed and entry.embed_command() is not None:
             result = subprocess.run(entry.embed_command(), check=False)
         if result.returncode != 0:
             return result.returncode

@@ -18,6 +18,8 @@ class Kind:
     prior_generative: bool  # trained to fill N(0, I), so samples from the prior are meant to work
     denoising: bool  # trained on corrupted inputs against clean targets
     in_small_zoo: bool  # shipped at latent size 2 too, to be drawn as its own map
+    data: str = "images"  # what it reads: "images", or "ratings" (the recommenders, explorer.models.recommenders)
+    input: str = "image"  # one input: an "image", an "item"'s ratings by every user, or a "user"'s history
 
     @property
     def title_key(self) -> str:
@@ -45,8 +47,17 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          in_small_zoo=True),
     Kind("aae", regulariser="adversarial", posterior_variance=False, prior_generative=True, denoising=False,
          in_small_zoo=True),
+    # Recommendation, the survey's last application: autoencoders of ratings (explorer.models.recommenders)
+    Kind("autorec", regulariser=None, posterior_variance=False, prior_generative=False, denoising=False,
+         in_small_zoo=False, data="ratings", input="item"),
+    Kind("multdae", regulariser=None, posterior_variance=False, prior_generative=False, denoising=True,
+         in_small_zoo=False, data="ratings", input="user"),
+    Kind("multvae", regulariser="kl", posterior_variance=True, prior_generative=False, denoising=False,
+         in_small_zoo=False, data="ratings", input="user"),
 )}
 MODEL_KINDS = tuple(KINDS)
+IMAGE_KINDS = tuple(k for k, kind in KINDS.items() if kind.data == "images")
+RATINGS_KINDS = tuple(k for k, kind in KINDS.items() if kind.data == "ratings")
 # The plain autoencoder is what every regularised kind is compared with (the denoising lab's pair).
 BASELINE_KIND = "ae"
 # The kinds a page shows side by side by default: the plain bottleneck against the two generative ones.

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from explorer.data.corrupt import CORRUPTIONS, corrupt
-from explorer.models.kinds import KINDS, MODEL_KINDS
+from explorer.models.kinds import IMAGE_KINDS, KINDS
 from explorer.models.losses import gaussian_kl, imq_mmd
 
 # Upper bounds on what a config may ask for (a tampered config.json is refused, not allocated).
@@ -407,10 +407,11 @@ MODEL_CLASSES: tuple[type[AutoEncoder], ...] = (
     AdversarialAutoEncoder,
 )
 MODELS: dict[str, type[AutoEncoder]] = {cls.kind: cls for cls in MODEL_CLASSES}
-assert tuple(MODELS) == MODEL_KINDS, "explorer.models.kinds.KINDS must list the same kinds, in the same order"
+assert tuple(MODELS) == IMAGE_KINDS, "explorer.models.kinds.KINDS must list the same image kinds, in the same order"
 
 
 def build_model(config: ModelConfig) -> AutoEncoder:
+    """An image model (explorer.models.registry builds any kind, a recommender too)."""
     return MODELS[config.kind](config)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from explorer.data.datasets import all_datasets, zoo_of
+from explorer.data.movielens import NAME as MOVIELENS
 from explorer.models.custom import is_trusted
 from explorer.models.kinds import BASELINE_KIND, COMPARISON_KINDS, KINDS, MODEL_KINDS
 from explorer.present.i18n import t
@@ -130,8 +131,9 @@ def _test_figures(folder: Path) -> dict:
 
 
 def list_models(dataset: str, root: Path | None = None) -> list[ModelInfo]:
-    """Every checkpoint folder of ``dataset``, available or not, by latent size then kind."""
-    if dataset not in all_datasets():
+    """Every checkpoint folder of ``dataset`` (an image dataset, or MovieLens-100K's recommenders), available or
+    not, by latent size then kind."""
+    if dataset not in all_datasets() and dataset != MOVIELENS:
         return []
     root = Path(root or zoo_of(dataset)).resolve()
     base = root / dataset

@@ -19,7 +19,8 @@ from safetensors.torch import load_file, save_file
 
 from explorer.errors import CheckpointError
 from explorer.models.custom import custom_section, load_custom
-from explorer.models.nets import AutoEncoder, ModelConfig, build_model
+from explorer.models.nets import AutoEncoder, ModelConfig
+from explorer.models.registry import build_model, config_from_dict
 from explorer.store.folders import (
     CONFIG_FILE,
     FORMAT_VERSION,
@@ -87,7 +88,7 @@ def read_config(folder: Path) -> tuple[ModelConfig, dict]:
     if not isinstance(data.get("model"), dict):
         raise CheckpointError("has no 'model' section", path)
     try:
-        config = ModelConfig.from_dict(data["model"])
+        config = config_from_dict(data["model"])
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"invalid model config ({err})", path) from None
     return config, data
