@@ -25,11 +25,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from explorer.data.datasets import default_data_root  # noqa: E402
-from explorer.data.movielens import load_movielens  # noqa: E402
-from explorer.metrics.ranking import mae, ranking_figures, rmse  # noqa: E402
-from explorer.models.recommenders import RatingsConfig  # noqa: E402
-from explorer.training.recommend import TRAINING, measure, ratings_data, train_recommender  # noqa: E402
+from explorer.data.datasets import default_data_root
+from explorer.data.movielens import load_movielens
+from explorer.metrics.ranking import mae, ranking_figures, rmse
+from explorer.models.recommenders import RatingsConfig
+from explorer.training.recommend import TRAINING, measure, ratings_data, train_recommender
 
 
 def ours(kind: str, data, latent_dim: int, seed: int = 0) -> dict[str, float]:
