@@ -35,7 +35,8 @@ from explorer.training.recommend import TRAINING, measure, ratings_data, train_r
 def ours(kind: str, data, latent_dim: int, seed: int = 0) -> dict[str, float]:
     run = TRAINING[kind]
     model, _ = train_recommender(RatingsConfig(kind=kind, latent_dim=latent_dim), data.train, run["epochs"],
-                                 run["batch_size"], run["lr"], seed, validation=data.validation)
+                                 run["batch_size"], run["lr"], seed, validation=data.validation,
+                                 optimiser=run["optimiser"])
     return measure(model, data)
 
 

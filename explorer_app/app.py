@@ -51,11 +51,12 @@ PAGES = [
     st.Page(page_script("quality"), title=t("nav.quality"), icon=":material/leaderboard:", url_path="quality"),
     st.Page(page_script("own_image"), title=t("nav.own"), icon=":material/draw:", url_path="your-image"),
     st.Page(page_script("applications"), title=t("nav.apps"), icon=":material/insights:", url_path="applications"),
+    st.Page(page_script("recommend"), title=t("nav.rec"), icon=":material/movie:", url_path="recommendation"),
     st.Page(page_script("attributes"), title=t("nav.attr"), icon=":material/arrow_right_alt:", url_path="attributes"),
     st.Page(page_script("theatre"), title=t("nav.theatre"), icon=":material/model_training:", url_path="theatre"),
 ]
 if explorer_app.EMBEDDED:  # explorer.show: the pages of the shipped zoo, its training data and its training are left out
-    PAGES = [p for p in PAGES if p.url_path not in ("tour", "quality", "applications", "theatre")]
+    PAGES = [p for p in PAGES if p.url_path not in ("tour", "quality", "applications", "recommendation", "theatre")]
 # Streamlit serves the default page at "/" only; a typed or bookmarked "/map" (the map's
 # address before) would say "Page not found". This unlisted alias answers it, and sends the
 # browser on to the map's own address with the view its URL holds.

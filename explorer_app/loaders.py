@@ -35,6 +35,7 @@ from explorer.errors import (
     MixtureUnavailable,
     ViewsUnavailable,
 )
+from explorer.models.kinds import KINDS
 from explorer.present.i18n import t
 from explorer.store.catalog import ModelInfo, list_models
 from explorer.store.precomputed import has_posterior_variance
@@ -501,3 +502,48 @@ def warm_up(stop: threading.Event | None = None) -> None:
                 test_codes(info)
             except ExplorerError:
                 continue
+
+
+# The Recommendation page's: the shipped movies, the recommenders of MovieLens-100K and their stored views.
+
+@st.cache_resource(show_spinner=False)
+def _movies(stamp: int) -> dict:
+    from explorer.store.recommendation import movies_path, read_movies
+
+    doc = read_movies(movies_path())
+    doc["likes"] = np.array([m["likes"] for m in doc["movies"]], dtype=np.float64)
+    doc["labels"] = [f'{m["title"]} ({m["year"]})' if m["year"] else m["title"] for m in doc["movies"]]
+    return doc
+
+
+def movies() -> dict:
+    """movies.json, read once per server (RecommendationUnavailable if it cannot be), with each movie's label."""
+    from explorer.store.recommendation import movies_path
+
+    try:
+        stamp = movies_path().stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return _movies(stamp)
+
+
+def recommenders() -> list[ModelInfo]:
+    """MovieLens-100K's recommenders, in the registry's order of kinds."""
+    from explorer.data.movielens import NAME
+
+    return sorted(models_of(NAME), key=lambda m: list(KINDS).index(m.kind))
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _recommendation_views(identity: tuple, _info: ModelInfo) -> dict[str, np.ndarray]:
+    from explorer.store.recommendation import read_page_views
+
+    views = read_page_views(_info)
+    for array in views.values():
+        array.setflags(write=False)
+    return views
+
+
+def recommendation_views(info: ModelInfo) -> dict[str, np.ndarray]:
+    """A recommender's recommendation.npz, read once per server; RecommendationUnavailable if it cannot be."""
+    return _recommendation_views(info.identity, info)

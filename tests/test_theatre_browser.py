@@ -143,7 +143,7 @@ def test_the_tour_s_room_follows_the_presenter_s_epoch(theatre_server, browser):
     assert runs, "the first test's run"
     presenter_context = browser.new_context(viewport={"width": 1400, "height": 1000})
     presenter = presenter_context.new_page()
-    presenter.goto(f"{server.url}/tour?step=10")
+    presenter.goto(f"{server.url}/tour?step=11")
     wait_epoch(presenter, 0)  # the step starts before training: the presenter plays or steps from there
     audience_link, _ = start_room(presenter)
 

@@ -11,7 +11,7 @@ from explorer.present.i18n import LANGUAGES, STRINGS, set_language
 from tests.conftest import clear_streamlit_caches
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-N_STEPS = 10
+N_STEPS = 11
 
 
 @pytest.fixture(autouse=True)
@@ -81,7 +81,7 @@ def test_the_first_and_last_steps_cannot_go_further():
 
 def test_the_theatre_step_without_a_run_offers_to_start_the_tour_s_run(tmp_path, monkeypatch):
     monkeypatch.setenv("EXPLORER_THEATRE_ZOO", str(tmp_path / "empty"))
-    at = open_tour({"step": "10"})
+    at = open_tour({"step": "11"})
     assert not at.exception
     assert at.button(key="tour_theatre_start").label == STRINGS["en"]["tour.theatre_start"]
     assert any(i.value == STRINGS["en"]["tour.theatre_none"] for i in at.info)

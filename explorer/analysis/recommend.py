@@ -69,6 +69,12 @@ def _autorec_user(model, views: dict[str, np.ndarray], rated: dict[int, float]) 
     return w0 + delta[:-1], b0 + float(delta[-1])
 
 
+def autorec_predictions(model, views: dict[str, np.ndarray], rated: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    """I-AutoRec's stars for every movie for a visitor who gave ``rated``, and the visitor's decoder row."""
+    w, b = _autorec_user(model, views, rated)
+    return np.clip(views["item_vectors"].astype(np.float64) @ w + b, 1.0, 5.0), w
+
+
 def _on_map(views: dict[str, np.ndarray], code: np.ndarray) -> np.ndarray:
     return ((np.asarray(code, np.float64) - views["user_mean"]) @ views["user_axes"].T).astype(np.float32)
 
@@ -80,8 +86,7 @@ def recommend(model, views: dict[str, np.ndarray], rated: dict[int, float], like
     seen = np.zeros(len(likes), dtype=bool)
     seen[list(rated)] = True
     if KINDS[model.kind].input == "item":
-        w, b = _autorec_user(model, views, rated)
-        predicted = np.clip(views["item_vectors"].astype(np.float64) @ w + b, 1.0, 5.0)
+        predicted, w = autorec_predictions(model, views, rated)
         if not rated:
             items = popular_items(likes, n, seen)
             return Recommended(model.kind, items, predicted[items], _on_map(views, w), popular=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from explorer.commands.args import ArgumentParser, fail, positive_float, positive_int
 from explorer.errors import ExplorerError
-from explorer.models.kinds import MODEL_KINDS
+from explorer.models.kinds import IMAGE_KINDS
 from explorer.training import theatre
 
 
@@ -34,7 +34,7 @@ def build_parser() -> ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("start", help="start a run")
     start.add_argument("--dataset", required=True)
-    start.add_argument("--kinds", nargs="+", required=True, choices=MODEL_KINDS)
+    start.add_argument("--kinds", nargs="+", required=True, choices=IMAGE_KINDS)
     start.add_argument("--latent-dim", type=positive_int, default=2)
     start.add_argument("--epochs", type=positive_int, default=10)
     start.add_argument("--subset", type=positive_int, default=5000, help="training images (a seeded choice)")

@@ -46,8 +46,9 @@ HYPER_PARAMETERS = ("weight_decay", "dropout", "beta", "anneal_steps", "hidden")
 def settings(args) -> dict:
     """The training settings: the command line's, else the kind's defaults (TRAINING)."""
     defaults = TRAINING[args.model]
-    return {key: getattr(args, key) if getattr(args, key) is not None else defaults[key]
-            for key in ("epochs", "batch_size", "lr")}
+    run = {key: getattr(args, key) if getattr(args, key) is not None else defaults[key]
+           for key in ("epochs", "batch_size", "lr")}
+    return {**run, "optimiser": defaults["optimiser"]}
 
 
 def bottleneck_sizes(text: str | None) -> list[int]:
@@ -96,12 +97,12 @@ def train_ratings(args, parser) -> int:
             print(f"epoch {record['epoch']}: {shown}", file=sys.stderr)
     try:
         model, history = train_recommender(config, data.train, run["epochs"], run["batch_size"], run["lr"], args.seed,
-                                           log=log, validation=data.validation)
+                                           log=log, validation=data.validation, optimiser=run["optimiser"])
         curve = []
         for size in sizes:  # the bottleneck against the error, on the same split
             smaller, _ = train_recommender(RatingsConfig(**{**config.to_dict(), "latent_dim": size}), data.train,
                                            run["epochs"], run["batch_size"], run["lr"], args.seed,
-                                           validation=data.validation)
+                                           validation=data.validation, optimiser=run["optimiser"])
             curve.append({"latent_dim": size, **measure(round_to_storage(smaller), data)})
             print(f"bottleneck {size}: {curve[-1]}", file=sys.stderr)
     except KeyboardInterrupt:
@@ -126,7 +127,7 @@ def train_ratings(args, parser) -> int:
     }
     if curve:
         metrics["bottleneck"] = curve
-    training = {**run, "seed": args.seed, "optimiser": "Adam", "early_stopping": True, "test_fold": TEST_FOLD,
+    training = {**run, "seed": args.seed, "early_stopping": True, "test_fold": TEST_FOLD,
                 "inputs": len(data.train), "device": "cpu"}
     with tempfile.TemporaryDirectory() as tmp:
         views = Path(tmp) / PAGE_FILE

@@ -29,6 +29,7 @@ from explorer.models.nets import MAX_HIDDEN, MAX_LATENT_DIM, MAX_WEIGHT, _bounde
 
 MAX_VECTOR = 100_000  # users or items: the width of an input vector a config may ask for
 RATING_RANGE = (1.0, 5.0)
+DEFAULT_WEIGHT_DECAY = {"autorec": 300.0, "multdae": 1.0, "multvae": 0.0}
 
 
 @dataclass
@@ -39,7 +40,9 @@ class RatingsConfig:
     n_users: int = 943
     n_items: int = 1682
     hidden: int = 600  # Mult-*: the layer between the input and the code (Liang et al.'s [I → 600 → 200 → 600 → I])
-    weight_decay: float = 1.0  # I-AutoRec's λ, Mult-DAE's on its weights (Liang et al. § 4.3)
+    # I-AutoRec's λ (its eq. 2, per observed rating here; chosen on validation ratings: docs/zoo.md), Mult-DAE's on
+    # its weights; None: the kind's own (DEFAULT_WEIGHT_DECAY)
+    weight_decay: float | None = None
     dropout: float = 0.5  # Mult-*: the input's dropout (the DAE's corruption; the VAE's too)
     beta: float = 0.2  # Mult-VAE: the largest β of the annealing
     anneal_steps: int = 2_000  # Mult-VAE: updates from β = 0 to ``beta``
@@ -56,6 +59,8 @@ class RatingsConfig:
         self.hidden = _bounded_int("hidden width", self.hidden, 1, MAX_HIDDEN)
         self.anneal_steps = _bounded_int("anneal steps", self.anneal_steps, 0, 10_000_000)
         self.dropout = _bounded_float("dropout", self.dropout, 0.0, 0.95)
+        if self.weight_decay is None:
+            self.weight_decay = DEFAULT_WEIGHT_DECAY[self.kind]
         for name in ("weight_decay", "beta"):
             setattr(self, name, _bounded_float(name.replace("_", " "), getattr(self, name), 0.0, MAX_WEIGHT))
 

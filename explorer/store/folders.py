@@ -35,9 +35,10 @@ WEIGHTS_FILE = "model.safetensors"
 STATE_DICT_FILE = "model.pt"  # a model of your own architecture may keep a torch state dict (explorer.models.custom)
 METRICS_FILE = "metrics.json"
 FORMAT_VERSION = 1
-# Everything a checkpoint folder may hold: the checkpoint, and what embed writes beside it.
+RECOMMENDATION_FILE = "recommendation.npz"  # a recommender's page views (explorer.store.recommendation)
+# Everything a checkpoint folder may hold: the checkpoint, and what embed (or a recommender's training) writes beside it.
 CHECKPOINT_FILES = frozenset({CONFIG_FILE, WEIGHTS_FILE, METRICS_FILE, "map.npz", "gmm.npz", "views.npz", "applications.json",
-                              "decoder.onnx", "browser.json", STATE_DICT_FILE})
+                              "decoder.onnx", "browser.json", STATE_DICT_FILE, RECOMMENDATION_FILE})
 
 try:
     import fcntl

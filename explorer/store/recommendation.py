@@ -14,9 +14,9 @@ from explorer.data.movielens import GENRES, MOVIES_FILE, N_ITEMS, N_USERS
 from explorer.data.movielens import NAME as MOVIELENS
 from explorer.errors import RecommendationUnavailable
 from explorer.store.catalog import ModelInfo
+from explorer.store.folders import RECOMMENDATION_FILE as PAGE_FILE
 from explorer.store.npz import read_npz
 
-PAGE_FILE = "recommendation.npz"
 VIEW_ARRAYS = ("item_vectors", "movie_map", "user_codes", "user_map", "user_mean", "user_axes")
 
 

@@ -28,11 +28,15 @@ DEFAULT_RATING = 3.0  # an item or user with no training rating: Sedhain et al.'
 TEST_FOLD = 0
 VALIDATION_SHARE = 0.05
 # The defaults of each kind's training (docs/recommendation.md: how they were chosen)
+# I-AutoRec: full-batch L-BFGS (Sedhain et al. train with L-BFGS and RProp); the Mult-* models: Adam on batches of
+# 100 users, as Liang et al. do. An L-BFGS "epoch" is LBFGS_ITERATIONS of its iterations over all the items.
 TRAINING = {
-    "autorec": {"epochs": 150, "batch_size": 64, "lr": 3e-3},
-    "multdae": {"epochs": 200, "batch_size": 100, "lr": 1e-3},
-    "multvae": {"epochs": 200, "batch_size": 100, "lr": 1e-3},
+    "autorec": {"epochs": 40, "batch_size": 1682, "lr": 1.0, "optimiser": "lbfgs"},
+    "multdae": {"epochs": 200, "batch_size": 100, "lr": 1e-3, "optimiser": "adam"},
+    "multvae": {"epochs": 200, "batch_size": 100, "lr": 1e-3, "optimiser": "adam"},
 }
+OPTIMISERS = ("adam", "lbfgs")
+LBFGS_ITERATIONS = 20
 
 
 @dataclass(frozen=True)
@@ -79,31 +83,51 @@ def ratings_data(kind: str, ratings: Ratings, splits: dict[str, np.ndarray], fol
 
 
 def train_recommender(config: RatingsConfig, inputs: np.ndarray, epochs: int, batch_size: int, lr: float,
-                      seed: int = 0, log=None, validation: RatingsData | None = None,
+                      seed: int = 0, log=None, validation: RatingsData | None = None, optimiser: str = "adam",
                       ) -> tuple[torch.nn.Module, list[dict]]:
-    """Train a recommender on ``inputs`` (one row per input vector) with Adam; the epochs' mean loss terms.
-    With ``validation``, each epoch is measured on it and the best epoch's weights are the ones returned
-    (early stopping: RMSE for I-AutoRec, NDCG@100 for the Mult-* models)."""
+    """Train a recommender on ``inputs`` (one row per input vector); the epochs' mean loss terms.
+
+    ``optimiser``: "adam" on mini-batches of ``batch_size``, or "lbfgs" on the whole of ``inputs`` at once, an
+    epoch being LBFGS_ITERATIONS of its iterations (I-AutoRec's, as Sedhain et al. train it; ``lr`` and
+    ``batch_size`` unused). With ``validation``, each epoch is measured on it and the best epoch's weights
+    are the ones returned (early stopping: RMSE for I-AutoRec, NDCG@100 for the Mult-* models)."""
+    if optimiser not in OPTIMISERS:
+        raise ValueError(f"optimiser must be one of {', '.join(OPTIMISERS)}, not {optimiser!r}")
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     model = build_model(config)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     data = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float32))
+    if optimiser == "lbfgs":
+        steps = torch.optim.LBFGS(model.parameters(), lr=1.0, max_iter=LBFGS_ITERATIONS, history_size=10,
+                                  line_search_fn="strong_wolfe")
+    else:
+        steps = torch.optim.Adam(model.parameters(), lr=lr)
     history, step, best = [], 0, None
     for epoch in range(1, epochs + 1):
         model.train()
         started, totals, batches = time.perf_counter(), {}, 0
-        for batch in torch.randperm(len(data), generator=generator).split(batch_size):
+        batches_of = [torch.arange(len(data))] if optimiser == "lbfgs" else \
+            torch.randperm(len(data), generator=generator).split(batch_size)
+        for batch in batches_of:
             extra = {"beta": model.beta_at(step)} if hasattr(model, "beta_at") else {}
-            terms = model.loss(data[batch], **extra)
-            if not torch.isfinite(terms["loss"]):
-                raise TrainingDiverged(f"the loss stopped being finite at epoch {epoch}", key="reason.diverged",
-                                       epoch=epoch)
-            optimiser.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            optimiser.step()
+            found: dict[str, torch.Tensor] = {}
+
+            def closure(batch=batch, extra=extra, found=found, epoch=epoch):
+                steps.zero_grad(set_to_none=True)
+                terms = model.loss(data[batch], **extra)
+                if not torch.isfinite(terms["loss"]):
+                    raise TrainingDiverged(f"the loss stopped being finite in epoch {epoch}; nothing was saved",
+                                           key="reason.diverged_loss", epoch=epoch, lr=f"{lr:g}")
+                terms["loss"].backward()
+                found.update(terms)
+                return terms["loss"]
+            if optimiser == "lbfgs":
+                steps.step(closure)
+            else:
+                closure()
+                steps.step()
             step, batches = step + 1, batches + 1
-            for name, value in terms.items():
+            for name, value in found.items():
                 totals[name] = totals.get(name, 0.0) + float(value.detach())
         record = {"epoch": epoch, **{k: v / batches for k, v in totals.items()},
                   "seconds": round(time.perf_counter() - started, 3)}
@@ -172,8 +196,10 @@ def _pca(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         fitted.components_.astype(np.float32)
 
 
-def _movie_map(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, str]:
-    """The movies in 2-D: UMAP of their vectors (cosine), PCA where UMAP cannot run."""
+def _movie_map(vectors: np.ndarray, seed: int = 0, method: str = "umap") -> tuple[np.ndarray, str]:
+    """The movies in 2-D: UMAP of their vectors (cosine), or PCA (asked for, or where UMAP cannot run)."""
+    if method == "pca":
+        return _pca(vectors)[0], "pca"
     try:
         import umap
 
@@ -184,7 +210,8 @@ def _movie_map(vectors: np.ndarray, seed: int = 0) -> tuple[np.ndarray, str]:
 
 
 @torch.no_grad()
-def page_views(model: torch.nn.Module, data: RatingsData, seed: int = 0) -> dict[str, np.ndarray]:
+def page_views(model: torch.nn.Module, data: RatingsData, seed: int = 0, movie_map: str = "umap",
+               ) -> dict[str, np.ndarray]:
     """What the Recommendation page shows of a model, computed once and stored beside it (explorer.store.recommendation.PAGE_FILE):
     - ``item_vectors``: each movie's vector (I-AutoRec: its code; Mult-*: its row of the decoder's last layer);
     - ``movie_map``: those in 2-D; ``user_codes``: each user's code (I-AutoRec: their row of the decoder,
@@ -197,9 +224,9 @@ def page_views(model: torch.nn.Module, data: RatingsData, seed: int = 0) -> dict
     else:
         item_vectors = model.decoder[-1].weight.numpy().copy()
         user_codes = model.encode(torch.from_numpy(data.full)).numpy()
-    movie_map, method = _movie_map(item_vectors, seed)
+    xy, method = _movie_map(item_vectors, seed, movie_map)
     user_map, mean, axes = _pca(user_codes)
-    views = {"item_vectors": item_vectors.astype(np.float32), "movie_map": movie_map,
+    views = {"item_vectors": item_vectors.astype(np.float32), "movie_map": xy,
              "map_method": np.array(method), "user_codes": user_codes.astype(np.float32), "user_map": user_map,
              "user_mean": mean, "user_axes": axes}
     if KINDS[model.kind].posterior_variance:

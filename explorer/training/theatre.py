@@ -44,7 +44,7 @@ import numpy as np
 
 from explorer import processes
 from explorer.errors import DatasetUnavailable, TheatreRefused, TrainingDiverged, WorkerEnded
-from explorer.models.kinds import KINDS
+from explorer.models.kinds import IMAGE_KINDS, KINDS
 
 RUNS_FOLDER = ".theatre"  # inside the zoo: a dot folder, never taken for a dataset
 RUNS_ENV = "EXPLORER_THEATRE_RUNS"  # how many runs may train at once on this server (default 1)
@@ -84,7 +84,7 @@ class TheatreRequest:
         """This request, or a TheatreRefused naming the first value the theatre cannot take."""
         if not self.kinds or len(self.kinds) > MAX_KINDS or len(set(self.kinds)) != len(self.kinds):
             raise TheatreRefused(f"pick 1 to {MAX_KINDS} different kinds", key="theatre.bad_kinds", most=MAX_KINDS)
-        unknown = [k for k in self.kinds if k not in KINDS]
+        unknown = [k for k in self.kinds if k not in IMAGE_KINDS]  # the theatre trains image autoencoders
         if unknown:
             raise TheatreRefused(f"unknown kind {unknown[0][:20]!r}", key="theatre.unknown_kind", kind=unknown[0][:20])
         for name, value, lo, hi in (("latent_dim", self.latent_dim, 1, MAX_LATENT), ("epochs", self.epochs, 1, MAX_EPOCHS),

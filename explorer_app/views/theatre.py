@@ -9,7 +9,7 @@ import streamlit as st
 
 from explorer.data.datasets import DATASETS, all_datasets
 from explorer.errors import ExplorerError
-from explorer.models.kinds import KINDS, MODEL_KINDS
+from explorer.models.kinds import IMAGE_KINDS, KINDS
 from explorer.present.i18n import dataset_title, t
 from explorer.training import theatre
 from explorer_app import state
@@ -33,7 +33,7 @@ def new_run_form(dataset: str) -> str | None:
         left, middle, right = st.columns(3)
         chosen = left.selectbox(t("theatre.dataset"), choices, index=choices.index(dataset) if dataset in choices else 0,
                                 format_func=dataset_title)
-        kinds = middle.multiselect(t("theatre.kinds"), MODEL_KINDS, default=list(DEFAULT_KINDS),
+        kinds = middle.multiselect(t("theatre.kinds"), IMAGE_KINDS, default=list(DEFAULT_KINDS),
                                    max_selections=theatre.MAX_KINDS, format_func=lambda k: t(KINDS[k].title_key))
         latent = right.select_slider(t("theatre.latent"), theatre.LATENTS, value=2)
         left, middle, right = st.columns(3)

@@ -38,7 +38,8 @@ from explorer_app.theatre import Panel, run_label, run_panel, say
 from explorer_app.theatre import zoo as theatre_zoo
 from explorer_app.widgets import figure, image_picker, model_label
 
-N_STEPS = 10
+N_STEPS = 11
+THEATRE_STEP = 11
 # Each step's controls and the values it starts from: what a room carries from presenter to audience.
 PRESETS = {
     1: {"tour_image": 0, "tour_latent": 2},
@@ -50,7 +51,8 @@ PRESETS = {
     7: {"tour_image": 0, "tour_ellipse": 1.0},
     8: {"tour_a": 3, "tour_b": 2, "tour_steps": 8},
     9: {},
-    10: {"tour_run": "", "tour_epoch": 0},
+    10: {},
+    THEATRE_STEP: {"tour_run": "", "tour_epoch": 0},
 }
 # What a control accepts (a room's values are checked against it): its options, or its (lowest, highest).
 OPTIONS = {"tour_latent": (2, 16), "tour_size": (2, 16), "tour_noise": tuple(CORRUPTIONS), "tour_ellipse": (1.0, 2.0)}
@@ -335,6 +337,25 @@ def applications_step(page: PageInput) -> None:
     st.page_link(page_script("applications"), label=t("nav.apps"), icon=":material/insights:")
 
 
+def recommendation_step(page: PageInput) -> None:
+    from explorer_app.recommend_panels import movie_map_figure, open_recommenders
+
+    rec = open_recommenders()
+    if rec is None:
+        return
+    left, right = st.columns([3, 2])
+    info, _, views = rec.models[0]
+    with left:
+        st.markdown(t("pick.heading", label=t(f"rec.space.{info.kind}")))
+        figure(movie_map_figure(rec, views["movie_map"], None, None, height=440), "tour_movie_map", "tour_movie_map",
+               config={"displaylogo": False})
+    with right:
+        st.markdown(t("pick.heading", label=t("rec.learned_heading")))
+        table({t("rec.col_model"): [t(f"kind.{i.kind}") for i, _, _ in rec.models],
+               t("rec.col_figure"): [" · ".join(f"{k.upper()} {v:.3f}" for k, v in i.test.items()) for i, _, _ in rec.models]})
+    st.page_link(page_script("recommend"), label=t("nav.rec"), icon=":material/movie:")
+
+
 # The tour's own run of the training theatre: small enough to train within a lecture's minutes on a CPU.
 TOUR_RUN = {"kinds": ("vae", "wae"), "latent_dim": 2, "epochs": 10, "subset": 5000}
 ROOM_MOVER = "tour_room_mover"  # (room, secret) while this browser presents: a step that moves inside a fragment
@@ -369,7 +390,7 @@ def theatre_step(page: PageInput) -> None:
 
     def move_room(epoch: int) -> None:
         if mover is not None:  # the scrubber moves inside its fragment: the room moves with it
-            room_registry().move(*mover, 10, {"tour_run": run_id, "tour_epoch": epoch})
+            room_registry().move(*mover, THEATRE_STEP, {"tour_run": run_id, "tour_epoch": epoch})
 
     run_panel(run_id, Panel("tour_epoch", controls=not led, on_epoch=move_room,
                             on_drawn=share_panel if mover is not None else None))
@@ -377,7 +398,8 @@ def theatre_step(page: PageInput) -> None:
 
 
 STEPS = {1: bottleneck, 2: pca_step, 3: denoising_step, 4: sparse_contractive_step, 5: reparameterisation_step,
-         6: generating_step, 7: figure7_step, 8: map_step, 9: applications_step, 10: theatre_step}
+         6: generating_step, 7: figure7_step, 8: map_step, 9: applications_step, 10: recommendation_step,
+         THEATRE_STEP: theatre_step}
 
 
 # --- the room ----------------------------------------------------------------------------------
