@@ -236,7 +236,6 @@ def tastes_panel(rec: Recommenders, compact: bool = False) -> None:
         st.caption(t("rec.new_caption"))
     if not compact:
         you_on_the_map(rec, results)
-    keep_in_url()
 
 
 def you_on_the_map(rec: Recommenders, results: dict) -> None:

@@ -103,9 +103,7 @@ def ratings_in(folder: Path) -> list[str]:
         else:
             continue
         for name, array in arrays.items():
-            if N_RATINGS in array.shape:
-                found.append(name)
-            elif {N_USERS, N_ITEMS} <= set(array.shape) and np.isin(array, np.arange(6)).all():
+            if N_RATINGS in array.shape or {N_USERS, N_ITEMS} <= set(array.shape) and np.isin(array, np.arange(6)).all():
                 found.append(name)
     return found
 

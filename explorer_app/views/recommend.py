@@ -5,6 +5,7 @@ import streamlit as st
 
 from explorer.present.i18n import t
 from explorer_app.recommend_panels import (
+    keep_in_url,
     learned_panel,
     movie_map_panel,
     open_recommenders,
@@ -23,6 +24,7 @@ def render() -> None:
     tastes_panel(rec)
     movie_map_panel(rec)
     learned_panel(rec)
+    keep_in_url()  # the visitor's ratings and movie, for a link or a bookmark
 
 
 if __name__ == "__main__":

@@ -816,7 +816,7 @@ STRINGS: dict[str, str] = {
     "rec.clear": "Forget them all",
     "rec.nothing_rated": "You have rated nothing yet: these are the most liked movies (the most 4- and 5-star ratings). Rate a few to make them yours.",
     "rec.no_likes": "None of your ratings is a like (4 or 5 stars), so this model has no history to read: the most liked movies stand in.",
-    "rec.col_rank": "#",
+    "rec.col_rank": "rank",
     "rec.col_score": "score",
     "rec.new_caption": "🆕 marks a movie that was not in the list before your last change. Scores: I-AutoRec's predicted stars; the Mult-* models' probability of the movie in the multinomial over all movies.",
     "rec.you_heading": "Where you land among the 943 users",

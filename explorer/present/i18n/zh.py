@@ -818,7 +818,7 @@ STRINGS: dict[str, str] = {
     "rec.clear": "全部删除",
     "rec.nothing_rated": "你还没有评分：这里是最受喜爱的电影（4 星和 5 星评分最多）。评几部电影，让推荐属于你。",
     "rec.no_likes": "你的评分中没有“喜欢”（4 或 5 星），这个模型没有历史可读：由最受喜爱的电影代替。",
-    "rec.col_rank": "#",
+    "rec.col_rank": "名次",
     "rec.col_score": "得分",
     "rec.new_caption": "🆕 表示在你上一次修改之前不在列表中的电影。得分：I-AutoRec 为预测的星级；Mult-* 模型为该电影在所有电影的多项分布中的概率。",
     "rec.you_heading": "你在 943 位用户中的位置",
