@@ -3,6 +3,7 @@
     python -m explorer.data fetch movielens-100k
     pip install -r bench/requirements.txt
     python bench/recommendation.py [--folds 5] [--markdown]
+    python bench/recommendation.py --fold-in     # how the shipped I-AutoRec folds a visitor in
 
 Rating prediction, 5-fold cross-validation on explorer.data.movielens's folds: I-AutoRec (this package's
 training, at the paper's 500 hidden units and at 50) against scikit-surprise's SVD, SVD++ and item-based
@@ -119,17 +120,62 @@ def top_n_rows(ratings, splits) -> list[tuple[str, dict[str, float], float]]:
     return rows
 
 
+def fold_in_rows(ratings, splits, shrinkages=(1.0, 0.1, 0.01, 0.001), given=(3, 10), users=150) -> list[tuple]:
+    """How well the shipped I-AutoRec folds a new user in (explorer.analysis.recommend): users of the test fold,
+    each given ``k`` of their test ratings, their other test ratings predicted; the RMSE at each shrinkage of the
+    ridge's prior, and the mean user's (no rating given)."""
+    import explorer.analysis.recommend as fold_in
+    from explorer.store.catalog import find_model
+    from explorer.store.checkpoint import load_pretrained
+    from explorer.store.recommendation import read_page_views
+
+    info = find_model("movielens-100k", "autorec-z500")
+    model, views = load_pretrained(info.folder), read_page_views(info)
+    test = splits["fold"] == 0
+    rng = np.random.default_rng(0)
+    chosen = rng.choice(np.unique(ratings.users[test]), users, replace=False)
+    draws = {}
+    for user in chosen:
+        mine = rng.permutation(np.flatnonzero(test & (ratings.users == user)))
+        if len(mine) >= max(given) + 3:
+            draws[int(user)] = mine
+    rows, kept = [], fold_in.PRIOR_SHRINKAGE
+    try:
+        for shrinkage in (None, *shrinkages):
+            fold_in.PRIOR_SHRINKAGE = shrinkage or kept
+            figures = {}
+            for k in given:
+                errors = []
+                for mine in draws.values():
+                    shown, hidden = mine[:k], mine[max(given):]
+                    rated = {} if shrinkage is None else {int(ratings.items[i]): float(ratings.ratings[i]) for i in shown}
+                    predicted, _ = fold_in.autorec_predictions(model, views, rated)
+                    errors.append(predicted[ratings.items[hidden]] - ratings.ratings[hidden])
+                figures[k] = rmse(np.concatenate(errors), 0.0)
+            rows.append(("the mean user (nothing given)" if shrinkage is None else f"shrinkage {shrinkage:g}", figures))
+    finally:
+        fold_in.PRIOR_SHRINKAGE = kept
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5, choices=range(1, 6))
     parser.add_argument("--data-root", type=Path, default=None)
     parser.add_argument("--skip-ratings", action="store_true")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--fold-in", action="store_true", help="only: how the shipped I-AutoRec folds a new user in")
     args = parser.parse_args(argv)
     import torch
 
     torch.manual_seed(0)
     ratings, splits = load_movielens(args.data_root or default_data_root())
+    if args.fold_in:
+        rows = fold_in_rows(ratings, splits)
+        print("| prior | RMSE, 3 ratings given | RMSE, 10 given |\n| --- | --- | --- |")
+        for name, f in rows:
+            print(f"| {name} | {f[3]:.4f} | {f[10]:.4f} |")
+        return 0
     rating = [] if args.skip_ratings else rating_rows(ratings, splits, args.folds)
     ranking = top_n_rows(ratings, splits)
     if args.markdown:

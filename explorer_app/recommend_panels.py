@@ -225,7 +225,7 @@ def tastes_panel(rec: Recommenders, compact: bool = False) -> None:
             st.markdown(t("pick.heading", label=model_title(info)))
             if shown.popular and rated:
                 st.caption(t("rec.no_likes"))
-            scores = [f"{s:.2f} ★" if KINDS[info.kind].input == "item" else ("—" if np.isnan(s) else f"{s:.2f} %")
+            scores = [f"{s:.2f}\u00a0★" if KINDS[info.kind].input == "item" else ("—" if np.isnan(s) else f"{s:.2f} %")
                       for s in shown.scores]
             table({t("rec.col_rank"): list(range(1, len(shown.items) + 1)),
                    t("rec.col_movie"): [("🆕 " if before and i not in before else "") + rec.labels[i]
@@ -247,7 +247,8 @@ def you_on_the_map(rec: Recommenders, results: dict) -> None:
             go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", name=t("rec.users"),
                          marker={"size": 5, "color": "#7F8C8D", "opacity": 0.6}, hoverinfo="skip"),
             go.Scatter(x=[you[0]], y=[you[1]], mode="markers+text", name=t("rec.you"), text=[t("rec.you")],
-                       textposition="top center", marker={"size": 16, "symbol": "star", "color": "#D55E00"})])
+                       textposition="top center", marker={"size": 18, "symbol": "star", "color": "#D55E00",
+                                                                 "line": {"width": 1, "color": "black"}})])
         fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, showlegend=False,
                           title=model_title(info), xaxis={"visible": False}, yaxis={"visible": False})
         with column:
@@ -286,7 +287,9 @@ def learned_panel(rec: Recommenders) -> None:
     if curve:
         fig = go.Figure(go.Scatter(x=[c["latent_dim"] for c in curve], y=[c["rmse"] for c in curve],
                                    mode="lines+markers", name="RMSE", line={"color": "#D55E00"}))
-        fig.update_layout(height=360, title=t("rec.bottleneck_title"), xaxis={"type": "log", "title": t("rec.axis_code")},
+        sizes = [c["latent_dim"] for c in curve]
+        fig.update_layout(height=360, title=t("rec.bottleneck_title"),
+                          xaxis={"type": "log", "title": t("rec.axis_code"), "tickvals": sizes, "ticktext": sizes},
                           yaxis_title=t("rec.axis_rmse"), margin={"t": 40})
         with right:
             figure(fig, "autorec-bottleneck", "rec_bottleneck", config={"displaylogo": False})
@@ -306,11 +309,15 @@ def learned_panel(rec: Recommenders) -> None:
 
 
 def read_bottleneck(info: ModelInfo) -> list[dict]:
+    """I-AutoRec's curve of the code size against the test RMSE (metrics.json), the model's own size on it."""
     from explorer.store.checkpoint import read_metrics
 
     try:
         curve = read_metrics(info.folder).get("bottleneck", [])
     except ExplorerError:
         return []
-    return [c for c in curve if isinstance(c, dict) and isinstance(c.get("latent_dim"), int)
-            and isinstance(c.get("rmse"), float)]
+    points = {c["latent_dim"]: c for c in curve if isinstance(c, dict) and isinstance(c.get("latent_dim"), int)
+              and isinstance(c.get("rmse"), float)}
+    if points and isinstance(info.test.get("rmse"), float):
+        points.setdefault(info.latent_dim, {"latent_dim": info.latent_dim, "rmse": info.test["rmse"]})
+    return [points[size] for size in sorted(points)]

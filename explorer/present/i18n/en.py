@@ -821,7 +821,7 @@ STRINGS: dict[str, str] = {
     "rec.new_caption": "🆕 marks a movie that was not in the list before your last change. Scores: I-AutoRec's predicted stars; the Mult-* models' probability of the movie in the multinomial over all movies.",
     "rec.you_heading": "Where you land among the 943 users",
     "rec.you": "you",
-    "rec.you_caption": "Each map is a 2-D PCA of the users' codes (I-AutoRec: their vectors in its decoder; Mult-*: the codes of their histories); the star is yours, on the same axes, and moves as you rate.",
+    "rec.you_caption": "Each map is a 2-D PCA of the users' codes (I-AutoRec: their vectors in its decoder; Mult-*: the codes of their histories); the star is yours, on the same axes, and moves as you rate. I-AutoRec is item-based: a newcomer is a new row of its decoder, fitted to their ratings alone, so with a few ratings they stay near the average user and its list moves slowly; Mult-DAE and Mult-VAE encode a history in one pass, the reason Liang et al. made them user-based.",
     "rec.learned_heading": "What the autoencoders learned",
     "rec.learned_intro": "Each model measured on what it did not see: I-AutoRec on a fifth of the ratings (RMSE, MAE; lower is better); Mult-DAE and Mult-VAE on 100 held-out users, each given 80 % of their history, their other likes ranked among all movies (Recall@20, Recall@50, NDCG@100; higher is better), as their papers report.",
     "rec.col_model": "model",

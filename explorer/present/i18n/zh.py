@@ -823,7 +823,7 @@ STRINGS: dict[str, str] = {
     "rec.new_caption": "🆕 表示在你上一次修改之前不在列表中的电影。得分：I-AutoRec 为预测的星级；Mult-* 模型为该电影在所有电影的多项分布中的概率。",
     "rec.you_heading": "你在 943 位用户中的位置",
     "rec.you": "你",
-    "rec.you_caption": "每张图是用户编码的二维 PCA（I-AutoRec：用户在其解码器中的向量；Mult-*：用户历史的编码）；星号是你，坐标轴相同，随你的评分移动。",
+    "rec.you_caption": "每张图是用户编码的二维 PCA（I-AutoRec：用户在其解码器中的向量；Mult-*：用户历史的编码）；星号是你，坐标轴相同，随你的评分移动。 I-AutoRec 是基于物品的：新来者是其解码器中新的一行，只根据其评分拟合，所以只有几条评分时仍靠近平均用户，推荐列表变化缓慢；Mult-DAE 和 Mult-VAE 一次编码整段历史，这正是 Liang 等人把它们设计为基于用户的原因。",
     "rec.learned_heading": "自编码器学到了什么",
     "rec.learned_intro": "每个模型都在它没见过的数据上评估：I-AutoRec 在五分之一的评分上（RMSE、MAE，越低越好）；Mult-DAE 和 Mult-VAE 在 100 位留出用户上，每人给出 80% 的历史，在所有电影中为其其余喜欢的电影排序（Recall@20、Recall@50、NDCG@100，越高越好），与原论文的报告方式一致。",
     "rec.col_model": "模型",
