@@ -370,3 +370,60 @@ def test_build_model_builds_every_kind_of_the_registry():
         config = RatingsConfig(kind=kind, latent_dim=3, n_users=5, n_items=7, hidden=4) if spec.data == "ratings" \
             else ModelConfig(kind=kind, latent_dim=3)
         assert build_model(config).kind == kind
+
+
+# --- the zoo and the command line ------------------------------------------------------------------
+
+
+def test_the_zoo_knows_the_recommenders_and_how_each_is_trained():
+    from explorer.store.zoo import zoo_entries
+
+    entries = {e.name: e for e in zoo_entries()}
+    autorec, multvae = entries["movielens-100k/autorec-z500"], entries["movielens-100k/multvae-z200"]
+    command = autorec.train_command()
+    assert command[command.index("--model") + 1] == "autorec" and "--bottleneck" in command
+    assert "--epochs" not in command  # its kind's own (the best epoch on validation is kept)
+    assert "--bottleneck" not in multvae.train_command() and multvae.embed_command() is None
+    assert entries["mnist/vae-z16"].embed_command() is not None
+
+
+def test_the_zoo_check_reads_each_recommender_s_views_whole(tmp_path, monkeypatch, capsys):
+    import shutil
+    from pathlib import Path
+
+    from explorer.commands.zoo import check_recommenders
+
+    shipped = Path(__file__).resolve().parent.parent / "pretrained" / "movielens-100k"
+    shutil.copytree(shipped, tmp_path / "movielens-100k")
+    (tmp_path / "movielens-100k" / "multdae-z200" / "recommendation.npz").write_bytes(b"PK\x03\x04 cut short")
+    monkeypatch.setenv("EXPLORER_PRETRAINED", str(tmp_path))
+    assert check_recommenders() == 2
+    out = capsys.readouterr().out
+    assert "autorec-z500         usable" in out and "multvae-z200         usable" in out
+    assert "multdae-z200         unusable: recommendation.npz is damaged or truncated" in out
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--dataset", "mnist", "--model", "autorec"], "is a recommender: it trains on --dataset movielens-100k"),
+    (["--dataset", "movielens-100k", "--model", "vae"], "--dataset movielens-100k trains a recommender"),
+    (["--dataset", "mnist", "--model", "vae", "--bottleneck", "10"], "--bottleneck is a recommender's"),
+    (["--dataset", "movielens-100k", "--model", "multvae", "--bottleneck", "10"], "I-AutoRec's curve"),
+    (["--dataset", "movielens-100k", "--model", "autorec", "--bottleneck", "10,x"], "code sizes separated by commas"),
+])
+def test_the_training_command_refuses_a_recommender_on_the_wrong_data_in_one_line(argv, said, capsys):
+    from explorer.commands.train import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+def test_the_training_command_without_the_ratings_says_how_to_fetch_them(tmp_path, capsys):
+    from explorer.commands.train import main
+
+    assert main(["--dataset", "movielens-100k", "--model", "autorec", "--data-root", str(tmp_path),
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "python -m explorer.data fetch movielens-100k" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
