@@ -20,7 +20,7 @@ from explorer.errors import ExplorerError
 from explorer.models.kinds import KINDS
 from explorer.present.i18n import t
 from explorer.store.catalog import ModelInfo
-from explorer_app import loaders
+from explorer_app import loaders, state
 from explorer_app.page import show_error
 from explorer_app.panels import table
 from explorer_app.widgets import figure
@@ -194,7 +194,9 @@ def _clear() -> None:
     st.session_state[RATED_KEY] = {}
 
 
+@state.fragment
 def tastes_panel(rec: Recommenders, compact: bool = False) -> None:
+    """A fragment: a rating reruns this panel alone, not the movie map and the figures below it."""
     st.header(t("rec.tastes_heading"))
     st.caption(t("rec.tastes_intro"))
     rated: dict[int, float] = st.session_state.setdefault(RATED_KEY, {})
@@ -236,6 +238,7 @@ def tastes_panel(rec: Recommenders, compact: bool = False) -> None:
         st.caption(t("rec.new_caption"))
     if not compact:
         you_on_the_map(rec, results)
+    keep_in_url()
 
 
 def you_on_the_map(rec: Recommenders, results: dict) -> None:

@@ -21,6 +21,7 @@ does not pass is dropped (with a notice where a person would wonder). Pages neve
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -29,7 +30,14 @@ import numpy as np
 import streamlit as st
 
 from explorer.data.datasets import all_datasets, dataset_spec, first_dataset
-from explorer.present.i18n import DEFAULT_LANGUAGE, LANGUAGES, class_names, dataset_title, language_of_locale
+from explorer.present.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    class_names,
+    dataset_title,
+    language_of_locale,
+    set_language,
+)
 from explorer.store.catalog import ModelInfo
 
 DEFAULT_MODELS = ("vae-z16", "wae-z16", "ae-z16", "vae-z2")  # the first one shipped is the default
@@ -92,6 +100,19 @@ def language() -> str:
     else:
         st.query_params.pop("lang", None)
     return lang
+
+
+def fragment(func=None, *, run_every: float | None = None):
+    """``st.fragment``, drawn in the session's language. Each of Streamlit's script runs gets a thread of its own,
+    a fragment's rerun too, and app.py (which sets the language of a run) does not run before a fragment's:
+    without this, a click in a fragment of a Chinese page drew the panel again in English."""
+    def wrap(draw):
+        @functools.wraps(draw)
+        def in_language(*args, **kwargs):
+            set_language(language())
+            return draw(*args, **kwargs)
+        return st.fragment(in_language, run_every=run_every)
+    return wrap(func) if func is not None else wrap
 
 
 # --- dataset and model -------------------------------------------------------------------

@@ -90,12 +90,12 @@ def run_panel(run_id: str, panel: Panel) -> None:
         _still(run_id, panel)
 
 
-@st.fragment(run_every=TICK_S)
+@state.fragment(run_every=TICK_S)
 def _live(run_id: str, panel: Panel) -> None:
     _draw(run_id, panel, live=True)
 
 
-@st.fragment
+@state.fragment
 def _still(run_id: str, panel: Panel) -> None:
     _draw(run_id, panel, live=False)
 

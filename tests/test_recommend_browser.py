@@ -47,12 +47,16 @@ def test_search_rate_three_and_click_the_movie_map(server, page, lang):
     page.get_by_role("heading", name=words["rec.tastes_heading"]).wait_for(timeout=60_000)
     wait_idle(page)
     page.get_by_text(words["rec.nothing_rated"]).wait_for()
+    page.wait_for_function(f"(rank) => ({RECOMMENDED_JS})(rank).length === 3", arg=words["rec.col_rank"],
+                           timeout=60_000)
     before = page.evaluate(RECOMMENDED_JS, words["rec.col_rank"])
     assert len(before) == 3 and len(set(before)) == 1  # the most liked, for every model
     for title in ("Toy Story", "Empire Strikes Back", "Star Wars"):
         rate(page, title)
+    changed = f"""([rank, before]) => {{ const now = ({RECOMMENDED_JS})(rank);
+                                       return now.length === 3 && now.every((list, k) => list !== before[k]); }}"""
+    page.wait_for_function(changed, arg=[words["rec.col_rank"], before], timeout=60_000)
     after = page.evaluate(RECOMMENDED_JS, words["rec.col_rank"])
-    assert len(after) == 3 and all(a != b for a, b in zip(after, before))
     assert "Return of the Jedi" in " ".join(after)
     assert "rated=" in page.url and page.get_by_text(words["rec.nothing_rated"]).count() == 0
     # a click on Star Wars' point on the movie map opens it: its nearest movies, by similarity

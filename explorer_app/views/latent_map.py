@@ -130,7 +130,7 @@ def the_map(m: MapPage, info, whole: bool = False):
     return latent_map, map_caption(latent_map)
 
 
-@st.fragment(run_every=2.0)
+@state.fragment(run_every=2.0)
 def map_coming(info) -> None:
     """While a model's UMAP map is made in the background: the page again once it is there (or failed)."""
     if loaders.map_job(info).state != "running":
@@ -202,7 +202,7 @@ def fixed_point(m: MapPage, point: tuple, latent_map, models: list) -> None:
     st.image(shown, width=112, caption=captions, alt=[t("alt.decoded_at", model=c) for c in captions])
 
 
-@st.fragment
+@state.fragment
 def map_panel(m: MapPage) -> None:
     shown_models = [m.view.model] + [m.others[n] for n in m.compare if n in m.others]
     if m.use_flashlight and browser_decoder.failed() is None and flashlight_panel(m, shown_models):

@@ -9,7 +9,7 @@ from explorer.models.kinds import KINDS
 from explorer.present.i18n import t
 from explorer.samplers import NormalSampler
 from explorer.store.catalog import siblings
-from explorer_app import browser_decoder, loaders
+from explorer_app import browser_decoder, loaders, state
 from explorer_app.page import PageInput, explain, model_or_error, open_page
 from explorer_app.widgets import image_download, model_label, model_picker
 
@@ -102,7 +102,7 @@ def novelty_panel(view, samples) -> None:
         st.caption(t("sample.novelty_no_train", sample=float(np.median(distance))))
 
 
-@st.fragment  # a click on the plane reruns this panel only, not the grids above
+@state.fragment  # a click on the plane reruns this panel only, not the grids above
 def plane_flashlight(view, flat: list, reach: float) -> None:
     """The 2-D latent planes decoded under the pointer in the browser: one code, every latent-2 model at once."""
     if browser_decoder.failed() is not None:

@@ -448,7 +448,7 @@ def follow(rooms: Rooms, room_id: str, n_images: int) -> None:
         take_shown(shown, n_images)
 
 
-@st.fragment(run_every=1.0)
+@state.fragment(run_every=1.0)
 def watch(room_id: str) -> None:
     """Once a second: has the room moved? Then the whole page runs again and :func:`follow` takes it."""
     shown = room_registry().shown(room_id)

@@ -85,7 +85,7 @@ def render(page: PageInput) -> None:
                     st.session_state[key] = float(np.clip(value, lo, hi))
         return True
 
-    @st.fragment
+    @state.fragment
     def sliders_panel() -> None:
         if browser_sliders():
             return
