@@ -29,7 +29,9 @@ from explorer_app.widgets import figure
 GENRE_COLOURS = dict(zip(GENRES, ("#9E9E9E", "#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D", "#DA16FF", "#222A2A",
                                   "#B68100", "#750D86", "#EB663B", "#511CFB", "#00A08B", "#FB00D1", "#FC0080",
                                   "#B2828D", "#6C7C32", "#778AAE", "#862A16", "#A777F1")))
-RATED_KEY, MOVIE_KEY, PREVIOUS_KEY = "rec_rated", "rec_movie", "rec_previous"
+RATED_KEY, MOVIE_KEY, PREVIOUS_KEY, PART_KEY = "rec_rated", "rec_movie", "rec_previous", "rec_part"
+# The page's three parts, one drawn at a time (a chart costs the browser a quarter of a second: bench/recommendation_page.py)
+PARTS = ("tastes", "map", "learned")
 
 
 class Recommenders:
@@ -90,7 +92,37 @@ def rated_from_url(n_items: int) -> None:
                        icon=":material/link_off:")
 
 
+def part_from_url() -> str:
+    """The part the link opens (``part=tastes|map|learned``), once per session; a link with a movie opens the map."""
+    if "rec_part_from_url" not in st.session_state:
+        raw = st.query_params.get("part")
+        part = raw if raw in PARTS else ("map" if st.session_state.get(MOVIE_KEY) is not None else PARTS[0])
+        if raw is not None and raw not in PARTS:
+            st.warning(t("url.bad_value", field="part", value=str(raw)[:40], fallback=t(f"rec.part.{part}")),
+                       icon=":material/link_off:")
+        st.session_state["rec_part_from_url"] = part
+    return st.session_state["rec_part_from_url"]
+
+
+def part_tabs(default: str) -> dict:
+    """The three parts as tabs that rerun on a switch, only the open one drawn: {part: its tab, None if closed}."""
+    labels = {part: t(f"rec.part.{part}") for part in PARTS}
+    if st.session_state.get(PART_KEY) not in labels.values():  # the other language's label: not this widget's
+        st.session_state.pop(PART_KEY, None)
+    # the same default on every run (the widget is known by its arguments): the link's part, settled once
+    tabs = st.tabs(list(labels.values()), key=PART_KEY, on_change="rerun", default=labels[default])
+    return {part: tab for part, tab in zip(PARTS, tabs)}
+
+
+def open_part() -> str | None:
+    label = st.session_state.get(PART_KEY)
+    return next((part for part in PARTS if t(f"rec.part.{part}") == label), None)
+
+
 def keep_in_url() -> None:
+    part = open_part()
+    if part is not None:
+        st.query_params["part"] = part
     rated = st.session_state.get(RATED_KEY, {})
     if rated:
         st.query_params["rated"] = format_rated(rated)
@@ -110,7 +142,7 @@ def movie_map_figure(rec: Recommenders, xy: np.ndarray, genre: str | None, picke
         index = [i for i, m in enumerate(movies) if m["genres"][0] == name and (genre is None or genre in m["genres"])]
         if not index:
             continue
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(go.Scatter(  # SVG: 1,682 points draw sooner than a WebGL context starts
             x=xy[index, 0], y=xy[index, 1], mode="markers", name=t(f"genre.{name}"), customdata=index,
             text=[rec.labels[i] for i in index],
             hovertemplate=t("rec.hover") + "<extra></extra>",
@@ -125,7 +157,6 @@ def movie_map_figure(rec: Recommenders, xy: np.ndarray, genre: str | None, picke
 
 
 def movie_map_panel(rec: Recommenders, key: str = "rec_map") -> None:
-    st.header(t("rec.map_heading"))
     st.caption(t("rec.map_intro"))
     left, middle, right = st.columns([2, 2, 3])
     kinds = [m[0].kind for m in rec.models]
@@ -165,7 +196,7 @@ def picked_panel(rec: Recommenders, model, views: dict, picked: int) -> None:
         if autorec is not None:
             predicted = predicted_by_users(autorec[1], autorec[2], picked)
             xy = autorec[2]["user_map"]
-            fig = go.Figure(go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", name=t("rec.users"),
+            fig = go.Figure(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=t("rec.users"),
                                          marker={"size": 6, "color": predicted, "colorscale": "RdYlGn", "cmin": 1,
                                                  "cmax": 5, "colorbar": {"title": {"text": "★"}}},
                                          hovertemplate=t("rec.user_hover") + "<extra></extra>", text=predicted))
@@ -196,8 +227,7 @@ def _clear() -> None:
 
 @state.fragment
 def tastes_panel(rec: Recommenders, compact: bool = False) -> None:
-    """A fragment: a rating reruns this panel alone, not the movie map and the figures below it."""
-    st.header(t("rec.tastes_heading"))
+    """A fragment: a rating reruns this panel alone."""
     st.caption(t("rec.tastes_intro"))
     rated: dict[int, float] = st.session_state.setdefault(RATED_KEY, {})
     pick, stars, add = st.columns([4, 3, 1], vertical_alignment="bottom")
@@ -242,25 +272,77 @@ def tastes_panel(rec: Recommenders, compact: bool = False) -> None:
 
 
 def you_on_the_map(rec: Recommenders, results: dict) -> None:
+    """The visitor among the 943 users, one panel per model: one figure (a chart costs the browser more than a
+    panel does)."""
+    from plotly.subplots import make_subplots
+
     st.subheader(t("rec.you_heading"))
-    columns = st.columns(len(rec.models))
-    for column, (info, _, views) in zip(columns, rec.models):
+    fig = make_subplots(rows=1, cols=len(rec.models), subplot_titles=[model_title(i) for i, _, _ in rec.models])
+    for k, (info, _, views) in enumerate(rec.models, start=1):
         xy, you = views["user_map"], results[info.kind].code_xy
-        fig = go.Figure([
-            go.Scattergl(x=xy[:, 0], y=xy[:, 1], mode="markers", name=t("rec.users"),
-                         marker={"size": 5, "color": "#7F8C8D", "opacity": 0.6}, hoverinfo="skip"),
-            go.Scatter(x=[you[0]], y=[you[1]], mode="markers+text", name=t("rec.you"), text=[t("rec.you")],
-                       textposition="top center", marker={"size": 18, "symbol": "star", "color": "#D55E00",
-                                                                 "line": {"width": 1, "color": "black"}})])
-        fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, showlegend=False,
-                          title=model_title(info), xaxis={"visible": False}, yaxis={"visible": False})
-        with column:
-            figure(fig, f"you-{info.kind}", f"rec_you_{info.kind}", config={"displaylogo": False})
+        fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=t("rec.users"), hoverinfo="skip",
+                                 marker={"size": 5, "color": "#7F8C8D", "opacity": 0.6}), row=1, col=k)
+        fig.add_trace(go.Scatter(x=[you[0]], y=[you[1]], mode="markers+text", name=t("rec.you"), text=[t("rec.you")],
+                                 textposition="top center", marker={"size": 18, "symbol": "star", "color": "#D55E00",
+                                                                    "line": {"width": 1, "color": "black"}}),
+                      row=1, col=k)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
+    figure(fig, "you-among-the-users", "rec_you", config={"displaylogo": False})
     st.caption(t("rec.you_caption"))
 
 
+def learned_figure(rec: Recommenders) -> go.Figure | None:
+    """I-AutoRec's hidden ratings against its predictions, its bottleneck curve, and Mult-VAE's codes against the
+    prior: the panels there are stored figures for, in one figure."""
+    from plotly.subplots import make_subplots
+
+    autorec, vae = rec.by_kind("autorec"), rec.by_kind("multvae")
+    panels = []
+    if autorec is not None and "prediction_by_rating" in autorec[2]:
+        panels.append("by_rating")
+    curve = read_bottleneck(autorec[0]) if autorec is not None else []
+    if curve:
+        panels.append("bottleneck")
+    if vae is not None and "prior_map" in vae[2]:
+        panels.append("prior")
+    if not panels:
+        return None
+    titles = {"by_rating": t("rec.by_rating_title"), "bottleneck": t("rec.bottleneck_title"),
+              "prior": t("rec.prior_title")}
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[titles[p] for p in panels], horizontal_spacing=0.08)
+    for col, panel in enumerate(panels, start=1):
+        if panel == "by_rating":
+            spread = autorec[2]["prediction_by_rating"]
+            for r in range(5):
+                low, q1, median, q3, high = (float(v) for v in spread[r])
+                fig.add_trace(go.Box(x=[f"{r + 1} ★"], q1=[q1], median=[median], q3=[q3], lowerfence=[low],
+                                     upperfence=[high], name=f"{r + 1} ★", marker={"color": "#0072B2"},
+                                     showlegend=False), row=1, col=col)
+            fig.add_trace(go.Scatter(x=[f"{r} ★" for r in range(1, 6)], y=list(range(1, 6)), mode="lines+markers",
+                                     name=t("rec.perfect"), line={"dash": "dot", "color": "black"}), row=1, col=col)
+            fig.update_xaxes(title_text=t("rec.axis_true"), row=1, col=col)
+            fig.update_yaxes(title_text=t("rec.axis_predicted"), row=1, col=col)
+        elif panel == "bottleneck":
+            sizes = [c["latent_dim"] for c in curve]
+            fig.add_trace(go.Scatter(x=sizes, y=[c["rmse"] for c in curve], mode="lines+markers", name="RMSE",
+                                     line={"color": "#D55E00"}, showlegend=False), row=1, col=col)
+            fig.update_xaxes(type="log", title_text=t("rec.axis_code"), tickvals=sizes, ticktext=sizes, row=1, col=col)
+            fig.update_yaxes(title_text=t("rec.axis_rmse"), row=1, col=col)
+        else:
+            users, prior = vae[2]["user_map"], vae[2]["prior_map"]
+            fig.add_trace(go.Scatter(x=prior[:, 0], y=prior[:, 1], mode="markers", name=t("rec.prior_samples"),
+                                     marker={"size": 4, "color": "#56B4E9", "opacity": 0.5}), row=1, col=col)
+            fig.add_trace(go.Scatter(x=users[:, 0], y=users[:, 1], mode="markers", name=t("rec.prior_users"),
+                                     marker={"size": 4, "color": "#D55E00", "opacity": 0.7}), row=1, col=col)
+            fig.update_xaxes(title_text="PC 1", row=1, col=col)
+            fig.update_yaxes(title_text="PC 2", row=1, col=col)
+    fig.update_layout(height=420, margin={"t": 50}, legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
 def learned_panel(rec: Recommenders) -> None:
-    st.header(t("rec.learned_heading"))
     st.caption(t("rec.learned_intro"))
     rows = [(model_title(info), info.test) for info, _, _ in rec.models]
     table({t("rec.col_model"): [r[0] for r in rows],
@@ -270,45 +352,10 @@ def learned_panel(rec: Recommenders) -> None:
            "Recall@50": [f'{f["recall@50"]:.3f}' if "recall@50" in f else "—" for _, f in rows],
            "NDCG@100": [f'{f["ndcg@100"]:.3f}' if "ndcg@100" in f else "—" for _, f in rows]})
     st.caption(t("rec.figures_caption"))
-    autorec = rec.by_kind("autorec")
-    left, right = st.columns(2)
-    if autorec is not None and "prediction_by_rating" in autorec[2]:
-        spread = autorec[2]["prediction_by_rating"]
-        fig = go.Figure()
-        for r in range(5):
-            low, q1, median, q3, high = (float(v) for v in spread[r])
-            fig.add_trace(go.Box(x=[f"{r + 1} ★"], q1=[q1], median=[median], q3=[q3], lowerfence=[low],
-                                 upperfence=[high], name=f"{r + 1} ★", marker={"color": "#0072B2"}, showlegend=False))
-        fig.add_trace(go.Scatter(x=[f"{r} ★" for r in range(1, 6)], y=list(range(1, 6)), mode="lines+markers",
-                                 name=t("rec.perfect"), line={"dash": "dot", "color": "black"}))
-        fig.update_layout(height=360, title=t("rec.by_rating_title"), xaxis_title=t("rec.axis_true"),
-                          yaxis_title=t("rec.axis_predicted"), margin={"t": 40})
-        with left:
-            figure(fig, "autorec-by-rating", "rec_by_rating", config={"displaylogo": False})
-            st.caption(t("rec.by_rating_caption"))
-    curve = read_bottleneck(autorec[0]) if autorec is not None else []
-    if curve:
-        fig = go.Figure(go.Scatter(x=[c["latent_dim"] for c in curve], y=[c["rmse"] for c in curve],
-                                   mode="lines+markers", name="RMSE", line={"color": "#D55E00"}))
-        sizes = [c["latent_dim"] for c in curve]
-        fig.update_layout(height=360, title=t("rec.bottleneck_title"),
-                          xaxis={"type": "log", "title": t("rec.axis_code"), "tickvals": sizes, "ticktext": sizes},
-                          yaxis_title=t("rec.axis_rmse"), margin={"t": 40})
-        with right:
-            figure(fig, "autorec-bottleneck", "rec_bottleneck", config={"displaylogo": False})
-            st.caption(t("rec.bottleneck_caption"))
-    vae = rec.by_kind("multvae")
-    if vae is not None and "prior_map" in vae[2]:
-        users, prior = vae[2]["user_map"], vae[2]["prior_map"]
-        fig = go.Figure([
-            go.Scattergl(x=prior[:, 0], y=prior[:, 1], mode="markers", name=t("rec.prior_samples"),
-                         marker={"size": 5, "color": "#56B4E9", "opacity": 0.5}),
-            go.Scattergl(x=users[:, 0], y=users[:, 1], mode="markers", name=t("rec.prior_users"),
-                         marker={"size": 5, "color": "#D55E00", "opacity": 0.7})])
-        fig.update_layout(height=380, title=t("rec.prior_title"), margin={"t": 40},
-                          xaxis_title="PC 1", yaxis_title="PC 2")
-        figure(fig, "multvae-prior", "rec_prior", config={"displaylogo": False})
-        st.caption(t("rec.prior_caption"))
+    fig = learned_figure(rec)
+    if fig is not None:
+        figure(fig, "what-the-autoencoders-learned", "rec_learned", config={"displaylogo": False})
+        st.caption(" ".join(t(k) for k in ("rec.by_rating_caption", "rec.bottleneck_caption", "rec.prior_caption")))
 
 
 def read_bottleneck(info: ModelInfo) -> list[dict]:

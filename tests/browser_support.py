@@ -295,6 +295,8 @@ class RunWatch:
 
         self.finished = 0
         self.last_finished_at = 0.0  # time.perf_counter() when the last run's end reached the page
+        self.fragments_finished = 0  # runs of a fragment alone (a click inside one), counted apart
+        self.last_fragment_at = 0.0
         self._message = ForwardMsg
 
         def on_frame(payload) -> None:
@@ -308,6 +310,10 @@ class RunWatch:
                         msg.FINISHED_SUCCESSFULLY, msg.FINISHED_WITH_COMPILE_ERROR):
                     self.finished += 1
                     self.last_finished_at = time.perf_counter()
+                elif msg.WhichOneof("type") == "script_finished" and \
+                        msg.script_finished == msg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                    self.fragments_finished += 1
+                    self.last_fragment_at = time.perf_counter()
 
         page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
 

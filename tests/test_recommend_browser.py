@@ -6,21 +6,27 @@ from __future__ import annotations
 import pytest
 
 from explorer.present.i18n import STRINGS
+from explorer.store.recommendation import read_movies
 from tests.browser_support import wait_idle
 
 pytestmark = pytest.mark.browser
 
 MOVIE_MAP = ".st-key-rec_map .js-plotly-plot"
-# The page position of a movie's point on the movie map (its customdata is the movie's index), scrolled into view.
-MOVIE_PIXEL_JS = f"""(movie) => {{
+# A movie's point on the movie map with no other within 10 pixels, clear of the plot's edges and its modebar, so that a
+# click lands on it alone: [the movie's index (its customdata), x, y on the page], after scrolling the map into view.
+ISOLATED_MOVIE_JS = f"""() => {{
   const gd = document.querySelector('{MOVIE_MAP}');
   if (!gd || !gd._fullData) return null;
   gd.scrollIntoView({{block: 'center'}});
-  const L = gd._fullLayout, box = gd.getBoundingClientRect();
+  const L = gd._fullLayout, box = gd.getBoundingClientRect(), points = [];
+  const left = box.left + L._size.l, top = box.top + L._size.t;
   for (const t of gd._fullData) {{
-    if (!t.customdata) continue;
-    const k = Array.from(t.customdata).indexOf(movie);
-    if (k >= 0) return [box.left + L._size.l + L.xaxis.l2p(t.x[k]), box.top + L._size.t + L.yaxis.l2p(t.y[k])];
+    if (!t.customdata || t.visible !== true) continue;
+    for (let k = 0; k < t.x.length; k++) points.push([t.customdata[k], left + L.xaxis.l2p(t.x[k]), top + L.yaxis.l2p(t.y[k])]);
+  }}
+  const inside = (x, y) => x > left + 20 && x < left + L._size.w - 20 && y > top + 50 && y < top + L._size.h - 20;
+  for (const [movie, x, y] of points) {{
+    if (inside(x, y) && points.every(([m, u, v]) => m === movie || (u - x) ** 2 + (v - y) ** 2 > 100)) return [movie, x, y];
   }}
   return null;
 }}"""
@@ -44,7 +50,7 @@ def rate(page, title: str) -> None:
 def test_search_rate_three_and_click_the_movie_map(server, page, lang):
     words = STRINGS[lang]
     page.goto(f"{server.url}/recommendation?lang={lang}")
-    page.get_by_role("heading", name=words["rec.tastes_heading"]).wait_for(timeout=60_000)
+    page.get_by_role("tab", name=words["rec.part.tastes"]).wait_for(timeout=60_000)
     wait_idle(page)
     page.get_by_text(words["rec.nothing_rated"]).wait_for()
     page.wait_for_function(f"(rank) => ({RECOMMENDED_JS})(rank).length === 3", arg=words["rec.col_rank"],
@@ -59,11 +65,15 @@ def test_search_rate_three_and_click_the_movie_map(server, page, lang):
     after = page.evaluate(RECOMMENDED_JS, words["rec.col_rank"])
     assert "Return of the Jedi" in " ".join(after)
     assert "rated=" in page.url and page.get_by_text(words["rec.nothing_rated"]).count() == 0
-    # a click on Star Wars' point on the movie map opens it: its nearest movies, by similarity
+    # a click on a movie's point on the movie map opens it: its nearest movies, by similarity
+    page.get_by_role("tab", name=words["rec.part.map"]).click()
+    page.wait_for_url("**part=map**", timeout=60_000)
     page.wait_for_function(f"() => !!document.querySelector('{MOVIE_MAP}')", timeout=60_000)
-    x, y = page.evaluate(MOVIE_PIXEL_JS, 49)
+    movie, x, y = page.evaluate(ISOLATED_MOVIE_JS)
     page.mouse.move(x, y)
     page.mouse.click(x, y)
-    page.get_by_role("heading", name="Star Wars (1977)").wait_for(timeout=60_000)
+    title = read_movies()["movies"][movie]
+    label = f'{title["title"]} ({title["year"]})' if title["year"] else title["title"]
+    page.get_by_role("heading", name=label, exact=True).wait_for(timeout=60_000)
     page.get_by_text(words["rec.col_similarity"], exact=True).wait_for()
-    assert "movie=49" in page.url
+    page.wait_for_url(f"**movie={movie}**", timeout=60_000)

@@ -90,8 +90,7 @@ def test_the_page_speaks_chinese():
     assert not at.exception and not at.error
     assert at.title[0].value == STRINGS["zh"]["rec.title"]
     assert any(i.value == STRINGS["zh"]["rec.nothing_rated"] for i in at.info)
-    assert [h.value for h in at.header][:3] == [STRINGS["zh"][k] for k in
-                                                ("rec.tastes_heading", "rec.map_heading", "rec.learned_heading")]
+    assert [tab.label for tab in at.tabs] == [STRINGS["zh"][f"rec.part.{p}"] for p in ("tastes", "map", "learned")]
 
 
 @pytest.fixture
@@ -134,3 +133,16 @@ def test_the_tour_s_recommendation_step_draws_the_movie_map(lang):
     assert not at.exception and not at.error
     assert STRINGS[lang]["tour.s10.title"] in [h.value for h in at.header]
     assert any(STRINGS[lang]["kind.autorec"] in list(t.value.iloc[:, 0]) for t in at.table)
+
+
+def test_one_part_is_drawn_at_a_time_and_the_link_says_which():
+    at = open_recommendation({"part": "learned"})
+    assert not at.exception and not at.error
+    assert at.query_params["part"] == "learned"
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    assert len(specs) == 1 and "RMSE" in specs[0]  # the learned part's one figure; the other parts not drawn
+    assert recommended(at) == []
+    assert {"I-AutoRec · z500", "Mult-VAE · z200"} <= set(at.table[0].value[STRINGS["en"]["rec.col_model"]])
+    hostile = open_recommendation({"part": "../../etc"})
+    assert any("../../etc" in w.value and "part" in w.value for w in hostile.warning)
+    assert len(recommended(hostile)) == 3 and hostile.query_params["part"] == "tastes"

@@ -122,7 +122,7 @@ def predicted_by_users(model, views: dict[str, np.ndarray], item: int) -> np.nda
     picked: the model's, not the users' own, which are not shipped); None for the other kinds."""
     if KINDS[model.kind].input != "item":
         return None
-    code = torch.from_numpy(np.ascontiguousarray(views["item_vectors"][item][None], dtype=np.float32))
+    code = torch.from_numpy(np.array(views["item_vectors"][item][None], dtype=np.float32))  # a copy: views are read-only
     return model.decode(code).clamp(1.0, 5.0).numpy()[0]
 
 

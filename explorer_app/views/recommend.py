@@ -1,5 +1,5 @@
-"""Recommendation, the survey's last application: autoencoders of MovieLens-100K's ratings — the movie map, your
-tastes through each model, and what the autoencoders learned."""
+"""Recommendation, the survey's last application: autoencoders of MovieLens-100K's ratings — your tastes through
+each model, the movie map, and what the autoencoders learned, one part open at a time."""
 
 import streamlit as st
 
@@ -9,9 +9,13 @@ from explorer_app.recommend_panels import (
     learned_panel,
     movie_map_panel,
     open_recommenders,
+    part_from_url,
+    part_tabs,
     rated_from_url,
     tastes_panel,
 )
+
+PANELS = {"tastes": tastes_panel, "map": movie_map_panel, "learned": learned_panel}
 
 
 def render() -> None:
@@ -21,10 +25,11 @@ def render() -> None:
     if rec is None:
         return
     rated_from_url(len(rec.labels))
-    tastes_panel(rec)
-    movie_map_panel(rec)
-    learned_panel(rec)
-    keep_in_url()  # the visitor's ratings and movie, for a link or a bookmark
+    for part, tab in part_tabs(part_from_url()).items():
+        if tab.open:  # the closed parts are not drawn: their charts would cost the browser
+            with tab:
+                PANELS[part](rec)
+    keep_in_url()  # the visitor's ratings, movie and part, for a link or a bookmark
 
 
 if __name__ == "__main__":
