@@ -78,6 +78,7 @@ def load_once() -> None:
 # out: only a recompute imports it (numba, 5 s), and two recomputes import it in the same order.
 SHARED_IMPORTS = {
     "pandas": (),  # Plotly looks it up in sys.modules without the import lock
+    "plotly.subplots": ("make_subplots",),  # the Recommendation page's figures of several panels
     "torch": (),  # every page but the map's first view needs it (1.4 s), and it imports numpy's and scipy's modules
     "scipy": ("linalg",),
     "scipy.optimize": ("linear_sum_assignment",),
