@@ -9,7 +9,8 @@
    the median reported): the seconds until the page has settled (tests/browser_support.PAGE_SETTLED_JS), and in
    brackets until the end of its script's run reached the browser (the server's part).
 3. On the page, a movie rated: from the click on *Rate* until the three lists have changed (the tastes panel is
-   a fragment: the run is that panel's alone), and until the end of that run reached the browser.
+   a fragment: the run is that panel's alone), and until the end of that run reached the browser; and the
+   server's own run after a rating, timed in Streamlit's AppTest (the whole page's script, the fragment's and more).
 """
 
 from __future__ import annotations
@@ -72,6 +73,24 @@ LISTS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stTable"
   .map(t => t.querySelector('tbody').textContent).join('||')"""
 
 
+def server_run_of_a_rating(repeats: int = 7) -> float:
+    """Seconds of the server's script run after a click on *Rate*, in Streamlit's AppTest (the whole page's script:
+    more than the fragment's own run), the median over ``repeats`` movies."""
+    from streamlit.testing.v1 import AppTest
+
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    at.run()
+    at = at.switch_page("explorer_app/views/recommend.py").run()
+    times = []
+    for movie in range(repeats):
+        at.selectbox(key="rec_rate_movie").set_value(movie * 37).run()
+        started = time.perf_counter()
+        at.button(key="rec_add").click().run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def rate_and_wait(page, runs: RunWatch, title: str) -> tuple[float, float]:
     box = page.locator(".st-key-rec_rate_movie input")
     box.click()
@@ -130,17 +149,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args(argv)
     work = server_work()
+    run = server_run_of_a_rating()
     seen = browser_times(args.repeats)
     if args.markdown:
         print("| what | seconds (server's part) |\n| --- | --- |")
         print(f"| first visit after the server's start | {seen['first'][0]:.2f} ({seen['first'][1]:.2f}) |")
         print(f"| repeat visit (median of {args.repeats}) | {seen['repeat'][0]:.2f} ({seen['repeat'][1]:.2f}) |")
         print(f"| a rating, until the three lists change (median) | {seen['rating'][0]:.2f} ({seen['rating'][1]:.2f}) |")
+        print(f"| a rating, the server's run of the page's script (AppTest, median of 7) | {run:.3f} |")
         print("\n| ratings given | recommend(), three models (ms, median of 50) |\n| --- | --- |")
         for n, ms in work.items():
             print(f"| {n} | {ms:.1f} |")
     else:
-        print(seen, work)
+        print(seen, run, work)
     return 0
 
 
