@@ -356,6 +356,75 @@ def learned_panel(rec: Recommenders) -> None:
     if fig is not None:
         figure(fig, "what-the-autoencoders-learned", "rec_learned", config={"displaylogo": False})
         st.caption(" ".join(t(k) for k in ("rec.by_rating_caption", "rec.bottleneck_caption", "rec.prior_caption")))
+    cards_panel(rec)
+
+
+def cards_panel(rec: Recommenders) -> None:
+    """Each recommender's card: what it is, its loss, how it was trained and measured, its curves (drawn only once its
+    card is opened), and the command that trains it again."""
+    from explorer.store.checkpoint import read_config, read_metrics
+
+    st.subheader(t("rec.cards_heading"))
+    for info, _, _ in rec.models:
+        card = st.expander(model_title(info), key=f"rec_card_{info.kind}", on_change="rerun")
+        with card:
+            st.markdown(t(KINDS[info.kind].about_key))
+            try:
+                config, data = read_config(info.folder)
+                metrics = read_metrics(info.folder)
+            except ExplorerError as err:
+                show_error(err, model_title(info))
+                continue
+            st.markdown(t(f"rec.loss_{info.kind}", lam=config.weight_decay, beta=config.beta, dropout=config.dropout,
+                          anneal=config.anneal_steps))
+            training, train = data.get("training", {}), metrics.get("train", {})
+            st.markdown(t("rec.card_training", optimiser=str(training.get("optimiser", "Adam")),
+                          epochs=training.get("epochs", "?"), best=train.get("best_epoch", "?"),
+                          parameters=number(train.get("parameters"), ","), seconds=number(train.get("seconds_per_epoch"), ".2f")))
+            st.markdown(t("rec.card_protocol", protocol=t(f"rec.protocol.{KINDS[info.kind].input}")))
+            st.code(training_command(info, config, "bottleneck" in metrics), language="bash")
+            if card.open and metrics.get("history"):
+                figure(curves_figure(metrics["history"], KINDS[info.kind].input == "item"), f"{info.kind}-curves",
+                       f"rec_curves_{info.kind}", config={"displaylogo": False})
+
+
+def number(value, spec: str) -> str:
+    """A figure of metrics.json as the card writes it; "?" where the file holds something else (a hand-edited one)."""
+    return format(value, spec) if isinstance(value, (int, float)) and not isinstance(value, bool) else "?"
+
+
+def training_command(info: ModelInfo, config, with_curve: bool) -> str:
+    """The command that trains this recommender again (its zoo entry's, where it is one)."""
+    from explorer.models.recommenders import RatingsConfig
+    from explorer.store.zoo import BOTTLENECK_SIZES
+
+    words = ["python", "-m", "explorer.train", "--dataset", info.dataset, "--model", info.kind,
+             "--latent-dim", str(info.latent_dim)]
+    default = RatingsConfig(kind=info.kind, latent_dim=info.latent_dim)
+    for name in ("hidden", "weight_decay", "dropout", "beta", "anneal_steps"):
+        if getattr(config, name) != getattr(default, name) and not (info.kind == "multvae" and name == "weight_decay"):
+            words += [f"--{name.replace('_', '-')}", f"{getattr(config, name):g}"]
+    if with_curve:
+        words += ["--bottleneck", BOTTLENECK_SIZES]
+    return " ".join(words)
+
+
+def curves_figure(history: list[dict], rating_error: bool) -> go.Figure:
+    """The training loss per epoch, and the validation figure the best epoch was chosen on (a second axis)."""
+    epochs = [h["epoch"] for h in history]
+    fig = go.Figure(go.Scatter(x=epochs, y=[h.get("loss") for h in history], mode="lines", name=t("rec.curve_loss")))
+    if any("validation" in h for h in history):
+        sign = 1.0 if rating_error else -1.0  # the Mult-* models' is stored as −NDCG@100 (what is minimised)
+        fig.add_trace(go.Scatter(x=epochs, y=[sign * h["validation"] if "validation" in h else None for h in history],
+                                 mode="lines", yaxis="y2", line={"dash": "dot"},
+                                 name=t("rec.curve_rmse" if rating_error else "rec.curve_ndcg")))
+    best = next((h["epoch"] for h in history if h.get("best")), None)
+    if best is not None:
+        fig.add_vline(x=best, line={"color": "#7F8C8D", "dash": "dash"}, annotation_text=t("rec.curve_best"))
+    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, xaxis_title=t("rec.axis_epoch"),
+                      yaxis_title=t("rec.curve_loss"), legend={"orientation": "h", "y": -0.3},
+                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False})
+    return fig
 
 
 def read_bottleneck(info: ModelInfo) -> list[dict]:

@@ -146,3 +146,16 @@ def test_one_part_is_drawn_at_a_time_and_the_link_says_which():
     hostile = open_recommendation({"part": "../../etc"})
     assert any("../../etc" in w.value and "part" in w.value for w in hostile.warning)
     assert len(recommended(hostile)) == 3 and hostile.query_params["part"] == "tastes"
+
+
+def test_each_recommender_has_its_card_with_the_command_that_trains_it_again():
+    at = open_recommendation({"part": "learned"})
+    assert not at.exception and not at.error
+    cards = [e.label for e in at.expander]
+    assert cards == ["I-AutoRec · z500", "Mult-DAE · z200", "Mult-VAE · z200"]
+    commands = [c.value for c in at.code]
+    assert commands[0] == ("python -m explorer.train --dataset movielens-100k --model autorec --latent-dim 500 "
+                           "--bottleneck 10,20,50,100,200,300")
+    assert commands[2] == "python -m explorer.train --dataset movielens-100k --model multvae --latent-dim 200"
+    assert any("λ = 300" in m.value for m in at.markdown)  # I-AutoRec's loss, as it was trained
+    assert len(at.get("plotly_chart")) == 1  # a card's curves are drawn only once it is opened
