@@ -383,8 +383,12 @@ def cards_panel(rec: Recommenders) -> None:
                           parameters=number(train.get("parameters"), ","), seconds=number(train.get("seconds_per_epoch"), ".2f")))
             st.markdown(t("rec.card_protocol", protocol=t(f"rec.protocol.{KINDS[info.kind].input}")))
             st.code(training_command(info, config, "bottleneck" in metrics), language="bash")
-            if card.open and metrics.get("history"):
-                figure(curves_figure(metrics["history"], KINDS[info.kind].input == "item"), f"{info.kind}-curves",
+            history = metrics.get("history")
+            history = [h for h in history if isinstance(h, dict) and isinstance(h.get("epoch"), int)
+                       and all(isinstance(h.get(k, 0.0), (int, float)) for k in ("loss", "validation"))] \
+                if isinstance(history, list) else []
+            if card.open and history:
+                figure(curves_figure(history, KINDS[info.kind].input == "item"), f"{info.kind}-curves",
                        f"rec_curves_{info.kind}", config={"displaylogo": False})
 
 
