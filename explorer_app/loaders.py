@@ -491,14 +491,18 @@ def warm_up(stop: threading.Event | None = None) -> None:
     """Load every available model of every open dataset and read (or compute) its test codes, so that a page's first
     visit finds them in memory; a model that cannot be loaded is left for its page to report. Ends early, between
     two models, once ``stop`` is set. The recommenders first: three models, a fraction of a second."""
+    import explorer_app
     from explorer.data.datasets import all_datasets
 
     try:
-        movies()
-        for info in recommenders():
-            if info.available and not (stop is not None and stop.is_set()):
-                model(info)
-                recommendation_views(info)
+        for info in [] if explorer_app.EMBEDDED else recommenders():  # explorer.show lists no Recommendation page
+            if not info.available:
+                continue
+            movies()
+            if stop is not None and stop.is_set():
+                return
+            model(info)
+            recommendation_views(info)
     except ExplorerError:
         pass  # the Recommendation page says what is wrong
     for dataset in all_datasets():

@@ -326,7 +326,7 @@ def learned_figure(rec: Recommenders) -> go.Figure | None:
             fig.update_yaxes(title_text=t("rec.axis_predicted"), row=1, col=col)
         elif panel == "bottleneck":
             sizes = [c["latent_dim"] for c in curve]
-            fig.add_trace(go.Scatter(x=sizes, y=[c["rmse"] for c in curve], mode="lines+markers", name="RMSE",
+            fig.add_trace(go.Scatter(x=sizes, y=[c["rmse"] for c in curve], mode="lines+markers", name=t("rec.axis_rmse"),
                                      line={"color": "#D55E00"}, showlegend=False), row=1, col=col)
             fig.update_xaxes(type="log", title_text=t("rec.axis_code"), tickvals=sizes, ticktext=sizes, row=1, col=col)
             fig.update_yaxes(title_text=t("rec.axis_rmse"), row=1, col=col)
@@ -336,8 +336,8 @@ def learned_figure(rec: Recommenders) -> go.Figure | None:
                                      marker={"size": 4, "color": "#56B4E9", "opacity": 0.5}), row=1, col=col)
             fig.add_trace(go.Scatter(x=users[:, 0], y=users[:, 1], mode="markers", name=t("rec.prior_users"),
                                      marker={"size": 4, "color": "#D55E00", "opacity": 0.7}), row=1, col=col)
-            fig.update_xaxes(title_text="PC 1", row=1, col=col)
-            fig.update_yaxes(title_text="PC 2", row=1, col=col)
+            fig.update_xaxes(title_text=t("rec.axis_pc", n=1), row=1, col=col)
+            fig.update_yaxes(title_text=t("rec.axis_pc", n=2), row=1, col=col)
     fig.update_layout(height=420, margin={"t": 50}, legend={"orientation": "h", "y": -0.25})
     return fig
 
@@ -345,12 +345,10 @@ def learned_figure(rec: Recommenders) -> go.Figure | None:
 def learned_panel(rec: Recommenders) -> None:
     st.caption(t("rec.learned_intro"))
     rows = [(model_title(info), info.test) for info, _, _ in rec.models]
+    figures = {"rmse": ".4f", "mae": ".4f", "recall@20": ".3f", "recall@50": ".3f", "ndcg@100": ".3f"}
     table({t("rec.col_model"): [r[0] for r in rows],
-           "RMSE": [f'{f["rmse"]:.4f}' if "rmse" in f else "—" for _, f in rows],
-           "MAE": [f'{f["mae"]:.4f}' if "mae" in f else "—" for _, f in rows],
-           "Recall@20": [f'{f["recall@20"]:.3f}' if "recall@20" in f else "—" for _, f in rows],
-           "Recall@50": [f'{f["recall@50"]:.3f}' if "recall@50" in f else "—" for _, f in rows],
-           "NDCG@100": [f'{f["ndcg@100"]:.3f}' if "ndcg@100" in f else "—" for _, f in rows]})
+           **{t(f"rec.figure.{name}"): [format(f[name], spec) if isinstance(f.get(name), float) else "—" for _, f in rows]
+              for name, spec in figures.items()}})
     st.caption(t("rec.figures_caption"))
     fig = learned_figure(rec)
     if fig is not None:

@@ -13,7 +13,7 @@ from safetensors.torch import save_file
 from explorer.analysis.inverse import blend, epsilon, held_out_split, inverse_error, knn_weights, map_to_code
 from explorer.analysis.latent import decode
 from explorer.commands import browser_decoder as bd_command
-from explorer.models.kinds import MODEL_KINDS
+from explorer.models.kinds import IMAGE_KINDS
 from explorer.models.nets import ModelConfig, build_model
 from explorer.store import browser_decoder as bd
 from explorer.store.checkpoint import load_pretrained, round_to_storage
@@ -32,7 +32,7 @@ def zoo(tmp_path, monkeypatch) -> Path:
 # --- the export -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", IMAGE_KINDS)  # the recommenders decode no picture
 def test_onnx_runtime_decodes_as_pytorch_does_for_every_kind(kind):
     torch.manual_seed(1)
     model = build_model(ModelConfig(kind=kind, dataset="mnist", latent_dim=3)).eval()

@@ -19,7 +19,7 @@ BUILT_PREFIXES = ("kind.", "noise.", "dataset.", "class.", "unavailable.", "erro
                   "interp.spherical", "trav.base_", "sample.gmm_", "fig7.reads_", "card.loss_", "card.jacobian_",
                   "card.test_", "card.term_", "streamlit.", "tour.s1.", "tour.s2.", "tour.s3.", "tour.s4.", "tour.s5.", "tour.s6.", "tour.s7.", "tour.s8.", "tour.s9.", "card.fid_", "quality.col_", "apps.step_", "own.source_", "own.waiting_",
                   "own.bad_", "own.step_", "own.steps_", "browser.failed_", "browser.unavailable_", "map.nn_euclidean",
-                  "map.nn_cosine", "projection.", "sample.novelty_train", "sample.novelty_test", "attr.source_", "attr.take_", "genre.", "rec.space.", "rec.part.", "rec.loss_", "rec.protocol.", "tour.s10.", "tour.s11.")
+                  "map.nn_cosine", "projection.", "sample.novelty_train", "sample.novelty_test", "attr.source_", "attr.take_", "genre.", "rec.space.", "rec.part.", "rec.loss_", "rec.protocol.", "rec.figure.", "tour.s10.", "tour.s11.")
 ENGLISH = STRINGS[DEFAULT_LANGUAGE]
 
 

@@ -27,7 +27,8 @@ from explorer.metrics.ranking import ndcg_at_k, recall_at_k, rmse, top_k
 from explorer.models.recommenders import ItemAutoRec, MultDAE, MultVAE, RatingsConfig
 from explorer.models.registry import build_model, config_from_dict
 from explorer.store.checkpoint import load_pretrained, save_pretrained
-from explorer.training.recommend import measure, page_views, ratings_data, train_recommender
+from explorer.store.recommendation import read_page_views
+from explorer.training.recommend import measure, ratings_data, train_recommender, write_page_views
 
 
 def low_rank_ratings(n_users=120, n_items=60, density=0.5, seed=0) -> tuple[Ratings, np.ndarray]:
@@ -167,12 +168,11 @@ def small_recommenders(tmp_path_factory):
         data = ratings_data(kind, ratings, splits)
         config = RatingsConfig(kind=kind, latent_dim=latent, hidden=16, weight_decay=1.0)
         model, _ = train_recommender(config, data.train, 5, 200, 1e-2, optimiser="lbfgs" if kind == "autorec" else "adam")
-        views = page_views(model, data, movie_map="pca")
-        path = root / "views.npz"
-        np.savez_compressed(path, **views)
+        path = write_page_views(model, data, root / "views.npz", movie_map="pca")
         folder = save_pretrained(model, root / config.name, metrics={"test": measure(model, data)},
                                  extra_files={"recommendation.npz": path})
-        saved[kind] = (model, views, ModelInfo("movielens-100k", config.name, folder, kind, latent))
+        info = ModelInfo("movielens-100k", config.name, folder, kind, latent)
+        saved[kind] = (model, read_page_views(info), info)
     return saved
 
 
@@ -189,19 +189,25 @@ def test_a_recommender_saves_and_rebuilds_itself(small_recommenders):
 
 
 def test_the_page_views_are_read_whole_or_refused(small_recommenders, tmp_path):
-    from explorer.store.recommendation import read_page_views
-
     _, views, info = small_recommenders["multvae"]
     read = read_page_views(info)
     assert read["movie_map"].shape == (1682, 2) and read["prior_map"].shape == (943, 2)
     # a visitor's code lands where the users' codes do: the stored axes project the users onto their map
     projected = (read["user_codes"] - read["user_mean"]) @ read["user_axes"].T
     assert np.allclose(projected, read["user_map"], atol=1e-3)
-    broken = {**views, "movie_map": views["movie_map"][:10]}
-    np.savez(tmp_path / "recommendation.npz", **broken)
+    # what the weights hold is not stored twice: the movies' vectors are the decoder's rows
+    with np.load(info.folder / "recommendation.npz", allow_pickle=False) as stored:
+        assert "item_vectors" not in stored.files and stored["user_codes"].dtype == np.float16
+    assert np.array_equal(read["item_vectors"], load_pretrained(info.folder).decoder[-1].weight.detach().numpy())
     from explorer.store.catalog import ModelInfo
 
+    broken = {**views, "movie_map": views["movie_map"][:10]}
+    np.savez(tmp_path / "recommendation.npz", **broken)
     with pytest.raises(RecommendationUnavailable, match="movie_map"):
+        read_page_views(ModelInfo("movielens-100k", "x", tmp_path, "multvae", 4))
+    # a folder whose weights are gone cannot give the movies' vectors: said, not raised as a KeyError
+    np.savez(tmp_path / "recommendation.npz", **{k: v for k, v in views.items() if k != "item_vectors"})
+    with pytest.raises(RecommendationUnavailable, match="weights"):
         read_page_views(ModelInfo("movielens-100k", "x", tmp_path, "multvae", 4))
 
 

@@ -365,6 +365,7 @@ def test_stopping_the_server_ends_the_warm_up_between_two_models(monkeypatch):
             explorer_app._warm_up_stop.set()  # what stop_warm_up() does, while the second model loads
 
     monkeypatch.setattr("explorer.data.datasets.all_datasets", lambda: ["a", "b"])
+    monkeypatch.setattr(loaders, "recommenders", list)
     monkeypatch.setattr(loaders, "available_models", lambda dataset: [f"{dataset}1", f"{dataset}2", f"{dataset}3"])
     monkeypatch.setattr(loaders, "model", load)
     monkeypatch.setattr(loaders, "test_codes", lambda info: None)

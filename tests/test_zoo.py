@@ -18,12 +18,12 @@ def test_the_zoo_ships_models():
 
 
 def test_the_zoo_lists_every_kind_at_latent_16_and_the_generative_ones_at_2():
-    from explorer.models.kinds import KINDS
+    from explorer.models.kinds import IMAGE_KINDS
     from explorer.store.zoo import zoo_entries
 
     names = {e.name for e in zoo_entries()}
     for dataset in DATASETS:
-        assert {f"{dataset}/{kind}-z16" for kind in KINDS} <= names
+        assert {f"{dataset}/{kind}-z16" for kind in IMAGE_KINDS} <= names
         assert {f"{dataset}/{kind}-z2" for kind in ("ae", "vae", "wae", "aae")} <= names
 
 
@@ -32,7 +32,8 @@ def test_the_shipped_zoo_stays_under_its_size_budget():
 
     root = Path(__file__).resolve().parent.parent / "pretrained"
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-    assert size <= 60_000_000, f"pretrained/ is {size / 1e6:.1f} MB"
+    # the image zoo (57 MB) and the recommenders of MovieLens-100K (14 MB: 11 MB of weights)
+    assert size <= 72_000_000, f"pretrained/ is {size / 1e6:.1f} MB"
 
 
 @pytest.mark.parametrize("info", SHIPPED, ids=lambda m: f"{m.dataset}/{m.name}")

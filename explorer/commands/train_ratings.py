@@ -17,7 +17,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from explorer.commands.args import fail
@@ -35,9 +34,9 @@ from explorer.training.recommend import (
     TEST_FOLD,
     TRAINING,
     measure,
-    page_views,
     ratings_data,
     train_recommender,
+    write_page_views,
 )
 
 HYPER_PARAMETERS = ("weight_decay", "dropout", "beta", "anneal_steps", "hidden")
@@ -130,8 +129,7 @@ def train_ratings(args, parser) -> int:
     training = {**run, "seed": args.seed, "early_stopping": True, "test_fold": TEST_FOLD,
                 "inputs": len(data.train), "device": "cpu"}
     with tempfile.TemporaryDirectory() as tmp:
-        views = Path(tmp) / PAGE_FILE
-        np.savez_compressed(views, **page_views(model, data, seed=args.seed))
+        views = write_page_views(model, data, Path(tmp) / PAGE_FILE, seed=args.seed)
         try:
             save_pretrained(model, out, metrics=metrics, training=training, extra_files={PAGE_FILE: views})
         except (CheckpointError, OSError) as err:

@@ -6,7 +6,8 @@
     python -m explorer.zoo train --all            # retrain everything, one entry after the other
     python -m explorer.zoo train --missing --embed   # … and precompute each one's map.npz and gmm.npz
     python -m explorer.zoo check DIR              # what the app can open in a zoo folder, and why not
-    python -m explorer.zoo precompute [DIR] [--force]   # store each checkpoint's map.npz and views.npz (what pages need at once)
+    python -m explorer.zoo precompute [DIR] [--force]   # store each checkpoint's map.npz and views.npz (what pages need at once),
+                                                  # and the recommenders' recommendation.npz (from the fetched ratings)
 
 Each entry is trained by ``python -m explorer.train`` with the settings below, so a
 checkpoint's config.json and this list say the same thing.
@@ -103,7 +104,7 @@ def check(folder: Path) -> int:
                 views = views_status(info.folder, len(images), info.latent_dim)
                 print(f"  {info.name:20s} usable; views.npz "
                       f"{'stored' if views is None else views + ' (computed on first view: zoo precompute)'}")
-        if folder.resolve() == pretrained_dir().resolve():
+        if folder.resolve() == pretrained_dir().resolve() and (pretrained_dir() / MOVIELENS).is_dir():
             usable += check_recommenders()
         return 0 if usable else 1
 
@@ -179,7 +180,48 @@ def precompute(folder: Path, force: bool) -> int:
                     failed += 1
                     continue
                 print(f"{name}/{info.name}: views.npz written in {time.perf_counter() - start:.1f} s", flush=True)
+        if folder.resolve() == pretrained_dir().resolve():
+            failed += precompute_recommenders(force)
         return 1 if failed else 0
+
+
+def precompute_recommenders(force: bool) -> int:
+    """Store each MovieLens-100K recommender's recommendation.npz that is missing or unreadable (all with ``force``):
+    it needs the ratings (explorer.data fetch movielens-100k); the number that failed."""
+    from explorer.data.datasets import default_data_root
+    from explorer.data.movielens import load_movielens
+    from explorer.errors import ExplorerError
+    from explorer.store.catalog import list_models
+    from explorer.store.checkpoint import load_pretrained
+    from explorer.store.recommendation import PAGE_FILE, read_page_views
+    from explorer.training.recommend import ratings_data, write_page_views
+
+    todo = []
+    for info in list_models(MOVIELENS):
+        try:
+            if not force:
+                read_page_views(info)
+                print(f"{MOVIELENS}/{info.name}: {PAGE_FILE} up to date")
+                continue
+        except ExplorerError:
+            pass
+        todo.append(info)
+    if not todo:
+        return 0
+    try:
+        ratings, splits = load_movielens(default_data_root())
+    except ExplorerError as err:
+        print(f"{MOVIELENS}: skipped, {err.reason}", file=sys.stderr)
+        return len(todo)
+    failed = 0
+    for info in todo:
+        try:
+            write_page_views(load_pretrained(info.folder), ratings_data(info.kind, ratings, splits), info.folder / PAGE_FILE)
+            print(f"{MOVIELENS}/{info.name}: {PAGE_FILE} written", flush=True)
+        except ExplorerError as err:
+            print(f"{MOVIELENS}/{info.name}: failed, {err.reason}", file=sys.stderr)
+            failed += 1
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -212,22 +212,21 @@ def _movie_map(vectors: np.ndarray, seed: int = 0, method: str = "umap") -> tupl
 @torch.no_grad()
 def page_views(model: torch.nn.Module, data: RatingsData, seed: int = 0, movie_map: str = "umap",
                ) -> dict[str, np.ndarray]:
-    """What the Recommendation page shows of a model, computed once and stored beside it (explorer.store.recommendation.PAGE_FILE):
-    - ``item_vectors``: each movie's vector (I-AutoRec: its code; Mult-*: its row of the decoder's last layer);
-    - ``movie_map``: those in 2-D; ``user_codes``: each user's code (I-AutoRec: their row of the decoder,
-      Mult-*: the code of their history), ``user_map`` its 2-D PCA (``user_mean``, ``user_axes``: a visitor's
-      code lands on it); Mult-VAE: ``prior_map``, samples of N(0, I) on the same axes;
-    - I-AutoRec: ``item_bias`` (its ratings' offset per user is the decoder's bias) and ``prediction_by_rating``."""
+    """What the Recommendation page shows of a model, computed once and stored beside it
+    (explorer.store.recommendation.PAGE_FILE; its reader says what each array is). What needs the ratings is
+    stored (float16 where it is a vector per movie or user): I-AutoRec's movie codes, the Mult-* models' user
+    codes, the maps; what is in the weights is not stored twice (the reader takes it from model.safetensors)."""
     if KINDS[model.kind].input == "item":
         item_vectors = model.encode(torch.from_numpy(data.full)).numpy()
         user_codes = model.decoder.weight.numpy().copy()
+        stored = {"item_vectors": item_vectors.astype(np.float16)}
     else:
         item_vectors = model.decoder[-1].weight.numpy().copy()
         user_codes = model.encode(torch.from_numpy(data.full)).numpy()
+        stored = {"user_codes": user_codes.astype(np.float16)}
     xy, method = _movie_map(item_vectors, seed, movie_map)
     user_map, mean, axes = _pca(user_codes)
-    views = {"item_vectors": item_vectors.astype(np.float32), "movie_map": xy,
-             "map_method": np.array(method), "user_codes": user_codes.astype(np.float32), "user_map": user_map,
+    views = {**stored, "movie_map": xy, "map_method": np.array(method), "user_map": user_map,
              "user_mean": mean, "user_axes": axes}
     if KINDS[model.kind].posterior_variance:
         prior = np.random.default_rng(seed).standard_normal((len(user_codes), user_codes.shape[1]))
@@ -235,3 +234,17 @@ def page_views(model: torch.nn.Module, data: RatingsData, seed: int = 0, movie_m
     if KINDS[model.kind].input == "item":
         views["prediction_by_rating"] = prediction_by_rating(model, data)
     return views
+
+
+def write_page_views(model: torch.nn.Module, data: RatingsData, path, seed: int = 0, movie_map: str = "umap"):
+    """``page_views`` written to ``path`` whole (a temporary file, then renamed over it)."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, **page_views(model, data, seed, movie_map))
+    tmp.chmod(0o644)
+    os.replace(tmp, path)
+    return path
