@@ -37,6 +37,7 @@ CONTENT = {
     "your-image": {},
     "applications": {"charts": 3, "images": 10, "tables": 4},
     "attributes": {"charts": 3, "images": 25},
+    "recommendation": {"charts": 1, "tables": 3},  # its first part: the three lists and the visitor among the users
     "theatre": {},  # no run in the tests' theatre zoo: the form and its note (tests/test_theatre_browser.py trains)
 }
 
@@ -47,7 +48,9 @@ def title_keys() -> dict[str, str]:
     keys = {}
     for script, path in re.findall(r'st\.Page\(page_script\("(\w+)"\).*?url_path=(?:"([\w-]+)"|MAP_PATH)', app):
         page = (ROOT / "explorer_app" / "views" / f"{script}.py").read_text(encoding="utf-8")
-        keys[path or "latent-map"] = re.search(r'open_page\("([\w.]+)"', page).group(1)
+        # open_page("…") draws a page's title; a page that needs no image dataset (Recommendation) draws its own
+        found = re.search(r'open_page\("([\w.]+)"', page) or re.search(r'st\.title\(t\("([\w.]+)"\)\)', page)
+        keys[path or "latent-map"] = found.group(1)
     return keys
 
 
