@@ -82,6 +82,7 @@ async def switch_laps(url: str, app: bool, repeats: int = 4) -> list[float]:
             await page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
             before = await page.evaluate(MAP_SIGNATURE_JS)
             start = time.perf_counter()
+            await box.evaluate("el => el.scrollIntoView({block: 'center'})")  # room for its menu to open
             await box.click()
             option = APP_MODELS[k % len(APP_MODELS)] if app else str((k + 1) % 4)
             await page.get_by_role("option", name=option, exact=True).click()

@@ -189,6 +189,16 @@ def wait_idle(page, timeout: float = 30.0) -> None:
 # --- a whole session, as a person in the audience would run it (async, for many at once) ---
 
 SELECTBOX_MODEL = '[data-testid="stSidebar"] [data-testid="stSelectbox"] >> nth=1'
+# The sidebar's model picker, scrolled to the middle of the sidebar first: with every page listed above it, it sits at
+# the bottom edge of a 1000-pixel window, where its menu has no room to open.
+CENTRE_JS = "el => el.scrollIntoView({block: 'center'})"
+
+
+def pick_model(page, name: str) -> None:
+    box = page.locator(SELECTBOX_MODEL)
+    box.evaluate(CENTRE_JS)
+    box.click()
+    page.get_by_role("option", name=name).click()
 # Streamlit's slider (1.5x+) is a react-aria range input: focus it and press the arrow keys.
 SLIDER_INPUT = '[data-testid="stSlider"] input[type="range"]'
 
@@ -241,6 +251,7 @@ async def audience_session(browser, url: str, models: tuple[str, str] = ("VAE ·
 
         before = await page.evaluate(MAP_SIGNATURE_JS)
         start = time.perf_counter()
+        await page.locator(SELECTBOX_MODEL).evaluate(CENTRE_JS)
         await page.locator(SELECTBOX_MODEL).click()
         await page.get_by_role("option", name=models[1]).click()
         await page.wait_for_function(f"({MAP_SIGNATURE_JS})() !== {before!r} && ({MAP_POINTS_JS})() > 0")

@@ -21,6 +21,7 @@ from tests.browser_support import (
     SLIDER_INPUT,
     TRACE_NAMES_JS,
     AppServer,
+    pick_model,
     wait_for_map,
     wait_idle,
 )
@@ -56,8 +57,7 @@ def test_model_switch_redraws_the_map(server, page):
     page.goto(f"{server.url}/?dataset=mnist&model=vae-z16")
     wait_for_map(page)
     before = page.evaluate(MAP_SIGNATURE_JS)
-    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1).click()
-    page.get_by_role("option", name="Autoencoder · z16").click()
+    pick_model(page, "Autoencoder · z16")
     page.wait_for_function(f"({MAP_SIGNATURE_JS})() !== {before!r}", timeout=30_000)
     assert "model=ae-z16" in page.url
     assert page.evaluate(MAP_POINTS_JS) == 10_000
@@ -76,8 +76,7 @@ def test_clicking_a_point_shows_its_reconstruction(server, page):
     # Plotly marks a selection made on the chart itself: the figure is left as it was, not redrawn with a ring
     assert "selected" not in page.evaluate(TRACE_NAMES_JS)
     # after a model switch the new map is drawn with the ring, since the chart's own marks are gone
-    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1).click()
-    page.get_by_role("option", name="Autoencoder · z16").click()
+    pick_model(page, "Autoencoder · z16")
     page.wait_for_function(f"({TRACE_NAMES_JS})().includes('selected')", timeout=30_000)
     assert f"sel={index}" in page.url
 
@@ -157,8 +156,7 @@ def test_the_map_keeps_one_chart_at_the_screens_pixel_ratio_through_a_selection_
         wait_idle(page)
         # the model switch draws the new map into the same chart (explorer_app/map_chart: Plotly.react), not a new one
         before = page.evaluate(MAP_SIGNATURE_JS)
-        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(1).click()
-        page.get_by_role("option", name="Autoencoder · z16").click()
+        pick_model(page, "Autoencoder · z16")
         page.wait_for_function(f"({MAP_SIGNATURE_JS})() !== {before!r}", timeout=30_000)
         assert page.evaluate(f"() => {MAP_GD}.dataset.first") == "1"
         assert page.evaluate(CANVAS_SCALE_JS) == screen

@@ -12,7 +12,7 @@ from tests.browser_support import (
     MAP_SIGNATURE_JS,
     POINT_PIXEL_JS,
     ROOT,
-    SELECTBOX_MODEL,
+    pick_model,
     require_chromium,
     wait_for_map,
     wait_idle,
@@ -103,8 +103,7 @@ def test_when_a_replica_ends_its_browser_goes_on_on_another(room, page):
     assert "moved" not in page.url and "model=ae-z16" in page.url
     # and the visitor goes on: another model, another map
     before = page.evaluate(MAP_SIGNATURE_JS)
-    page.locator(SELECTBOX_MODEL).click()
-    page.get_by_role("option", name="VAE · z16").click()
+    pick_model(page, "VAE · z16")
     page.wait_for_function(f"({MAP_SIGNATURE_JS})() !== {before!r} && ({MAP_POINTS_JS})() === 10000",
                            timeout=120_000)
     wait_idle(page, timeout=60)
