@@ -226,7 +226,7 @@ def _clear() -> None:
 
 
 @state.fragment
-def tastes_panel(rec: Recommenders, compact: bool = False) -> None:
+def tastes_panel(rec: Recommenders) -> None:
     """A fragment: a rating reruns this panel alone."""
     st.caption(t("rec.tastes_intro"))
     rated: dict[int, float] = st.session_state.setdefault(RATED_KEY, {})
@@ -238,7 +238,7 @@ def tastes_panel(rec: Recommenders, compact: bool = False) -> None:
     add.button(t("rec.add"), key="rec_add", on_click=_rate, icon=":material/add:",
                disabled=st.session_state.get("rec_rate_movie") is None)
     if rated:
-        with st.expander(t("rec.your_ratings", n=len(rated)), expanded=not compact):
+        with st.expander(t("rec.your_ratings", n=len(rated)), expanded=True):
             for movie, value in list(rated.items()):
                 line, drop = st.columns([8, 1], vertical_alignment="center")
                 line.markdown(f'{"★" * int(value)}{"☆" * (5 - int(value))} {rec.labels[movie]}')
@@ -266,8 +266,7 @@ def tastes_panel(rec: Recommenders, compact: bool = False) -> None:
     st.session_state[PREVIOUS_KEY] = {kind: [int(i) for i in r.items] for kind, r in results.items()}
     if rated and previous:
         st.caption(t("rec.new_caption"))
-    if not compact:
-        you_on_the_map(rec, results)
+    you_on_the_map(rec, results)
     keep_in_url()
 
 

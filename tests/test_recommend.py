@@ -18,7 +18,6 @@ from explorer.analysis.recommend import (
     parse_rated,
     popular_items,
     recommend,
-    search_titles,
 )
 from explorer.data import movielens
 from explorer.data.movielens import Ratings, make_splits
@@ -258,13 +257,6 @@ def test_hostile_ratings_in_a_link_are_dropped_and_said():
         assert rated == {} and refused, hostile
     rated, refused = parse_rated(",".join(f"{i}:4" for i in range(500)), 1682)
     assert len(rated) == 200 and refused  # bounded
-
-
-def test_search_finds_every_word_and_puts_titles_starting_with_it_first():
-    titles = ["Star Wars (1977)", "Lone Star (1996)", "Starship Troopers (1997)", "Toy Story (1995)"]
-    assert search_titles(titles, "star") == [0, 2, 1]
-    assert search_titles(titles, "STAR wars") == [0]
-    assert search_titles(titles, "   ") == []
 
 
 # --- the data ------------------------------------------------------------------------------------

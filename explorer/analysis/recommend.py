@@ -40,16 +40,6 @@ class Recommended:
     popular: bool  # nothing rated: the most liked movies stand in
 
 
-def search_titles(titles: list[str], query: str, limit: int = 20) -> list[int]:
-    """Movies whose title holds every word of ``query`` (case and accents aside), the titles starting with it first."""
-    words = str(query).casefold().split()[:8]
-    if not words:
-        return []
-    found = [i for i, title in enumerate(titles) if all(w in title.casefold() for w in words)]
-    found.sort(key=lambda i: (not titles[i].casefold().startswith(words[0]), titles[i]))
-    return found[:limit]
-
-
 def popular_items(likes: np.ndarray, n: int = TOP_N, exclude: np.ndarray | None = None) -> np.ndarray:
     """The movies liked by the most users: what a visitor who rated nothing is shown."""
     return top_k(np.asarray(likes, float)[None], n, None if exclude is None else exclude[None])[0]
